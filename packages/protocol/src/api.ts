@@ -1,0 +1,53 @@
+/**
+ * HTTP API shapes shared by the server and the viewer web app.
+ * Device routes keep the legacy app's snake_case; viewer routes are ours.
+ */
+
+export type HostStatus = 'pending' | 'approved' | 'revoked';
+
+/** `POST /api/hosts/register` body, as the Android app sends it. */
+export interface RegisterRequest {
+  readonly uuid: string;
+  readonly public_ip?: string | null;
+  readonly name?: string | null;
+}
+
+/** `POST /api/hosts/register` answer; the app parses exactly these fields with Gson. */
+export interface RegisterResponse {
+  readonly success: true;
+  readonly token: string;
+  readonly host: { readonly uuid: string; readonly public_ip: string | null; readonly name: string | null };
+}
+
+/** One entry of `GET /api/hosts`. */
+export interface HostView {
+  /** Full uuid for the owner and admins; it is the device's secret, so nobody else sees a host at all. */
+  readonly uuid: string;
+  readonly name: string | null;
+  readonly status: HostStatus;
+  /** Username of the approver, or null while pending. */
+  readonly owner: string | null;
+  readonly streaming: boolean;
+  readonly viewers: number;
+  readonly fps: number;
+  /** Epoch ms of the latest frame, or null. */
+  readonly lastFrameAt: number | null;
+  readonly bytesIn: number;
+}
+
+/** `GET /api/me`. */
+export interface MeView {
+  readonly username: string;
+  readonly email: string | null;
+  readonly name: string | null;
+  readonly uid: string | null;
+  readonly groups: readonly string[];
+  readonly admin: boolean;
+  /** How the identity was established: the trusted proxy's headers, or the loopback-only DEV_USER. */
+  readonly source: 'proxy' | 'dev';
+}
+
+/** Every JSON error body: `{ error: { code, message, field? } }`. */
+export interface ApiErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly field?: string };
+}

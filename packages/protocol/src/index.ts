@@ -1,0 +1,40 @@
+// Request/response shapes
+export type { HostStatus, RegisterRequest, RegisterResponse, HostView, MeView, ApiErrorBody } from './api.js';
+
+// Device wire
+export {
+  parseDeviceMessage,
+  decodeBase64Jpeg,
+  encodeDeviceFrame,
+  encodeLegacyFrame,
+  isJpeg,
+  DEVICE_BINARY_VERSION,
+  DEVICE_ENCODINGS,
+  DEVICE_HEADER_BYTES,
+  DeviceFrameKind,
+} from './device.js';
+export type {
+  AuthMessage,
+  Base64FrameMessage,
+  BinaryFrameMessage,
+  UnchangedMessage,
+  DeviceMessage,
+  AuthenticatedReply,
+  DeviceErrorReply,
+  DeviceEncoding,
+} from './device.js';
+
+// Viewer wire
+export {
+  encodeViewerFrame,
+  decodeViewerFrameHeader,
+  VIEWER_HEADER_BYTES,
+  VIEWER_PROTOCOL_VERSION,
+  ViewerFrameKind,
+} from './viewer.js';
+export type { ViewerFrameHeader, ViewerEvent, StreamStats } from './viewer.js';
+
+// Errors and close codes
+export { ProtocolError } from './errors.js';
+export type { ProtocolErrorCode } from './errors.js';
+export { CloseCode } from './close-codes.js';

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { decodeViewerFrameHeader, encodeViewerFrame, VIEWER_HEADER_BYTES } from './viewer.js';
+
+describe('viewer frames', () => {
+  it('puts the JPEG bytes unchanged after a 24-byte header', () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3]);
+    const msg = encodeViewerFrame(jpeg, 7, 1000.25, 990);
+    expect(msg.subarray(VIEWER_HEADER_BYTES)).toEqual(jpeg);
+    expect(decodeViewerFrameHeader(msg)).toEqual({ version: 1, kind: 1, headerLength: 24, seq: 7, serverTs: 1000.25, hostTs: 990 });
+  });
+
+  it('decodes from a plain ArrayBuffer, as a browser receives it', () => {
+    const msg = encodeViewerFrame(Buffer.from([0xff, 0xd8, 0xff, 0]), 2 ** 32 - 1, 1, undefined);
+    const ab = new Uint8Array(msg).buffer; // a standalone copy, as a WebSocket delivers it
+    const h = decodeViewerFrameHeader(ab);
+    expect(h.seq).toBe(2 ** 32 - 1);
+    expect(Number.isNaN(h.hostTs)).toBe(true);
+  });
+
+  it('rejects a truncated header', () => {
+    expect(() => decodeViewerFrameHeader(new Uint8Array(10))).toThrow(/shorter than its header/);
+  });
+});

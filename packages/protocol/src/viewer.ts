@@ -1,0 +1,97 @@
+/**
+ * Viewer side of the wire: what the server sends a signed-in browser on
+ * `GET /api/hosts/:uuid/stream` (WebSocket).
+ *
+ * Binary messages are frames. Each is a 24-byte header followed by the JPEG
+ * exactly as the device sent it (base64-decoded once on ingest). The server
+ * builds one such buffer per frame and sends that same buffer to every viewer.
+ *
+ *   offset size  field
+ *   0      u8    version        = 1
+ *   1      u8    kind           1 = JPEG frame
+ *   2      u16   header length  bytes before the JPEG (24 in v1; skip unknown extra bytes)
+ *   4      u32   seq            per-host frame number, +1 per distinct frame ingested
+ *   8      f64   serverTs       server clock at ingest, epoch ms
+ *   16     f64   hostTs         device clock when captured, epoch ms (NaN if unknown)
+ *   24     ...   JPEG
+ *
+ * All integers big-endian. A viewer that sees a gap in `seq` was skipped over
+ * (it was congested, or joined late): frames are dropped, never queued.
+ *
+ * Text messages are JSON {@link ViewerEvent}s: host status and once-a-second stats.
+ */
+import { ProtocolError } from './errors.js';
+import type { HostStatus } from './api.js';
+
+export const VIEWER_PROTOCOL_VERSION = 1;
+export const ViewerFrameKind = { Jpeg: 1 } as const;
+export const VIEWER_HEADER_BYTES = 24;
+
+export interface ViewerFrameHeader {
+  readonly version: number;
+  readonly kind: number;
+  readonly headerLength: number;
+  readonly seq: number;
+  readonly serverTs: number;
+  readonly hostTs: number;
+}
+
+/** Builds the one buffer that goes to every viewer of a host for this frame. */
+export function encodeViewerFrame(jpeg: Uint8Array, seq: number, serverTs: number, hostTs: number | undefined): Buffer {
+  const out = Buffer.allocUnsafe(VIEWER_HEADER_BYTES + jpeg.length);
+  out.writeUInt8(VIEWER_PROTOCOL_VERSION, 0);
+  out.writeUInt8(ViewerFrameKind.Jpeg, 1);
+  out.writeUInt16BE(VIEWER_HEADER_BYTES, 2);
+  out.writeUInt32BE(seq >>> 0, 4);
+  out.writeDoubleBE(serverTs, 8);
+  out.writeDoubleBE(hostTs ?? Number.NaN, 16);
+  out.set(jpeg, VIEWER_HEADER_BYTES);
+  return out;
+}
+
+/**
+ * Reads a frame header. Works on any ArrayBuffer view, so the browser can call
+ * it on a WebSocket `ArrayBuffer` without Node's Buffer.
+ */
+export function decodeViewerFrameHeader(bytes: ArrayBuffer | ArrayBufferView): ViewerFrameHeader {
+  const view = bytes instanceof ArrayBuffer
+    ? new DataView(bytes)
+    : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.byteLength < VIEWER_HEADER_BYTES) {
+    throw new ProtocolError('PROTO_ERR_BAD_HEADER', `viewer frame is ${view.byteLength} bytes, shorter than its header`);
+  }
+  const version = view.getUint8(0);
+  if (version !== VIEWER_PROTOCOL_VERSION) {
+    throw new ProtocolError('PROTO_ERR_UNSUPPORTED_VERSION', `viewer frame version ${version} is not supported`, 'version');
+  }
+  const headerLength = view.getUint16(2);
+  if (headerLength < VIEWER_HEADER_BYTES || headerLength > view.byteLength) {
+    throw new ProtocolError('PROTO_ERR_BAD_HEADER', `viewer frame header length ${headerLength} is out of range`, 'headerLength');
+  }
+  return {
+    version,
+    kind: view.getUint8(1),
+    headerLength,
+    seq: view.getUint32(4),
+    serverTs: view.getFloat64(8),
+    hostTs: view.getFloat64(16),
+  };
+}
+
+/** Stats of one host's stream, sent to its viewers about once a second. */
+export interface StreamStats {
+  /** Distinct frames ingested per second over the last few seconds. */
+  readonly fps: number;
+  readonly viewers: number;
+  readonly bytesIn: number;
+  /** Epoch ms of the latest frame (distinct or identical), or null. */
+  readonly lastFrameAt: number | null;
+  readonly framesIn: number;
+  readonly framesDeduplicated: number;
+}
+
+/** JSON text messages from server to viewer. */
+export type ViewerEvent =
+  | { readonly type: 'status'; readonly uuid: string; readonly status: HostStatus; readonly streaming: boolean }
+  | ({ readonly type: 'stats'; readonly uuid: string } & StreamStats)
+  | { readonly type: 'error'; readonly code: string; readonly message: string };

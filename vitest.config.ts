@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+// One run covers every workspace package; each keeps its own vitest.config.ts.
+export default defineConfig({
+  test: {
+    projects: ['apps/*', 'packages/*', 'infra', 'bench'],
+  },
+});
