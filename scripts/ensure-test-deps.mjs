@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Runs before `pnpm test`: the browser tests need Debian's Chromium, and the gateway
+// verification tests need a real nginx. On a fresh Debian machine as root this
+// installs them (once); anywhere else it says exactly what is missing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const needed = [
+  { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
+  { pkg: 'nginx', present: () => existsSync('/usr/sbin/nginx') },
+  { pkg: 'fonts-dejavu-core', present: () => existsSync('/usr/share/fonts/truetype/dejavu') },
+];
+const missing = needed.filter((n) => !n.present()).map((n) => n.pkg);
+if (missing.length === 0) process.exit(0);
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+if (!isRoot || !hasApt) {
+  console.error(
+    `The test suite needs these Debian packages: ${missing.join(' ')}.\n` +
+      `Install them with: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing.join(' ')}`,
+  );
+  process.exit(1);
+}
+console.log(`Installing test dependencies from Debian: ${missing.join(' ')}`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
