@@ -1,0 +1,36 @@
+/**
+ * Versioned schema migrations, tracked with `PRAGMA user_version`. Append only:
+ * a released migration is never edited.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: devices with one current token hash each, the hashes that re-registration
+  // retired (so an old token gets "replaced" rather than "unknown"), and the audit log.
+  `
+  CREATE TABLE devices (
+    uuid        TEXT PRIMARY KEY,
+    name        TEXT,
+    public_ip   TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'revoked')),
+    owner       TEXT,
+    token_hash  TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    approved_at INTEGER,
+    last_seen   INTEGER
+  );
+  CREATE TABLE retired_tokens (
+    token_hash TEXT PRIMARY KEY,
+    uuid       TEXT NOT NULL REFERENCES devices(uuid) ON DELETE CASCADE,
+    retired_at INTEGER NOT NULL
+  );
+  CREATE INDEX retired_tokens_by_device ON retired_tokens (uuid, retired_at);
+  CREATE TABLE audit_log (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            INTEGER NOT NULL,
+    event         TEXT NOT NULL,
+    device_prefix TEXT,
+    actor         TEXT,
+    detail        TEXT
+  );
+  CREATE INDEX audit_log_by_time ON audit_log (at);
+  `,
+];

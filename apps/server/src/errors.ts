@@ -1,0 +1,61 @@
+/**
+ * The server's coded errors. Anything sent to a client goes through `toJSON()`,
+ * which produces the `ApiErrorBody.error` shape of `@booxstream/protocol`.
+ */
+
+/** A configuration value is missing, unknown or malformed; startup stops. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_ERR_INVALID';
+  constructor(
+    /** The environment variable (or `ServerConfig` field) at fault. */
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+export type HttpErrorCode =
+  | 'HTTP_ERR_MALFORMED_JSON'
+  | 'HTTP_ERR_INVALID_FIELD'
+  | 'HTTP_ERR_BODY_TOO_LARGE'
+  | 'HTTP_ERR_RATE_LIMITED'
+  | 'HTTP_ERR_NOT_FOUND'
+  | 'AUTH_ERR_UNAUTHENTICATED'
+  | 'AUTH_ERR_FORBIDDEN'
+  | 'AUTH_ERR_BAD_ORIGIN'
+  | 'DEVICE_ERR_TOKEN_MISSING'
+  | 'DEVICE_ERR_TOKEN_UNKNOWN'
+  | 'DEVICE_ERR_TOKEN_REPLACED'
+  | 'DEVICE_ERR_REVOKED'
+  | 'HOST_ERR_NOT_FOUND'
+  | 'HOST_ERR_FORBIDDEN'
+  | 'HOST_ERR_NO_FRAME'
+  | 'HOST_ERR_TOO_MANY_VIEWERS'
+  | 'SERVER_ERR_NOT_READY'
+  | 'SERVER_ERR_INTERNAL';
+
+/** An HTTP answer other than success: status, stable code, plain-words message. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: HttpErrorCode,
+    message: string,
+    /** The request field at fault, when one is. */
+    readonly field?: string,
+    /** Extra response headers (e.g. `Retry-After`). */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+
+  toJSON(): { error: { code: HttpErrorCode; message: string; field?: string } } {
+    return this.field === undefined
+      ? { error: { code: this.code, message: this.message } }
+      : { error: { code: this.code, message: this.message, field: this.field } };
+  }
+}
+
+export type DeviceAuthFailure = 'unknown' | 'replaced' | 'revoked' | 'pending' | 'timeout' | 'protocol';

@@ -1,0 +1,62 @@
+/**
+ * Admin actions on a device, shared by the HTTP API and `RunningServer.approveDevice`:
+ * the database change, the audit row, and the live effect on the relay.
+ */
+import type { AuditLog } from './db/audit.js';
+import type { DeviceRow, DeviceStore } from './db/devices.js';
+import { HttpError } from './errors.js';
+import { devicePrefix, type Logger } from './logger.js';
+import type { Hub } from './relay/hub.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The app sends `UUID.randomUUID().toString()`: 8-4-4-4-12 hex, any case; stored lowercase. */
+export function normalizeUuid(value: unknown): string | null {
+  return typeof value === 'string' && UUID_RE.test(value) ? value.toLowerCase() : null;
+}
+
+export class HostActions {
+  constructor(
+    readonly devices: DeviceStore,
+    readonly audit: AuditLog,
+    readonly hub: Hub,
+    readonly logger: Logger,
+  ) {}
+
+  get(uuid: string): DeviceRow {
+    const row = this.devices.get(uuid);
+    if (!row) throw new HttpError(404, 'HOST_ERR_NOT_FOUND', 'No device with this uuid is registered.', 'uuid');
+    return row;
+  }
+
+  /** Approves a pending or revoked device; the approver becomes its owner. Approving an approved device changes nothing. */
+  approve(uuid: string, actor: string): DeviceRow {
+    const row = this.get(uuid);
+    if (row.status === 'approved') return row;
+    const updated = this.devices.setStatus(uuid, 'approved', actor, Date.now())!;
+    this.audit.record('approve', devicePrefix(uuid), actor, `from ${row.status}`);
+    this.logger.info({ device: devicePrefix(uuid), actor }, 'device approved');
+    this.hub.onApproved(updated);
+    return updated;
+  }
+
+  /** Revokes a device: its token stops working and its live connection is closed. The owner is kept. */
+  revoke(uuid: string, actor: string): DeviceRow {
+    const row = this.get(uuid);
+    if (row.status === 'revoked') return row;
+    const updated = this.devices.setStatus(uuid, 'revoked', row.owner, row.approved_at)!;
+    this.audit.record('revoke', devicePrefix(uuid), actor, `from ${row.status}`);
+    this.logger.info({ device: devicePrefix(uuid), actor }, 'device revoked');
+    this.hub.onRevoked(updated);
+    return updated;
+  }
+
+  /** Removes the device and its tokens; closes its sockets. */
+  delete(uuid: string, actor: string): void {
+    this.get(uuid);
+    this.devices.delete(uuid);
+    this.audit.record('delete', devicePrefix(uuid), actor, null);
+    this.logger.info({ device: devicePrefix(uuid), actor }, 'device deleted');
+    this.hub.onDeleted(uuid);
+  }
+}

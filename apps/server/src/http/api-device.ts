@@ -1,0 +1,125 @@
+/**
+ * Device routes, exactly as the installed Android app calls them. No single
+ * sign-on here (the app cannot do it) and identity headers are never read.
+ */
+import type { RegisterResponse } from '@booxstream/protocol';
+import express, { type Request, type Response, type Router } from 'express';
+import type { ServerConfig } from '../config.js';
+import type { AuditLog } from '../db/audit.js';
+import type { DeviceStore } from '../db/devices.js';
+import { HttpError } from '../errors.js';
+import { normalizeUuid } from '../host-actions.js';
+import type { TrustedProxies } from '../identity/trusted-proxy.js';
+import { devicePrefix, type Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { TokenBucketLimiter } from './rate-limit.js';
+
+export interface DeviceApiDeps {
+  readonly config: ServerConfig;
+  readonly devices: DeviceStore;
+  readonly audit: AuditLog;
+  readonly proxies: TrustedProxies;
+  readonly limiter: TokenBucketLimiter;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+export const NAME_MAX_CHARS = 100;
+export const PUBLIC_IP_MAX_CHARS = 64;
+const BODY_LIMIT = '16kb';
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** Parses a JSON object body given as text; the app's Content-Type is not relied upon. */
+export function parseJsonBody(text: unknown): Record<string, unknown> {
+  if (typeof text !== 'string' || text.trim() === '') {
+    throw new HttpError(400, 'HTTP_ERR_MALFORMED_JSON', 'The request body must be a JSON object; it was empty.');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'HTTP_ERR_MALFORMED_JSON', 'The request body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HttpError(400, 'HTTP_ERR_MALFORMED_JSON', 'The request body must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** An optional short printable string: `null`/absent/blank → null. */
+export function optionalText(body: Record<string, unknown>, field: string, max: number): string | null {
+  const v = body[field];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" must be a string or null.`, field);
+  const t = v.trim();
+  if (t.length > max) throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" is ${t.length} characters long; at most ${max} are allowed.`, field);
+  if (CONTROL_CHARS.test(t)) throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" contains control characters.`, field);
+  return t === '' ? null : t;
+}
+
+export function deviceApi(deps: DeviceApiDeps): Router {
+  const router = express.Router();
+  const text = express.text({ type: () => true, limit: BODY_LIMIT });
+
+  const rateLimit = (req: Request, res: Response): string => {
+    const address = deps.proxies.clientAddress(req.socket.remoteAddress, req.headers);
+    const r = deps.limiter.take(address);
+    if (!r.ok) {
+      throw new HttpError(429, 'HTTP_ERR_RATE_LIMITED', `Too many device requests from this address; retry in ${r.retryAfterSeconds} s.`, undefined, {
+        'Retry-After': String(r.retryAfterSeconds),
+      });
+    }
+    void res;
+    return address;
+  };
+
+  router.post('/api/hosts/register', (req, res, next) => {
+    try {
+      rateLimit(req, res);
+    } catch (err) {
+      next(err);
+      return;
+    }
+    text(req, res, next);
+  }, (req, res) => {
+    const body = parseJsonBody(req.body);
+    const uuid = normalizeUuid(body.uuid);
+    if (uuid === null) {
+      throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', '"uuid" must be a UUID like 123e4567-e89b-12d3-a456-426614174000.', 'uuid');
+    }
+    const name = optionalText(body, 'name', NAME_MAX_CHARS);
+    const publicIp = optionalText(body, 'public_ip', PUBLIC_IP_MAX_CHARS);
+    const initial = deps.config.deviceApproval === 'auto' ? 'approved' : 'pending';
+    const { token, device, created } = deps.devices.register(uuid, name, publicIp, initial);
+    const address = deps.proxies.clientAddress(req.socket.remoteAddress, req.headers);
+    deps.audit.record(created ? 'register' : 'reregister', devicePrefix(uuid), address, `status ${device.status}`);
+    deps.metrics.registrations.inc({ kind: created ? 'new' : 'again' });
+    deps.logger.info({ device: devicePrefix(uuid), status: device.status, created }, 'device registered');
+    const answer: RegisterResponse = { success: true, token, host: { uuid: device.uuid, public_ip: device.public_ip, name: device.name } };
+    res.status(created ? 201 : 200).json(answer);
+  });
+
+  router.post('/api/hosts/update-ip', (req, res, next) => {
+    try {
+      rateLimit(req, res);
+    } catch (err) {
+      next(err);
+      return;
+    }
+    text(req, res, next);
+  }, (req, res) => {
+    const auth = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S{1,512})$/i.exec(auth);
+    if (!m) throw new HttpError(401, 'DEVICE_ERR_TOKEN_MISSING', 'Send the device token as "Authorization: Bearer <token>".', 'authorization');
+    const found = deps.devices.lookupToken(m[1]!);
+    if (found.kind === 'unknown') throw new HttpError(401, 'DEVICE_ERR_TOKEN_UNKNOWN', 'This token is not known to the server; register the device again.');
+    if (found.kind === 'replaced') throw new HttpError(401, 'DEVICE_ERR_TOKEN_REPLACED', 'This device registered again; the older token was replaced.');
+    if (found.device.status === 'revoked') throw new HttpError(403, 'DEVICE_ERR_REVOKED', 'This device was revoked by an administrator.');
+    const body = parseJsonBody(req.body);
+    const publicIp = optionalText(body, 'public_ip', PUBLIC_IP_MAX_CHARS);
+    deps.devices.setPublicIp(found.device.uuid, publicIp);
+    res.json({ success: true });
+  });
+
+  return router;
+}

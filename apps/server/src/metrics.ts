@@ -1,0 +1,62 @@
+/**
+ * Prometheus metrics (prom-client), one registry per server instance. No
+ * label carries a uuid: the uuid is a device's secret.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly framesIn: Counter;
+  readonly framesDeduplicated: Counter;
+  readonly framesRejected: Counter;
+  readonly framesOut: Counter;
+  readonly framesSkipped: Counter;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+  readonly relayLatency: Histogram;
+  readonly authFailures: Counter<'reason'>;
+  readonly registrations: Counter<'kind'>;
+}
+
+export interface MetricsSources {
+  hostCounts(): Record<'pending' | 'approved' | 'revoked', number>;
+  streamingHosts(): number;
+  viewers(): number;
+  devices(): number;
+}
+
+export function createMetrics(sources: MetricsSources): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'booxstream_' });
+  const r = [registry];
+  new Gauge({
+    name: 'booxstream_hosts',
+    help: 'Registered devices by status',
+    labelNames: ['status'],
+    registers: r,
+    collect() {
+      for (const [status, n] of Object.entries(sources.hostCounts())) this.set({ status }, n);
+    },
+  });
+  new Gauge({ name: 'booxstream_hosts_streaming', help: 'Devices with a live streaming connection', registers: r, collect() { this.set(sources.streamingHosts()); } });
+  new Gauge({ name: 'booxstream_viewers', help: 'Connected viewer WebSockets', registers: r, collect() { this.set(sources.viewers()); } });
+  new Gauge({ name: 'booxstream_device_sockets', help: 'Open device WebSockets (authenticated or not)', registers: r, collect() { this.set(sources.devices()); } });
+  return {
+    registry,
+    framesIn: new Counter({ name: 'booxstream_frames_in_total', help: 'Valid frame messages received from devices (distinct or identical)', registers: r }),
+    framesDeduplicated: new Counter({ name: 'booxstream_frames_deduplicated_total', help: 'Frames identical to the previous one (or binary "unchanged"), not relayed', registers: r }),
+    framesRejected: new Counter({ name: 'booxstream_frames_rejected_total', help: 'Device messages refused (malformed JSON, bad base64, not a JPEG, ...)', registers: r }),
+    framesOut: new Counter({ name: 'booxstream_frames_out_total', help: 'Frames sent to viewers', registers: r }),
+    framesSkipped: new Counter({ name: 'booxstream_frames_skipped_total', help: 'Frames not sent to a congested viewer (it gets the newest later)', registers: r }),
+    bytesIn: new Counter({ name: 'booxstream_bytes_in_total', help: 'Bytes of device messages received', registers: r }),
+    bytesOut: new Counter({ name: 'booxstream_bytes_out_total', help: 'Bytes of frames sent to viewers', registers: r }),
+    relayLatency: new Histogram({
+      name: 'booxstream_relay_latency_seconds',
+      help: 'Time from a frame arriving to its send to a viewer',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: r,
+    }),
+    authFailures: new Counter({ name: 'booxstream_device_auth_failures_total', help: 'Refused device authentications by reason', labelNames: ['reason'], registers: r }),
+    registrations: new Counter({ name: 'booxstream_registrations_total', help: 'Device registrations (new or re-registration)', labelNames: ['kind'], registers: r }),
+  };
+}

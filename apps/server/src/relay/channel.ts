@@ -1,0 +1,183 @@
+/**
+ * One host's channel: its streaming device (at most one), its viewers, and the
+ * newest frame. A frame is prepared once (`encodeViewerFrame`) and that same
+ * buffer is offered to every viewer.
+ *
+ * Hot path, per device message: compare with the previous frame's bytes
+ * (memcmp) before any decoding, since consecutive e-ink frames are usually
+ * identical; then decode once, encode once, offer to each viewer. No logging,
+ * no SQLite, no JSON.
+ */
+import { decodeBase64Jpeg, encodeViewerFrame, VIEWER_HEADER_BYTES, type HostStatus, type ViewerEvent } from '@booxstream/protocol';
+import type { Metrics } from '../metrics.js';
+import { RateWindow } from './rate-window.js';
+import type { Viewer, ViewerHost } from './viewer.js';
+
+/** What a channel knows about its streaming connection. */
+export interface DeviceLink {
+  close(code: number, message: string): void;
+}
+
+export interface ChannelStats {
+  fps: number;
+  framesIn: number;
+  framesDeduplicated: number;
+  framesOut: number;
+  framesSkipped: number;
+  bytesIn: number;
+  lastFrameAt: number | null;
+}
+
+export class Channel implements ViewerHost {
+  readonly uuid: string;
+  status: HostStatus;
+  device: DeviceLink | null = null;
+  readonly viewers = new Set<Viewer>();
+
+  latest: Buffer | null = null;
+  latestIngestAt = 0;
+  #seq = 0;
+  /** The previous distinct frame as received (base64 view or JPEG view), for dedup. */
+  #previous: Buffer | null = null;
+  #previousIsBase64 = false;
+
+  framesIn = 0;
+  framesDeduplicated = 0;
+  framesOut = 0;
+  framesSkipped = 0;
+  bytesIn = 0;
+  lastFrameAt: number | null = null;
+  /** `lastFrameAt` as last written to SQLite. */
+  persistedLastSeen = 0;
+  readonly #fps = new RateWindow(5);
+  readonly #metrics: Metrics;
+
+  constructor(uuid: string, status: HostStatus, metrics: Metrics) {
+    this.uuid = uuid;
+    this.status = status;
+    this.#metrics = metrics;
+  }
+
+  get streaming(): boolean {
+    return this.device !== null;
+  }
+
+  /** The newest JPEG exactly as the device sent it (a view of `latest`). */
+  get latestJpeg(): Buffer | null {
+    return this.latest ? this.latest.subarray(VIEWER_HEADER_BYTES) : null;
+  }
+
+  /**
+   * A legacy frame: `base64` is a view of the received message. Throws
+   * ProtocolError (invalid base64, not a JPEG) without touching the channel.
+   */
+  ingestBase64(base64: Buffer, hostTs: number | undefined, messageBytes: number): void {
+    const now = Date.now();
+    if (this.#previousIsBase64 && this.#previous !== null && base64.equals(this.#previous)) {
+      this.#countIn(messageBytes, now);
+      this.#countDedup();
+      return;
+    }
+    const jpeg = decodeBase64Jpeg(base64);
+    this.#previous = base64;
+    this.#previousIsBase64 = true;
+    this.#countIn(messageBytes, now);
+    this.#publish(jpeg, now, hostTs);
+  }
+
+  /** A binary v1 frame (`jpeg` already checked by the parser). */
+  ingestJpeg(jpeg: Buffer, hostTs: number, messageBytes: number): void {
+    const now = Date.now();
+    this.#countIn(messageBytes, now);
+    if (!this.#previousIsBase64 && this.#previous !== null && jpeg.equals(this.#previous)) {
+      this.#countDedup();
+      return;
+    }
+    this.#previous = jpeg;
+    this.#previousIsBase64 = false;
+    this.#publish(jpeg, now, hostTs);
+  }
+
+  /** A binary v1 "unchanged" marker. */
+  ingestUnchanged(messageBytes: number): void {
+    this.#countIn(messageBytes, Date.now());
+    this.#countDedup();
+  }
+
+  #countIn(messageBytes: number, now: number): void {
+    this.framesIn++;
+    this.bytesIn += messageBytes;
+    this.lastFrameAt = now;
+    this.#metrics.framesIn.inc();
+    this.#metrics.bytesIn.inc(messageBytes);
+  }
+
+  #countDedup(): void {
+    this.framesDeduplicated++;
+    this.#metrics.framesDeduplicated.inc();
+  }
+
+  #publish(jpeg: Uint8Array, now: number, hostTs: number | undefined): void {
+    this.#seq = (this.#seq + 1) >>> 0;
+    this.#fps.record(now);
+    this.latestIngestAt = performance.now();
+    const frame = encodeViewerFrame(jpeg, this.#seq, now, hostTs);
+    this.latest = frame;
+    for (const viewer of this.viewers) viewer.offer(frame);
+  }
+
+  /** Forgets the dedup reference, so the next frame is relayed whatever it is (new device connection). */
+  resetDedup(): void {
+    this.#previous = null;
+  }
+
+  onViewerSent(bytes: number, latencyMs: number): void {
+    this.framesOut++;
+    this.#metrics.framesOut.inc();
+    this.#metrics.bytesOut.inc(bytes);
+    this.#metrics.relayLatency.observe(latencyMs / 1000);
+  }
+
+  onViewerSkipped(): void {
+    this.framesSkipped++;
+    this.#metrics.framesSkipped.inc();
+  }
+
+  stats(now = Date.now()): ChannelStats {
+    return {
+      fps: this.#fps.rate(now),
+      framesIn: this.framesIn,
+      framesDeduplicated: this.framesDeduplicated,
+      framesOut: this.framesOut,
+      framesSkipped: this.framesSkipped,
+      bytesIn: this.bytesIn,
+      lastFrameAt: this.lastFrameAt,
+    };
+  }
+
+  statusEvent(): string {
+    const event: ViewerEvent = { type: 'status', uuid: this.uuid, status: this.status, streaming: this.streaming };
+    return JSON.stringify(event);
+  }
+
+  statsEvent(now = Date.now()): string {
+    const s = this.stats(now);
+    const event: ViewerEvent = {
+      type: 'stats',
+      uuid: this.uuid,
+      fps: s.fps,
+      viewers: this.viewers.size,
+      bytesIn: s.bytesIn,
+      lastFrameAt: s.lastFrameAt,
+      framesIn: s.framesIn,
+      framesDeduplicated: s.framesDeduplicated,
+    };
+    return JSON.stringify(event);
+  }
+
+  /** Sends a status event to every viewer (never dropped for congestion: it is small and rare). */
+  broadcastStatus(): void {
+    const text = this.statusEvent();
+    for (const viewer of this.viewers) viewer.sendText(text, true);
+  }
+}

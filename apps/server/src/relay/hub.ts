@@ -1,0 +1,317 @@
+/**
+ * The relay: channels by host uuid, device sessions, viewers, heartbeat and
+ * the once-a-second stats/persistence tick. Knows the stores only through the
+ * narrow calls below; never logs a token, a frame or a full uuid.
+ */
+import { CloseCode, type HostView, type ProtocolError, type ViewerEvent } from '@booxstream/protocol';
+import type { WebSocket } from 'ws';
+import type { AuditLog } from '../db/audit.js';
+import type { DeviceRow, DeviceStore } from '../db/devices.js';
+import type { DeviceAuthFailure } from '../errors.js';
+import type { Identity } from '../identity/identity.js';
+import { devicePrefix, type Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { TokenBucketLimiter } from '../http/rate-limit.js';
+import { Channel } from './channel.js';
+import { DeviceSession, type DeviceSessionHost } from './device-session.js';
+import { Viewer, type ViewerSnapshot } from './viewer.js';
+
+export interface HubOptions {
+  readonly devices: DeviceStore;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly authTimeoutMs: number;
+  readonly viewerMaxBufferedBytes: number;
+  readonly maxViewersPerHost: number;
+  readonly pingIntervalMs: number;
+  readonly statsIntervalMs: number;
+  /** Bounds audit rows for auth failures per client address (the metric counts them all). */
+  readonly auditLimiter: TokenBucketLimiter;
+}
+
+/** `last_seen` is written at most this often per host. */
+const LAST_SEEN_PERSIST_MS = 5000;
+
+export const DEVICE_MESSAGES = {
+  unknown: 'This token is not known to the server. Open the BooxStream app again so it registers and gets a new token.',
+  replaced: 'This device registered again; the older token was replaced. Restart the BooxStream app so it uses its newest token.',
+  revoked: 'This device was revoked by an administrator. Ask an administrator to approve it again in BooxStream.',
+  pending: 'This device is waiting for an administrator to approve it in BooxStream. Open the app again once it is approved.',
+  deleted: 'This device was removed from BooxStream by an administrator. Open the app again to register it anew.',
+  replacedConnection: 'Another streaming connection for this device took over; this one is closed.',
+} as const;
+
+export interface HostRelayStats {
+  readonly uuid: string;
+  readonly streaming: boolean;
+  readonly framesIn: number;
+  readonly framesDeduplicated: number;
+  readonly framesOut: number;
+  readonly framesSkipped: number;
+  readonly viewers: readonly ViewerSnapshot[];
+}
+
+export class Hub implements DeviceSessionHost {
+  readonly #o: HubOptions;
+  readonly #channels = new Map<string, Channel>();
+  readonly #sessions = new Set<DeviceSession>();
+  readonly #viewers = new Set<Viewer>();
+  readonly #heartbeat: NodeJS.Timeout;
+  readonly #statsTimer: NodeJS.Timeout;
+
+  constructor(options: HubOptions) {
+    this.#o = options;
+    this.#heartbeat = setInterval(this.#ping, options.pingIntervalMs).unref();
+    this.#statsTimer = setInterval(this.#tick, options.statsIntervalMs).unref();
+  }
+
+  get deviceSocketCount(): number {
+    return this.#sessions.size;
+  }
+
+  get viewerCount(): number {
+    return this.#viewers.size;
+  }
+
+  get streamingCount(): number {
+    let n = 0;
+    for (const c of this.#channels.values()) if (c.streaming) n++;
+    return n;
+  }
+
+  channel(uuid: string): Channel | undefined {
+    return this.#channels.get(uuid);
+  }
+
+  #channelFor(row: DeviceRow): Channel {
+    let c = this.#channels.get(row.uuid);
+    if (!c) {
+      c = new Channel(row.uuid, row.status, this.#o.metrics);
+      c.persistedLastSeen = row.last_seen ?? 0;
+      this.#channels.set(row.uuid, c);
+    }
+    c.status = row.status;
+    return c;
+  }
+
+  // ---- devices -----------------------------------------------------------
+
+  /** Takes a freshly upgraded device socket. */
+  addDevice(ws: WebSocket, address: string): DeviceSession {
+    const session = new DeviceSession(ws, address, this, this.#o.authTimeoutMs);
+    this.#sessions.add(session);
+    return session;
+  }
+
+  authenticate(session: DeviceSession, token: string): ReturnType<DeviceSessionHost['authenticate']> {
+    const found = this.#o.devices.lookupToken(token);
+    if (found.kind === 'unknown') return this.#refuse(session, 'unknown', null, CloseCode.Unauthorized);
+    if (found.kind === 'replaced') return this.#refuse(session, 'replaced', found.uuid, CloseCode.Unauthorized);
+    const device = found.device;
+    if (device.status === 'revoked') return this.#refuse(session, 'revoked', device.uuid, CloseCode.Unauthorized);
+    if (device.status === 'pending') return this.#refuse(session, 'pending', device.uuid, CloseCode.PendingApproval);
+    const channel = this.#channelFor(device);
+    const previous = channel.device;
+    if (previous && previous !== session) {
+      channel.device = null;
+      previous.close(CloseCode.Replaced, DEVICE_MESSAGES.replacedConnection);
+    }
+    channel.device = session;
+    channel.resetDedup();
+    channel.broadcastStatus();
+    this.#o.logger.info({ device: devicePrefix(device.uuid), address: session.address, replaced: previous !== null }, 'device streaming');
+    return { ok: true, uuid: device.uuid, channel };
+  }
+
+  #refuse(session: DeviceSession, reason: Exclude<DeviceAuthFailure, 'timeout' | 'protocol'>, uuid: string | null, closeCode: number): { ok: false; message: string; closeCode: number } {
+    this.#authFailure(session, reason, uuid);
+    return { ok: false, message: DEVICE_MESSAGES[reason], closeCode };
+  }
+
+  #authFailure(session: DeviceSession, reason: DeviceAuthFailure, uuid: string | null): void {
+    this.#o.metrics.authFailures.inc({ reason });
+    const prefix = uuid ? devicePrefix(uuid) : null;
+    this.#o.logger.warn({ device: prefix, address: session.address, reason }, 'device auth refused');
+    if (this.#o.auditLimiter.take(session.address).ok) {
+      this.#o.audit.record('auth_failure', prefix, session.address, reason);
+    }
+  }
+
+  onAuthTimeout(session: DeviceSession): void {
+    this.#authFailure(session, 'timeout', null);
+  }
+
+  onRejectedMessage(session: DeviceSession, err: ProtocolError): void {
+    this.#o.metrics.framesRejected.inc();
+    if (session.state === 'awaiting-auth') this.#authFailure(session, 'protocol', null);
+    // Not logged per message: a misbehaving device could flood the log. The metric counts them.
+    void err;
+  }
+
+  onClose(session: DeviceSession): void {
+    this.#sessions.delete(session);
+    const channel = session.channel;
+    if (channel && channel.device === session) {
+      channel.device = null;
+      channel.broadcastStatus();
+      this.#persistLastSeen(channel, true);
+      this.#o.logger.info({ device: devicePrefix(channel.uuid) }, 'device stopped streaming');
+    }
+  }
+
+  // ---- viewers -----------------------------------------------------------
+
+  /** True when the host already has the maximum number of viewers. */
+  isFull(uuid: string): boolean {
+    return (this.#channels.get(uuid)?.viewers.size ?? 0) >= this.#o.maxViewersPerHost;
+  }
+
+  /** Takes a freshly upgraded, already authorised viewer socket: status event, then the latest frame at once. */
+  addViewer(ws: WebSocket, row: DeviceRow, identity: Identity): Viewer {
+    const channel = this.#channelFor(row);
+    const viewer = new Viewer(ws, identity, channel, this.#o.viewerMaxBufferedBytes);
+    this.#viewers.add(viewer);
+    channel.viewers.add(viewer);
+    ws.on('pong', () => {
+      viewer.alive = true;
+    });
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      this.#viewers.delete(viewer);
+      channel.viewers.delete(viewer);
+    });
+    // Viewers have nothing to say; anything they send is ignored.
+    viewer.sendText(channel.statusEvent(), true);
+    if (channel.latest) viewer.offer(channel.latest);
+    return viewer;
+  }
+
+  // ---- admin actions -----------------------------------------------------
+
+  onApproved(row: DeviceRow): void {
+    const c = this.#channels.get(row.uuid);
+    if (!c) return;
+    c.status = row.status;
+    c.broadcastStatus();
+  }
+
+  onRevoked(row: DeviceRow): void {
+    const c = this.#channels.get(row.uuid);
+    if (!c) return;
+    c.status = row.status;
+    const device = c.device;
+    c.device = null;
+    device?.close(CloseCode.Unauthorized, DEVICE_MESSAGES.revoked);
+    c.broadcastStatus();
+  }
+
+  onDeleted(uuid: string): void {
+    const c = this.#channels.get(uuid);
+    if (!c) return;
+    this.#channels.delete(uuid);
+    const device = c.device;
+    c.device = null;
+    device?.close(CloseCode.Unauthorized, DEVICE_MESSAGES.deleted);
+    const event: ViewerEvent = { type: 'error', code: 'HOST_ERR_NOT_FOUND', message: 'This device was removed.' };
+    const text = JSON.stringify(event);
+    for (const v of c.viewers) {
+      v.sendText(text, true);
+      v.ws.close(CloseCode.NotFound, 'host removed');
+    }
+  }
+
+  // ---- views -------------------------------------------------------------
+
+  hostView(row: DeviceRow): HostView {
+    const c = this.#channels.get(row.uuid);
+    const now = Date.now();
+    return {
+      uuid: row.uuid,
+      name: row.name,
+      status: row.status,
+      owner: row.owner,
+      streaming: c?.streaming ?? false,
+      viewers: c?.viewers.size ?? 0,
+      fps: c ? c.stats(now).fps : 0,
+      lastFrameAt: c?.lastFrameAt ?? row.last_seen ?? null,
+      bytesIn: c?.bytesIn ?? 0,
+    };
+  }
+
+  /** The relay's own accounting per host (tests and debugging; no frame data). */
+  relayStats(uuid: string): HostRelayStats | null {
+    const c = this.#channels.get(uuid);
+    if (!c) return null;
+    return {
+      uuid,
+      streaming: c.streaming,
+      framesIn: c.framesIn,
+      framesDeduplicated: c.framesDeduplicated,
+      framesOut: c.framesOut,
+      framesSkipped: c.framesSkipped,
+      viewers: [...c.viewers].map((v) => v.snapshot()),
+    };
+  }
+
+  // ---- timers and shutdown -----------------------------------------------
+
+  readonly #ping = (): void => {
+    for (const s of this.#sessions) {
+      if (!s.alive) {
+        s.ws.terminate();
+        continue;
+      }
+      s.alive = false;
+      s.ws.ping();
+    }
+    for (const v of this.#viewers) {
+      if (!v.alive) {
+        v.ws.terminate();
+        continue;
+      }
+      v.alive = false;
+      v.ws.ping();
+    }
+  };
+
+  readonly #tick = (): void => {
+    const now = Date.now();
+    for (const c of this.#channels.values()) {
+      if (c.viewers.size > 0) {
+        const text = c.statsEvent(now);
+        for (const v of c.viewers) v.sendText(text);
+      }
+      this.#persistLastSeen(c, false);
+    }
+  };
+
+  #persistLastSeen(c: Channel, force: boolean): void {
+    const at = c.lastFrameAt;
+    if (at === null || at <= c.persistedLastSeen) return;
+    if (!force && at - c.persistedLastSeen < LAST_SEEN_PERSIST_MS) return;
+    try {
+      this.#o.devices.setLastSeen(c.uuid, at);
+      c.persistedLastSeen = at;
+    } catch (err) {
+      this.#o.logger.error({ err: (err as Error).message }, 'could not persist last_seen');
+    }
+  }
+
+  /** Closes every socket with 1001 and stops the timers. */
+  close(): void {
+    clearInterval(this.#heartbeat);
+    clearInterval(this.#statsTimer);
+    for (const c of this.#channels.values()) this.#persistLastSeen(c, true);
+    for (const s of this.#sessions) {
+      s.state = 'closed';
+      s.ws.close(CloseCode.GoingAway, 'server shutting down');
+    }
+    for (const v of this.#viewers) v.ws.close(CloseCode.GoingAway, 'server shutting down');
+  }
+
+  /** Sockets still open (for a bounded wait at shutdown). */
+  openSockets(): WebSocket[] {
+    return [...[...this.#sessions].map((s) => s.ws), ...[...this.#viewers].map((v) => v.ws)];
+  }
+}

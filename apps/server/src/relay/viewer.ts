@@ -1,0 +1,110 @@
+/**
+ * One viewer socket. Frames are never queued: at most one frame is in flight
+ * per viewer (tracked by the send callback, which fires once the bytes are
+ * handed to the kernel). A frame offered while one is in flight, or while the
+ * socket holds more than the buffered-bytes limit, is skipped and the viewer is
+ * marked stale; when its in-flight send completes it gets the newest frame,
+ * never a backlog. So a congested viewer holds at most one frame of server
+ * memory and never delays the others.
+ */
+import type { WebSocket } from 'ws';
+import type { Identity } from '../identity/identity.js';
+
+export interface ViewerHost {
+  /** The newest viewer frame of the channel, if any. */
+  readonly latest: Buffer | null;
+  /** `performance.now()` at the newest frame's ingest. */
+  readonly latestIngestAt: number;
+  onViewerSent(bytes: number, latencyMs: number): void;
+  onViewerSkipped(): void;
+}
+
+/** The relay's own accounting for one viewer (exposed for tests and debugging). */
+export interface ViewerSnapshot {
+  readonly username: string;
+  readonly framesSent: number;
+  readonly framesSkipped: number;
+  readonly inFlight: boolean;
+  /** Bytes the socket holds unsent now. */
+  readonly bufferedBytes: number;
+  /** The most bytes the socket held right after any of our sends. */
+  readonly peakBufferedBytes: number;
+}
+
+export class Viewer {
+  readonly ws: WebSocket;
+  readonly identity: Identity;
+  readonly #host: ViewerHost;
+  readonly #maxBuffered: number;
+  #inFlight = false;
+  #stale = false;
+  #lastSent: Buffer | null = null;
+  #framesSent = 0;
+  #framesSkipped = 0;
+  #peakBuffered = 0;
+  /** Heartbeat: cleared at each ping, set by the pong. */
+  alive = true;
+
+  constructor(ws: WebSocket, identity: Identity, host: ViewerHost, maxBufferedBytes: number) {
+    this.ws = ws;
+    this.identity = identity;
+    this.#host = host;
+    this.#maxBuffered = maxBufferedBytes;
+  }
+
+  /** True when a frame offered now would be skipped. */
+  get congested(): boolean {
+    return this.#inFlight || this.ws.bufferedAmount > this.#maxBuffered;
+  }
+
+  /** Offers the channel's newest frame; sends it now or marks the viewer stale. Returns true if sent. */
+  offer(frame: Buffer): boolean {
+    if (frame === this.#lastSent) return false;
+    if (this.congested) {
+      if (!this.#stale) this.#stale = true;
+      this.#framesSkipped++;
+      this.#host.onViewerSkipped();
+      return false;
+    }
+    this.#send(frame);
+    return true;
+  }
+
+  /** Sends a small JSON event unless the socket is congested (stats may be dropped; status events use `force`). */
+  sendText(text: string, force = false): void {
+    if (this.ws.readyState !== 1) return;
+    if (!force && this.ws.bufferedAmount > this.#maxBuffered) return;
+    this.ws.send(text);
+  }
+
+  snapshot(): ViewerSnapshot {
+    return {
+      username: this.identity.username,
+      framesSent: this.#framesSent,
+      framesSkipped: this.#framesSkipped,
+      inFlight: this.#inFlight,
+      bufferedBytes: this.ws.bufferedAmount,
+      peakBufferedBytes: this.#peakBuffered,
+    };
+  }
+
+  #send(frame: Buffer): void {
+    if (this.ws.readyState !== 1) return;
+    this.#inFlight = true;
+    this.#stale = false;
+    this.#lastSent = frame;
+    this.#framesSent++;
+    this.ws.send(frame, { binary: true, compress: false }, this.#onSent);
+    const buffered = this.ws.bufferedAmount;
+    if (buffered > this.#peakBuffered) this.#peakBuffered = buffered;
+    this.#host.onViewerSent(frame.length, performance.now() - this.#host.latestIngestAt);
+  }
+
+  readonly #onSent = (err?: Error | null): void => {
+    this.#inFlight = false;
+    if (err || !this.#stale) return;
+    this.#stale = false;
+    const latest = this.#host.latest;
+    if (latest && latest !== this.#lastSent) this.#send(latest);
+  };
+}

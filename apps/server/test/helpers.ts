@@ -1,0 +1,169 @@
+/**
+ * Test helpers: a real server on 127.0.0.1 with a fresh data directory, real
+ * `ws` clients speaking the Android app's exact messages, real JPEGs (sharp).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
+import WebSocket from 'ws';
+import { startServer, type RunningServer, type ServerConfig } from '../src/index.js';
+
+export const ADMIN = { 'x-authentik-username': 'alice', 'x-authentik-groups': 'users|authentik Admins', 'x-authentik-email': 'alice@example.test' };
+export const USER = { 'x-authentik-username': 'bob', 'x-authentik-groups': 'users' };
+
+export interface TestServer extends RunningServer {
+  readonly dataDir: string;
+  readonly logs: string[];
+}
+
+const dirs: string[] = [];
+
+export function tempDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'booxstream-server-test-'));
+  dirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+export async function start(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+  const logs: string[] = [];
+  const dataDir = overrides.dataDir ?? tempDataDir();
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    devicePort: null,
+    dataDir,
+    logLevel: 'info',
+    logSink: (line) => logs.push(line),
+    registerRatePerMinute: 10_000,
+    registerBurst: 1000,
+    ...overrides,
+  });
+  return { ...server, dataDir, logs };
+}
+
+/** A distinct, real JPEG of roughly `kb` KB (noise compresses badly, so size follows dimensions). */
+export async function makeJpeg(seed: number, width = 64, height = 48): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  let x = seed * 2654435761 >>> 0;
+  for (let i = 0; i < raw.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    raw[i] = x >>> 24;
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 60 }).toBuffer();
+}
+
+/** The Android app's frame message, byte for byte (see encodeLegacyFrame). */
+export function appFrame(jpeg: Buffer, timestamp = Date.now()): string {
+  return `{"type":"frame","data":"${jpeg.toString('base64')}","timestamp":${timestamp}}`;
+}
+
+export async function register(server: { url: string }, uuid = randomUUID(), name: string | null = 'Note Air', publicIp: string | null = '203.0.113.7') {
+  const res = await fetch(`${server.url}/api/hosts/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ uuid, public_ip: publicIp, name }),
+  });
+  const body = (await res.json()) as { success: boolean; token: string; host: { uuid: string; public_ip: string | null; name: string | null } };
+  return { status: res.status, uuid, token: body.token, body };
+}
+
+/** Registers and approves a device (as the admin "alice"). */
+export async function approvedDevice(server: TestServer) {
+  const r = await register(server);
+  server.approveDevice(r.uuid, 'alice');
+  return r;
+}
+
+/** A WebSocket client that records every message. */
+export interface Client {
+  readonly ws: WebSocket;
+  readonly texts: unknown[];
+  readonly binaries: Buffer[];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** Resolves once `pred` holds for the recorded messages (checked on every message). */
+  until(pred: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  close(): void;
+}
+
+export function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    const texts: unknown[] = [];
+    const binaries: Buffer[] = [];
+    const waiters = new Set<() => void>();
+    const notify = (): void => {
+      for (const w of [...waiters]) w();
+    };
+    const closed = new Promise<{ code: number; reason: string }>((res) => {
+      ws.on('close', (code, reason) => {
+        res({ code, reason: reason.toString() });
+        notify();
+      });
+    });
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) binaries.push(data);
+      else texts.push(JSON.parse(data.toString()));
+      notify();
+    });
+    const client: Client = {
+      ws,
+      texts,
+      binaries,
+      closed,
+      until(pred, what, timeoutMs = 5000) {
+        return new Promise((res, rej) => {
+          if (pred()) return res();
+          const timer = setTimeout(() => {
+            waiters.delete(check);
+            rej(new Error(`timed out waiting for ${what}`));
+          }, timeoutMs);
+          const check = (): void => {
+            if (pred()) {
+              clearTimeout(timer);
+              waiters.delete(check);
+              res();
+            }
+          };
+          waiters.add(check);
+        });
+      },
+      close() {
+        ws.close();
+      },
+    };
+    ws.once('open', () => resolve(client));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body })));
+    });
+    ws.once('error', reject);
+  });
+}
+
+export function wsUrl(server: { url: string }, path: string): string {
+  return server.url.replace(/^http/, 'ws') + path;
+}
+
+/** Connects a device on `/android-ws` and authenticates exactly as the app does. */
+export async function streamingDevice(server: { url: string }, token: string, path = '/android-ws'): Promise<Client> {
+  const c = await connect(wsUrl(server, path));
+  c.ws.send(JSON.stringify({ type: 'auth', token }));
+  await c.until(() => c.texts.length > 0, 'auth answer');
+  return c;
+}
+
+export async function viewer(server: { url: string }, uuid: string, headers: Record<string, string> = ADMIN): Promise<Client> {
+  return connect(wsUrl(server, `/api/hosts/${uuid}/stream`), headers);
+}
+
+export function api(server: { url: string }, path: string, init: RequestInit & { identity?: Record<string, string> } = {}) {
+  const { identity, headers, ...rest } = init;
+  return fetch(`${server.url}${path}`, { ...rest, headers: { ...(identity ?? {}), ...(headers as Record<string, string> | undefined) } });
+}
