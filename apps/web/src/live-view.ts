@@ -1,0 +1,266 @@
+/**
+ * A host's live view: frames from the viewer WebSocket decoded and drawn on a
+ * canvas that fits the window, a stats overlay, full screen, and a banner for
+ * every state that is not "frames flowing".
+ */
+import type { HostView } from '@booxstream/protocol/api';
+import { decodeViewerFrameHeader, ViewerFrameKind, type ViewerEvent } from '@booxstream/protocol/viewer';
+import { isSignedOut, listHosts, streamUrl, UnreachableError } from './api.js';
+import { FramePipeline, type DecodedImage, type DecoderChoice, type FrameMeta } from './decoder.js';
+import { button, el, setText } from './dom.js';
+import { fitContain } from './fit.js';
+import { hostLabel } from './host-list.js';
+import { formatOverlay, StreamMeter } from './overlay.js';
+import { LIST_HREF } from './router.js';
+import type { Session } from './session.js';
+import { StreamSocket, type SocketStatus } from './stream-socket.js';
+import { describeLive, type Banner, type LiveFacts } from './view-state.js';
+
+// The race result holds for the page's lifetime: the browser does not change.
+let decoderChoice: DecoderChoice | undefined;
+
+/** Mounts the live view of `uuid` into `root`; returns the unmount function. */
+export function mountLiveView(root: HTMLElement, uuid: string, session: Session): () => void {
+  const title = el('h1', { className: 'live-title', text: 'Device', attrs: { tabindex: '-1' } });
+  const back = el('a', { className: 'button', text: '← Devices', attrs: { href: LIST_HREF } });
+  const statsButton = button('Stats', () => toggleStats());
+  statsButton.setAttribute('aria-pressed', 'true');
+  statsButton.setAttribute('aria-keyshortcuts', 's');
+  const fullButton = button('Full screen', () => void toggleFullscreen());
+  fullButton.setAttribute('aria-keyshortcuts', 'f');
+  fullButton.hidden = !document.fullscreenEnabled;
+
+  const canvas = el('canvas', { className: 'screen', attrs: { role: 'img', 'aria-label': 'Live screen' } });
+  canvas.hidden = true;
+  const overlay = el('div', { className: 'overlay', attrs: { 'aria-label': 'Stream statistics' } });
+  const bannerTitle = el('p', { className: 'banner-title' });
+  const bannerDetail = el('p', { className: 'banner-detail' });
+  const bannerAction = el('div', { className: 'banner-action' });
+  const banner = el('div', { className: 'banner', attrs: { role: 'status', 'aria-live': 'polite' } },
+    bannerTitle, bannerDetail, bannerAction);
+  const stage = el('div', { className: 'stage' }, canvas, overlay, banner);
+  const help = el('p', { className: 'live-help', text: 'Keys: F full screen · S stats · Esc back to the list' });
+  const view = el('section', { className: 'live' },
+    el('div', { className: 'live-bar' }, back, title, el('div', { className: 'live-buttons' }, statsButton, fullButton)),
+    stage,
+    help);
+  root.replaceChildren(view);
+  document.body.classList.add('is-live');
+
+  const ctx = canvas.getContext('2d', { alpha: false });
+  const meter = new StreamMeter();
+  if (decoderChoice) meter.decoder = decoderChoice.kind;
+  let label = 'Device';
+  let facts: LiveFacts = {
+    socket: { state: 'connecting', attempt: 0, closeCode: null, closeReason: '', everOpened: false, retryInMs: null },
+    hostStatus: null,
+    streaming: null,
+    signedOut: false,
+    hostMissing: false,
+    hasFrame: false,
+    admin: session.admin,
+  };
+  let shownBanner: Banner | null | undefined;
+  let lastSeq: number | null = null;
+  let stopped = false;
+  let probing = false;
+
+  const setLabel = (host: HostView): void => {
+    label = hostLabel(host);
+    setText(title, label);
+    canvas.setAttribute('aria-label', `Live screen of ${label}`);
+    document.title = `${label} — BooxStream`;
+  };
+
+  const update = (change: Partial<LiveFacts>): void => {
+    facts = { ...facts, ...change, admin: session.admin };
+    renderBanner(describeLive(facts));
+  };
+
+  const renderBanner = (next: Banner | null): void => {
+    const same = shownBanner !== undefined
+      && (next === null ? shownBanner === null
+        : shownBanner !== null && shownBanner.title === next.title && shownBanner.detail === next.detail && shownBanner.action === next.action);
+    if (same) return;
+    shownBanner = next;
+    banner.hidden = next === null;
+    view.dataset.state = next?.kind ?? 'live';
+    // The canvas shows once there is a frame; before that the banner stands alone, never a blank canvas.
+    canvas.hidden = !facts.hasFrame;
+    if (next === null) return;
+    setText(bannerTitle, next.title);
+    setText(bannerDetail, next.detail);
+    bannerAction.replaceChildren();
+    if (next.action === 'sign-in') bannerAction.append(button('Sign in', () => location.reload(), 'button button-primary'));
+    if (next.action === 'retry') bannerAction.append(button('Retry now', () => socket.retryNow()));
+    if (next.action === 'back') bannerAction.append(el('a', { className: 'button', text: 'Back to the list', attrs: { href: LIST_HREF } }));
+  };
+
+  /** Asks the API what the socket cannot say: a refused upgrade arrives as a bare 1006. */
+  const probe = async (): Promise<void> => {
+    if (probing) return;
+    probing = true;
+    try {
+      const hosts = await listHosts();
+      if (stopped) return;
+      const host = hosts.find((h) => h.uuid === uuid);
+      if (host) setLabel(host);
+      update({
+        signedOut: false,
+        hostMissing: host === undefined,
+        hostStatus: host?.status ?? null,
+        streaming: host?.streaming ?? facts.streaming,
+      });
+    } catch (err) {
+      if (stopped) return;
+      if (isSignedOut(err)) {
+        session.markSignedOut();
+        update({ signedOut: true });
+      } else if (!(err instanceof UnreachableError)) {
+        update({});
+      }
+    } finally {
+      probing = false;
+    }
+  };
+
+  const paint = (image: DecodedImage, meta: FrameMeta, decodeMs: number): void => {
+    if (!ctx) return;
+    if (canvas.width !== image.width || canvas.height !== image.height) {
+      canvas.width = image.width;
+      canvas.height = image.height;
+      meter.width = image.width;
+      meter.height = image.height;
+      fit();
+    }
+    ctx.drawImage(image.source, 0, 0);
+    meter.recordPaint(performance.now(), Date.now(), meta.serverTs, meta.hostTs, decodeMs);
+    if (!facts.hasFrame) update({ hasFrame: true });
+  };
+
+  const pipeline = new FramePipeline<FrameMeta>({
+    paint,
+    onDecoderChosen: (choice) => {
+      decoderChoice = choice;
+      meter.decoder = choice.kind;
+    },
+  }, decoderChoice);
+
+  const onFrame = (data: ArrayBuffer): void => {
+    const now = performance.now();
+    meter.recordReceived(data.byteLength, now);
+    let header;
+    try {
+      header = decodeViewerFrameHeader(data);
+    } catch {
+      return; // A newer protocol version or a torn message: skip it, the next frame replaces it.
+    }
+    if (header.kind !== ViewerFrameKind.Jpeg) return;
+    // A gap in seq means the relay skipped frames for us (we were slow, or joined late).
+    if (lastSeq !== null && header.seq > lastSeq + 1 && header.seq - lastSeq < 10_000) meter.dropped += header.seq - lastSeq - 1;
+    lastSeq = header.seq;
+    if (facts.streaming !== true && facts.hostStatus !== 'revoked') update({ streaming: true });
+    pipeline.push(new Uint8Array(data, header.headerLength), {
+      seq: header.seq, serverTs: header.serverTs, hostTs: header.hostTs, receivedAt: now,
+    });
+  };
+
+  const onEvent = (event: ViewerEvent): void => {
+    switch (event.type) {
+      case 'status':
+        update({ hostStatus: event.status, streaming: event.streaming, hostMissing: false, signedOut: false });
+        break;
+      case 'stats':
+        break; // The overlay measures what this viewer gets; the server's figures are on the list page.
+      case 'error':
+        setText(bannerDetail, event.message);
+        break;
+    }
+  };
+
+  const onStatus = (status: SocketStatus): void => {
+    if (status.state !== 'live') lastSeq = null;
+    update({ socket: status, ...(status.state === 'live' ? { signedOut: false, hostMissing: false } : {}) });
+    const refused = !status.everOpened || status.closeCode === 4003 || status.closeCode === 4004 || status.closeCode === 4005;
+    if ((status.state === 'reconnecting' && status.retryInMs !== null && refused) || status.state === 'stopped') void probe();
+  };
+
+  const socket = new StreamSocket(streamUrl(uuid), { onFrame, onEvent, onStatus });
+  void probe();
+
+  // Fit-to-window keeping the aspect ratio.
+  const fit = (): void => {
+    if (canvas.width === 0 || canvas.height === 0) return;
+    const box = stage.getBoundingClientRect();
+    const size = fitContain({ width: box.width, height: box.height }, { width: canvas.width, height: canvas.height });
+    canvas.style.width = `${size.width}px`;
+    canvas.style.height = `${size.height}px`;
+  };
+  const resizeObserver = new ResizeObserver(() => fit());
+  resizeObserver.observe(stage);
+
+  // The overlay refreshes twice a second, not per frame: it is for reading, and e-ink redraws are costly.
+  const renderOverlay = (): void => {
+    const lines = formatOverlay(meter.snapshot(performance.now()));
+    const nodes = overlay.children;
+    for (let i = 0; i < lines.length; i++) {
+      const node = nodes[i] ?? overlay.appendChild(el('span'));
+      setText(node, lines[i] as string);
+    }
+  };
+  renderOverlay();
+  const overlayTimer = setInterval(renderOverlay, 500);
+
+  const toggleStats = (): void => {
+    overlay.hidden = !overlay.hidden;
+    statsButton.setAttribute('aria-pressed', String(!overlay.hidden));
+  };
+
+  const toggleFullscreen = async (): Promise<void> => {
+    try {
+      if (document.fullscreenElement) await document.exitFullscreen();
+      else await stage.requestFullscreen({ navigationUI: 'hide' });
+    } catch {
+      // Refused (no user gesture, or an iframe without allowfullscreen): the button simply does nothing.
+    }
+  };
+  const onFullscreenChange = (): void => {
+    const on = document.fullscreenElement === stage;
+    setText(fullButton, on ? 'Exit full screen' : 'Full screen');
+    fit();
+  };
+  document.addEventListener('fullscreenchange', onFullscreenChange);
+
+  const onKey = (ev: KeyboardEvent): void => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
+    const target = ev.target as HTMLElement | null;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    if (ev.key === 'f' || ev.key === 'F') {
+      ev.preventDefault();
+      void toggleFullscreen();
+    } else if (ev.key === 's' || ev.key === 'S') {
+      ev.preventDefault();
+      toggleStats();
+    } else if (ev.key === 'Escape' && !document.fullscreenElement) {
+      ev.preventDefault();
+      location.hash = LIST_HREF;
+    }
+  };
+  document.addEventListener('keydown', onKey);
+  const unsubscribe = session.subscribe(() => update({}));
+
+  renderBanner(describeLive(facts));
+
+  return () => {
+    stopped = true;
+    socket.close();
+    pipeline.stop();
+    clearInterval(overlayTimer);
+    resizeObserver.disconnect();
+    unsubscribe();
+    document.removeEventListener('keydown', onKey);
+    document.removeEventListener('fullscreenchange', onFullscreenChange);
+    if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+    document.body.classList.remove('is-live');
+  };
+}
