@@ -167,3 +167,28 @@ export function api(server: { url: string }, path: string, init: RequestInit & {
   const { identity, headers, ...rest } = init;
   return fetch(`${server.url}${path}`, { ...rest, headers: { ...(identity ?? {}), ...(headers as Record<string, string> | undefined) } });
 }
+
+/**
+ * A distinct valid JPEG from a base one: a COM segment carrying `n` right
+ * after SOI (decoders skip comments), so each variant's bytes differ.
+ */
+export function jpegVariant(base: Buffer, n: number): Buffer {
+  const com = Buffer.from([0xff, 0xfe, 0x00, 0x06, 0, 0, 0, 0]);
+  com.writeUInt32BE(n >>> 0, 4);
+  return Buffer.concat([base.subarray(0, 2), com, base.subarray(2)]);
+}
+
+/** Polls `read` until `pred` holds (for server-side state with no event to wait on). */
+export async function eventually<T>(read: () => T, pred: (v: T) => boolean, what: string, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = read();
+    if (pred(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function lastText(c: Client): Record<string, unknown> {
+  return c.texts[c.texts.length - 1] as Record<string, unknown>;
+}

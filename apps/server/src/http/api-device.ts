@@ -3,7 +3,7 @@
  * sign-on here (the app cannot do it) and identity headers are never read.
  */
 import type { RegisterResponse } from '@booxstream/protocol';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ServerConfig } from '../config.js';
 import type { AuditLog } from '../db/audit.js';
 import type { DeviceStore } from '../db/devices.js';
@@ -61,27 +61,19 @@ export function deviceApi(deps: DeviceApiDeps): Router {
   const router = express.Router();
   const text = express.text({ type: () => true, limit: BODY_LIMIT });
 
-  const rateLimit = (req: Request, res: Response): string => {
-    const address = deps.proxies.clientAddress(req.socket.remoteAddress, req.headers);
-    const r = deps.limiter.take(address);
-    if (!r.ok) {
-      throw new HttpError(429, 'HTTP_ERR_RATE_LIMITED', `Too many device requests from this address; retry in ${r.retryAfterSeconds} s.`, undefined, {
-        'Retry-After': String(r.retryAfterSeconds),
-      });
-    }
-    void res;
-    return address;
-  };
-
-  router.post('/api/hosts/register', (req, res, next) => {
-    try {
-      rateLimit(req, res);
-    } catch (err) {
-      next(err);
+  /** Rate limit per client address, checked before the body is read. */
+  const rateLimit = (req: Request, _res: Response, next: NextFunction): void => {
+    const r = deps.limiter.take(deps.proxies.clientAddress(req.socket.remoteAddress, req.headers));
+    if (r.ok) {
+      next();
       return;
     }
-    text(req, res, next);
-  }, (req, res) => {
+    next(new HttpError(429, 'HTTP_ERR_RATE_LIMITED', `Too many device requests from this address; retry in ${r.retryAfterSeconds} s.`, undefined, {
+      'Retry-After': String(r.retryAfterSeconds),
+    }));
+  };
+
+  router.post('/api/hosts/register', rateLimit, text, (req, res) => {
     const body = parseJsonBody(req.body);
     const uuid = normalizeUuid(body.uuid);
     if (uuid === null) {
@@ -99,15 +91,7 @@ export function deviceApi(deps: DeviceApiDeps): Router {
     res.status(created ? 201 : 200).json(answer);
   });
 
-  router.post('/api/hosts/update-ip', (req, res, next) => {
-    try {
-      rateLimit(req, res);
-    } catch (err) {
-      next(err);
-      return;
-    }
-    text(req, res, next);
-  }, (req, res) => {
+  router.post('/api/hosts/update-ip', rateLimit, text, (req, res) => {
     const auth = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S{1,512})$/i.exec(auth);
     if (!m) throw new HttpError(401, 'DEVICE_ERR_TOKEN_MISSING', 'Send the device token as "Authorization: Bearer <token>".', 'authorization');
