@@ -67,7 +67,8 @@ export function describeSession(state: SessionState): string {
     case 'unreachable':
       return 'Server unreachable';
     case 'signed-in': {
-      const who = state.me.name ? `${state.me.name} (${state.me.username})` : state.me.username;
+      const { name, username } = state.me;
+      const who = name && name !== username ? `${name} (${username})` : username;
       const role = state.me.admin ? ' · admin' : '';
       const dev = state.me.source === 'dev' ? ' · local dev user' : '';
       return `Signed in as ${who}${role}${dev}`;
