@@ -19,10 +19,46 @@ export {
   AUTHENTIK_RESPONSE_HEADERS,
   BLANKED_IDENTITY_HEADERS,
   CLIENT_IP_HEADER,
+  FORWARD_AUTH_MAX_RESPONSE_BODY_SIZE,
   ROUTER_PRIORITY,
   renderTraefikDynamicConfig,
 } from './render/traefik.js';
-export type { RenderedTraefikFile, TraefikDynamicConfig } from './render/traefik.js';
+export type { RenderedTraefikFile, TraefikDynamicConfig, TraefikMiddleware, TraefikRouter, TraefikService } from './render/traefik.js';
+
+// cloudflared
+export { CATCH_ALL_SERVICE, renderTunnelIngress, validateIngress } from './render/cloudflared.js';
+export type { CloudflareTunnelConfigBody, IngressRule, PulumiTunnelConfig, RenderedTunnelIngress } from './render/cloudflared.js';
+
+// authentik
+export {
+  addProviderToOutpost,
+  authentikLookups,
+  EMBEDDED_OUTPOST_MANAGED,
+  removeProviderFromOutpost,
+  renderAuthentikApplication,
+  renderAuthentikProvider,
+  renderOutpostProvidersPatch,
+  renderPolicyBindings,
+} from './render/authentik.js';
+export type {
+  ApplicationRequestBody,
+  AuthentikLookups,
+  FlowPks,
+  PolicyBindingRequestBody,
+  ProxyProviderRequestBody,
+} from './render/authentik.js';
+export { BLUEPRINT_SCHEMA, FindTag, KeyOfTag, parseBlueprint, renderAuthentikBlueprint } from './render/blueprint.js';
+export type { Blueprint, BlueprintEntry, RenderedBlueprint } from './render/blueprint.js';
+export { loadAuthentikOpenApi } from './authentik/openapi.js';
+export type { AuthentikOpenApi } from './authentik/openapi.js';
+
+// Checklist coverage
+export { checklistCoverage, RESOURCE_TYPES, VERIFY_CHECK_IDS } from './checklist/coverage.js';
+export type { ChecklistLine, Coverage, CoverageKind, VerifyCheckId } from './checklist/coverage.js';
+
+// Preview
+export { renderPreview } from './preview/render.js';
+export type { PreviewFile } from './preview/render.js';
 
 // Errors
 export { BadInputError, GatewayConfigError, GatewayError, RenderedInvalidError, UnknownSchemaError } from './errors.js';
