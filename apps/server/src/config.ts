@@ -156,10 +156,11 @@ function levenshtein(a: string, b: string): number {
 }
 
 /**
- * A misspelt variable (`DEVICE_APROVAL`) would silently leave a default in
- * place, so an unknown name that shares its first word with a known
- * multi-word name and is within two edits of it stops startup. Single-word
- * names (PORT, HOST) are not checked: HOME is two edits from HOST.
+ * A misspelt variable (`DEVICE_APROVAL`, `TRUSTED_PROXY`) would silently
+ * leave a default in place, so an unknown name that shares its first word with
+ * a known multi-word name and is within two edits of it (three for names of 12+
+ * characters) stops startup. Single-word names (PORT, HOST) are not checked:
+ * HOME is two edits from HOST.
  */
 function checkTypos(env: Env): void {
   const known = Object.keys(ENV_VARIABLES);
@@ -167,7 +168,7 @@ function checkTypos(env: Env): void {
     if (name in ENV_VARIABLES || !name.includes('_')) continue;
     const head = name.slice(0, name.indexOf('_') + 1);
     for (const k of known) {
-      if (k.includes('_') && k.startsWith(head) && levenshtein(name, k) <= 2) {
+      if (k.includes('_') && k.startsWith(head) && levenshtein(name, k) <= (k.length >= 12 ? 3 : 2)) {
         throw new ConfigError(name, `unknown variable; did you mean ${k}?`);
       }
     }

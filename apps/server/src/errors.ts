@@ -16,25 +16,29 @@ export class ConfigError extends Error {
   }
 }
 
-export type HttpErrorCode =
-  | 'HTTP_ERR_MALFORMED_JSON'
-  | 'HTTP_ERR_INVALID_FIELD'
-  | 'HTTP_ERR_BODY_TOO_LARGE'
-  | 'HTTP_ERR_RATE_LIMITED'
-  | 'HTTP_ERR_NOT_FOUND'
-  | 'AUTH_ERR_UNAUTHENTICATED'
-  | 'AUTH_ERR_FORBIDDEN'
-  | 'AUTH_ERR_BAD_ORIGIN'
-  | 'DEVICE_ERR_TOKEN_MISSING'
-  | 'DEVICE_ERR_TOKEN_UNKNOWN'
-  | 'DEVICE_ERR_TOKEN_REPLACED'
-  | 'DEVICE_ERR_REVOKED'
-  | 'HOST_ERR_NOT_FOUND'
-  | 'HOST_ERR_FORBIDDEN'
-  | 'HOST_ERR_NO_FRAME'
-  | 'HOST_ERR_TOO_MANY_VIEWERS'
-  | 'SERVER_ERR_NOT_READY'
-  | 'SERVER_ERR_INTERNAL';
+/** Every `error.code` the HTTP API and refused WebSocket upgrades answer with (README.md lists each). */
+export const HTTP_ERROR_CODES = [
+  'HTTP_ERR_MALFORMED_JSON',
+  'HTTP_ERR_INVALID_FIELD',
+  'HTTP_ERR_BODY_TOO_LARGE',
+  'HTTP_ERR_RATE_LIMITED',
+  'HTTP_ERR_NOT_FOUND',
+  'HTTP_ERR_UPGRADE_REQUIRED',
+  'AUTH_ERR_UNAUTHENTICATED',
+  'AUTH_ERR_FORBIDDEN',
+  'AUTH_ERR_BAD_ORIGIN',
+  'DEVICE_ERR_TOKEN_MISSING',
+  'DEVICE_ERR_TOKEN_UNKNOWN',
+  'DEVICE_ERR_TOKEN_REPLACED',
+  'DEVICE_ERR_REVOKED',
+  'HOST_ERR_NOT_FOUND',
+  'HOST_ERR_FORBIDDEN',
+  'HOST_ERR_NO_FRAME',
+  'HOST_ERR_TOO_MANY_VIEWERS',
+  'SERVER_ERR_NOT_READY',
+  'SERVER_ERR_INTERNAL',
+] as const;
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
 
 /** An HTTP answer other than success: status, stable code, plain-words message. */
 export class HttpError extends Error {

@@ -138,7 +138,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   if (config.devicePort !== null) {
     deviceServer = createServer({ headersTimeout: 20_000, requestTimeout: 30_000 }, (_req, res) => {
       res.writeHead(426, { 'Content-Type': 'application/json', Upgrade: 'websocket', Connection: 'Upgrade' });
-      res.end(JSON.stringify(new HttpError(426, 'HTTP_ERR_NOT_FOUND', 'This port only takes the device WebSocket (the BooxStream app connects here on a LAN).').toJSON()));
+      res.end(JSON.stringify(new HttpError(426, 'HTTP_ERR_UPGRADE_REQUIRED', 'This port only takes the device WebSocket (the BooxStream app connects here on a LAN).').toJSON()));
     });
     deviceServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => undefined);

@@ -63,7 +63,7 @@ export function appFrame(jpeg: Buffer, timestamp = Date.now()): string {
   return `{"type":"frame","data":"${jpeg.toString('base64')}","timestamp":${timestamp}}`;
 }
 
-export async function register(server: { url: string }, uuid = randomUUID(), name: string | null = 'Note Air', publicIp: string | null = '203.0.113.7') {
+export async function register(server: { url: string }, uuid: string = randomUUID(), name: string | null = 'Note Air', publicIp: string | null = '203.0.113.7') {
   const res = await fetch(`${server.url}/api/hosts/register`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json; charset=utf-8' },

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, ENV_VARIABLES, parseConfig, resolveConfig } from './config.js';
+import { ConfigError } from './errors.js';
+
+describe('parseConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({
+      port: 3001, host: '0.0.0.0', devicePort: 8080, dataDir: './data', trustedProxies: ['127.0.0.1/32', '::1/128'],
+      adminGroups: ['authentik Admins'], deviceApproval: 'manual', devUser: null, devGroups: ['authentik Admins'],
+      maxMessageBytes: 4 * 1024 * 1024, maxViewersPerHost: 50, pingIntervalMs: 30_000, authTimeoutMs: 10_000, logLevel: 'info',
+    });
+    expect(c.webRoot).toMatch(/apps\/web\/dist$/);
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.trustedProxies)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const c = parseConfig({
+      PORT: '8000', HOST: '127.0.0.1', DEVICE_PORT: '9000', DATA_DIR: '/var/lib/bxs', TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.5',
+      ADMIN_GROUPS: 'admins, ops', DEVICE_APPROVAL: 'auto', DEV_USER: 'me', DEV_GROUPS: 'ops', WEB_ROOT: '/srv/web',
+      MAX_MESSAGE_BYTES: '2000000', MAX_VIEWERS_PER_HOST: '3', PING_INTERVAL_MS: '5000', AUTH_TIMEOUT_MS: '2000',
+      REGISTER_RATE_PER_MINUTE: '60', REGISTER_BURST: '10', VIEWER_MAX_BUFFERED_BYTES: '65536', LOG_LEVEL: 'warn',
+    });
+    expect(c).toMatchObject({
+      port: 8000, host: '127.0.0.1', devicePort: 9000, dataDir: '/var/lib/bxs', trustedProxies: ['10.0.0.0/8', '192.168.1.5/32'],
+      adminGroups: ['admins', 'ops'], deviceApproval: 'auto', devUser: 'me', devGroups: ['ops'], webRoot: '/srv/web',
+      maxMessageBytes: 2_000_000, maxViewersPerHost: 3, pingIntervalMs: 5000, authTimeoutMs: 2000,
+      registerRatePerMinute: 60, registerBurst: 10, viewerMaxBufferedBytes: 65536, logLevel: 'warn',
+    });
+  });
+
+  it('DEVICE_PORT=0 turns the device port off; DEV_GROUPS defaults to the first admin group', () => {
+    expect(parseConfig({ DEVICE_PORT: '0' }).devicePort).toBeNull();
+    expect(parseConfig({ ADMIN_GROUPS: 'ops,admins', DEV_USER: 'me', HOST: '::1' }).devGroups).toEqual(['ops']);
+    expect(parseConfig({ TRUSTED_PROXIES: '' }).trustedProxies).toEqual([]);
+  });
+
+  it.each([
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '30a1' }],
+    ['HOST', { HOST: 'example.com' }],
+    ['DEVICE_PORT', { DEVICE_PORT: '-1' }],
+    ['TRUSTED_PROXIES', { TRUSTED_PROXIES: '10.0.0.0/33' }],
+    ['TRUSTED_PROXIES', { TRUSTED_PROXIES: 'proxy.lan' }],
+    ['DEVICE_APPROVAL', { DEVICE_APPROVAL: 'yes' }],
+    ['DEV_USER', { DEV_USER: 'me', HOST: '192.168.1.10' }],
+    ['DEV_USER', { DEV_USER: 'me' }],
+    ['MAX_MESSAGE_BYTES', { MAX_MESSAGE_BYTES: '12' }],
+    ['MAX_VIEWERS_PER_HOST', { MAX_VIEWERS_PER_HOST: '0' }],
+    ['PING_INTERVAL_MS', { PING_INTERVAL_MS: '1.5' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['ADMIN_GROUPS', { ADMIN_GROUPS: ' , ' }],
+    ['DEVICE_APROVAL', { DEVICE_APROVAL: 'auto' }],
+    ['TRUSTED_PROXY', { TRUSTED_PROXY: '10.0.0.1' }],
+  ])('stops on %s', (variable, env) => {
+    let err: unknown;
+    try {
+      parseConfig(env);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(variable);
+    expect((err as ConfigError).message).toMatch(new RegExp(`^${variable}: `));
+  });
+
+  it('leaves unrelated variables alone (HOME is two edits from HOST)', () => {
+    expect(() => parseConfig({ HOME: '/root', PATH: '/bin', NODE_ENV: 'production', LOGNAME: 'root' })).not.toThrow();
+  });
+
+  it('resolveConfig checks programmatic overrides by field name', () => {
+    expect(() => resolveConfig({ devUser: 'me', host: '0.0.0.0' })).toThrow(/^devUser: /);
+    expect(() => resolveConfig({ port: -1 })).toThrow(/^port: /);
+    expect(resolveConfig({ port: 0, devicePort: null }).devicePort).toBeNull();
+  });
+
+  it('documents every variable in README.md', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    for (const name of Object.keys(ENV_VARIABLES)) expect(readme).toContain(`\`${name}\``);
+    expect(Object.keys(DEFAULTS).length).toBeGreaterThan(Object.keys(ENV_VARIABLES).length);
+  });
+});
