@@ -69,6 +69,25 @@ describe('legacy JSON device (the Android app format)', () => {
     expect(stats.ticks).toBe(stats.framesSent + stats.skippedBackpressure + stats.skippedBusy);
   });
 
+  it('sends the new screen from the next tick after it changes', async () => {
+    peer = await startRecordingPeer();
+    const source = switchableSource();
+    device = await startDevice({ apiUrl: 'http://127.0.0.1:1', uuid: 'dev-1', token: 'tok', wsUrl: peer.url, source, fps: 50 });
+    await peer.waitFor(1 + 3);
+    source.current = JPEG_B;
+    const changedAt = peer.received.length;
+    await peer.waitFor(changedAt + 3);
+    await device.stop();
+    const datas = peer.received.slice(1).map((f) => {
+      const obj = JSON.parse(f.text) as { data: string; timestamp: number };
+      const jpeg = Buffer.from(obj.data, 'base64');
+      expect(f.text).toBe(encodeLegacyFrame(jpeg, obj.timestamp));
+      return jpeg.equals(JPEG_A) ? 'A' : jpeg.equals(JPEG_B) ? 'B' : '?';
+    });
+    // A run of A, then (at most one tick in flight later) only B.
+    expect(datas.join('')).toMatch(/^A{3,}B{3,}$/);
+  });
+
   it('streams from open without waiting for the verdict, as the app does', async () => {
     peer = await startRecordingPeer(); // never answers
     device = await startDevice({ apiUrl: 'http://127.0.0.1:1', uuid: 'dev-1', token: 'tok', wsUrl: peer.url, source: switchableSource(), fps: 50 });
