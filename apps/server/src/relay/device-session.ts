@@ -14,6 +14,8 @@ export interface DeviceSessionHost {
   authenticate(session: DeviceSession, token: string): { ok: true; uuid: string; channel: Channel } | { ok: false; message: string; closeCode: number };
   onAuthTimeout(session: DeviceSession): void;
   onRejectedMessage(session: DeviceSession, err: ProtocolError): void;
+  /** A bug or a database failure while handling a message: logged by the host; the session closes with 1011. */
+  onInternalError(session: DeviceSession, err: unknown): void;
   onClose(session: DeviceSession): void;
 }
 
@@ -57,6 +59,16 @@ export class DeviceSession implements DeviceLink {
   }
 
   readonly #onMessage = (data: Buffer, isBinary: boolean): void => {
+    try {
+      this.#handle(data, isBinary);
+    } catch (err) {
+      // Never let one device's failure escape into the event loop and stop the server for everyone.
+      this.#host.onInternalError(this, err);
+      this.close(1011, 'The server failed to handle this message.');
+    }
+  };
+
+  #handle(data: Buffer, isBinary: boolean): void {
     const channel = this.channel;
     if (this.state === 'streaming' && channel !== null) {
       // Hot path: no logging, no allocation beyond the decoded frame.
@@ -109,7 +121,7 @@ export class DeviceSession implements DeviceLink {
     this.channel = result.channel;
     const reply: AuthenticatedReply = { type: 'authenticated', uuid: result.uuid, protocols: DEVICE_ENCODINGS };
     this.ws.send(JSON.stringify(reply));
-  };
+  }
 
   #reject(err: unknown): void {
     if (!(err instanceof ProtocolError)) throw err;

@@ -149,6 +149,11 @@ export class Hub implements DeviceSessionHost {
     void err;
   }
 
+  onInternalError(session: DeviceSession, err: unknown): void {
+    const prefix = session.uuid ? devicePrefix(session.uuid) : null;
+    this.#o.logger.error({ device: prefix, err: err instanceof Error ? err.message : String(err) }, 'device message failed');
+  }
+
   onClose(session: DeviceSession): void {
     this.#sessions.delete(session);
     const channel = session.channel;
