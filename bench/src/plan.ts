@@ -1,0 +1,90 @@
+/**
+ * The modes of issue #6 with their full and smoke (CI) parameters. Full
+ * durations follow the issue: 10 fps for 20 s at N = 1, 10, 100; a 30 s stall;
+ * 1,000 idle connections. Smoke keeps every mode but runs it for about a
+ * second with small N: it proves the harness and the correctness checks, its
+ * figures mean nothing.
+ */
+import type { Figures } from './figures.js';
+import type { ModeContext } from './modes/context.js';
+import { runBurst } from './modes/burst.js';
+import { runIdle } from './modes/idle.js';
+import { runStall } from './modes/stall.js';
+import { runSteady } from './modes/steady.js';
+import type { RelayKind } from './relay-process.js';
+
+export interface ModeSpec {
+  readonly name: string;
+  readonly title: string;
+  /** What the mode drives, for RESULTS.md. */
+  readonly shape: string;
+  run(ctx: ModeContext, kind: RelayKind): Promise<Figures>;
+}
+
+export function plan(smoke: boolean): ModeSpec[] {
+  const s = (full: number, quick: number) => (smoke ? quick : full);
+  const warmupMs = s(2000, 300);
+  const steady = (n: number, durationMs: number, payload: 'shaped' | 'real' | 'static', hosts = 1) =>
+    (ctx: ModeContext, kind: RelayKind) => runSteady(ctx, kind, { hosts, viewersPerHost: n, fps: 10, warmupMs, durationMs, payload });
+  const n100 = s(100, 20);
+  const idleN = s(1000, 50);
+  const burstFrames = s(3000, 100);
+  const stallMs = s(30_000, 1500);
+  return [
+    {
+      name: 'steady-1',
+      title: '10 fps, 1 viewer',
+      shape: `1 host, 1 viewer, 60 KiB JPEG-shaped distinct frames at 10 fps for ${s(20, 1)} s after a ${warmupMs / 1000} s warm-up`,
+      run: steady(1, s(20_000, 1000), 'shaped'),
+    },
+    {
+      name: 'steady-10',
+      title: '10 fps, 10 viewers',
+      shape: `1 host, 10 viewers, 60 KiB JPEG-shaped distinct frames at 10 fps for ${s(20, 1)} s`,
+      run: steady(10, s(20_000, 1000), 'shaped'),
+    },
+    {
+      name: `steady-${n100}`,
+      title: `10 fps, ${n100} viewers`,
+      shape: `1 host, ${n100} viewers, 60 KiB JPEG-shaped distinct frames at 10 fps for ${s(20, 1)} s`,
+      run: steady(n100, s(20_000, 1000), 'shaped'),
+    },
+    {
+      name: 'burst-10',
+      title: 'burst, 10 viewers',
+      shape: `1 host, 10 viewers, ${burstFrames} distinct 60 KiB frames sent as fast as the device socket drains (2 in flight in ws)`,
+      run: (ctx, kind) => runBurst(ctx, kind, { viewersPerHost: 10, frames: burstFrames }),
+    },
+    {
+      name: 'static-10',
+      title: 'static screen, 10 viewers',
+      shape: `1 host, 10 viewers, one 60 KiB frame then byte-identical frames (new timestamps) at 10 fps for ${s(10, 1)} s`,
+      run: steady(10, s(10_000, 1000), 'static'),
+    },
+    {
+      name: 'stall-10',
+      title: 'one stalled viewer among 10',
+      shape: `1 host, 10 viewers at 10 fps: ${s(10, 1)} s reference, then viewer 0 stops reading for ${stallMs / 1000} s, then resumes for ${s(3, 1)} s`,
+      run: (ctx, kind) =>
+        runStall(ctx, kind, { viewersPerHost: 10, fps: 10, warmupMs, referenceMs: s(10_000, 1000), stallMs, afterMs: s(3000, 1000) }),
+    },
+    {
+      name: 'two-hosts',
+      title: '2 hosts, 10 viewers each',
+      shape: `2 hosts (distinct frames, distinct marker tags), 10 viewers each, 10 fps each for ${s(10, 1)} s; any frame at the other host's viewers fails the run`,
+      run: steady(10, s(10_000, 1000), 'shaped', 2),
+    },
+    {
+      name: 'real-10',
+      title: 'real JPEGs, 10 viewers',
+      shape: `1 host, 10 viewers, real e-ink JPEGs from @booxstream/host-client's renderEinkFrame (936x702, q60, ~93-101 KB), distinct, 10 fps for ${s(10, 1)} s`,
+      run: steady(10, s(10_000, 1000), 'real'),
+    },
+    {
+      name: `idle-${idleN}`,
+      title: `${idleN} idle viewers`,
+      shape: `1 approved host, no device, ${idleN} signed-in viewer connections; RSS settled before and after, then ${s(5, 1)} s idle`,
+      run: (ctx, kind) => runIdle(ctx, kind, { connections: idleN, settleMs: s(3000, 300), idleMs: s(5000, 1000) }),
+    },
+  ];
+}

@@ -1,0 +1,190 @@
+/**
+ * One measured relay: its child process, and the hosts (device + ledger +
+ * viewers) the bench drives through it. Modes build on this; it owns every
+ * socket and process it opens and closes them all in `close()`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RelayCounters } from './child-ipc.js';
+import { DeviceDriver } from './drivers/device.js';
+import { ViewerDriver } from './drivers/viewer.js';
+import { Ledger } from './ledger.js';
+import type { FrameMessage } from './payloads.js';
+import { readCpuMs, readMemory, RssSampler } from './proc-stat.js';
+import { startRelayProcess, type RelayKind, type RelayProcess } from './relay-process.js';
+import { addHost, type HostEndpoints } from './targets.js';
+
+/** Every this-many frame ids, the sent JPEG's hash is kept for viewers to check. */
+const HASH_EVERY = 16;
+
+export interface SessionOptions {
+  readonly kind: RelayKind;
+  readonly hosts: number;
+  readonly viewersPerHost: number;
+  /** Prepared frame messages for host index `h` (each host gets its own). */
+  readonly pool: (hostIndex: number) => FrameMessage[];
+  /** Overrides for `startServer` (server only). */
+  readonly serverConfig: Record<string, unknown>;
+  readonly logFile: string;
+  readonly cpuProfDir?: string;
+  /** Viewers per host (the first ones) that hash-check sampled frames. [hashCheckers=2] */
+  readonly hashCheckers?: number;
+  /** [connectDevices=true] */
+  readonly connectDevices?: boolean;
+}
+
+export interface HostRig {
+  readonly endpoints: HostEndpoints;
+  readonly ledger: Ledger;
+  readonly pool: FrameMessage[];
+  device: DeviceDriver | null;
+  readonly viewers: ViewerDriver[];
+}
+
+export class Session {
+  readonly relay: RelayProcess;
+  readonly hosts: HostRig[] = [];
+  readonly rss: RssSampler;
+  /** RSS right after the relay reported ready, before any client connected. */
+  readonly rssReady: number;
+  readonly #dataDir: string;
+  readonly #options: SessionOptions;
+
+  private constructor(relay: RelayProcess, dataDir: string, options: SessionOptions) {
+    this.relay = relay;
+    this.#dataDir = dataDir;
+    this.#options = options;
+    this.rss = new RssSampler(relay.pid);
+    this.rssReady = readMemory(relay.pid).rss;
+    this.rss.start(250);
+  }
+
+  static async open(options: SessionOptions): Promise<Session> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'booxstream-bench-'));
+    let relay: RelayProcess;
+    try {
+      relay = await startRelayProcess(options.kind, {
+        serverConfig: { ...options.serverConfig, dataDir },
+        logFile: options.logFile,
+        ...(options.cpuProfDir ? { cpuProfDir: options.cpuProfDir } : {}),
+      });
+    } catch (err) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+    const session = new Session(relay, dataDir, options);
+    try {
+      for (let h = 0; h < options.hosts; h++) await session.#addHost(h);
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+    return session;
+  }
+
+  async #addHost(h: number): Promise<void> {
+    const tag = h + 1;
+    const endpoints = await addHost(this.relay, tag);
+    const rig: HostRig = { endpoints, ledger: new Ledger(tag), pool: this.#options.pool(h), device: null, viewers: [] };
+    this.hosts.push(rig);
+    if (this.#options.connectDevices ?? true) {
+      rig.device = await DeviceDriver.connect({ url: endpoints.deviceUrl, token: endpoints.token });
+    }
+    await this.addViewers(rig, this.#options.viewersPerHost);
+  }
+
+  /** Opens `count` more viewers on a host, a batch at a time so the handshakes don't time out. */
+  async addViewers(rig: HostRig, count: number, batch = 50): Promise<ViewerDriver[]> {
+    const added: ViewerDriver[] = [];
+    const checkers = this.#options.hashCheckers ?? 2;
+    for (let i = 0; i < count; i += batch) {
+      const n = Math.min(batch, count - i);
+      const opened = await Promise.all(
+        Array.from({ length: n }, () =>
+          ViewerDriver.connect({
+            url: rig.endpoints.viewerUrl,
+            headers: rig.endpoints.viewerHeaders,
+            headerBytes: rig.endpoints.viewerHeaderBytes,
+            ledger: rig.ledger,
+            checkHashes: rig.viewers.length + added.length < checkers,
+          }),
+        ),
+      );
+      // Preserve the order hash-checkers were chosen in.
+      added.push(...opened);
+      rig.viewers.push(...opened);
+    }
+    return added;
+  }
+
+  /**
+   * Sends the next frame of a host: a new id stamped into the next pool entry,
+   * or (`repeat`) the previous message again with only a new timestamp, as the
+   * app does when the screen did not change.
+   */
+  sendFrame(rig: HostRig, repeat = false, onWritten?: (err?: Error) => void): number {
+    const device = rig.device;
+    if (!device) throw new Error('host has no device connected');
+    const ledger = rig.ledger;
+    const id = repeat && ledger.sent > 0 ? ledger.sent - 1 : ledger.sent;
+    const msg = rig.pool[id % rig.pool.length]!;
+    if (!repeat || ledger.sent === 0) {
+      msg.stampId(ledger.tag, id);
+      if (id % HASH_EVERY === 0) ledger.hashes.set(id, msg.jpegHash());
+    }
+    msg.stampTime(Date.now());
+    ledger.record(id, performance.now());
+    device.send(msg.buffer, onWritten);
+    return id;
+  }
+
+  /**
+   * Sends `count` frames to every host at `fps`, on a schedule anchored at the
+   * start (no drift), bounded by count.
+   */
+  async paced(fps: number, count: number, repeat = false): Promise<void> {
+    const period = 1000 / fps;
+    const start = performance.now();
+    for (let k = 0; k < count; k++) {
+      const due = start + k * period;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      for (const rig of this.hosts) this.sendFrame(rig, repeat);
+    }
+  }
+
+  /** Waits until every viewer of every host has the newest id sent, or `maxMs`. */
+  async drained(maxMs = 1000): Promise<void> {
+    const deadline = performance.now() + maxMs;
+    while (performance.now() < deadline) {
+      const done = this.hosts.every((rig) => rig.viewers.every((v) => v.newestId >= rig.ledger.sent - 1));
+      if (done) return;
+      await sleep(10);
+    }
+  }
+
+  cpuMs(): number {
+    return readCpuMs(this.relay.pid);
+  }
+
+  counters(rig: HostRig): Promise<RelayCounters | null> {
+    return this.relay.counters(rig.endpoints.id);
+  }
+
+  allViewers(): ViewerDriver[] {
+    return this.hosts.flatMap((rig) => rig.viewers);
+  }
+
+  async close(): Promise<void> {
+    this.rss.stop();
+    const viewers = this.allViewers();
+    // Terminate rather than handshake: 1,000 polite closes cost seconds and measure nothing.
+    for (const v of viewers) v.terminate();
+    await Promise.all(this.hosts.map((rig) => rig.device?.close()));
+    await this.relay.stop();
+    rmSync(this.#dataDir, { recursive: true, force: true });
+  }
+}
