@@ -82,8 +82,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const APP_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const ENTRY_POINT = /^[A-Za-z0-9_-]+$/;
-// Exact paths only: no pattern characters, nothing Traefik's backtick-quoted rule would choke on.
-const EXACT_PATH = /^\/[A-Za-z0-9._~!$&'()+,;=:@%/-]*$/;
+// Exact paths only: nothing Traefik's backtick-quoted rule would choke on, and none of the
+// characters (`* + ( ) $ [ ] ^ |`…) that would make a reader think the path is a pattern.
+const EXACT_PATH = /^\/[A-Za-z0-9._~!&',;=:@%/-]*$/;
 
 /** Why `host` is not an FQDN (lowercase, dot-separated labels, at least two), or undefined. */
 export function fqdnProblem(host: string, allowWildcard = false): string | undefined {

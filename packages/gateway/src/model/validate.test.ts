@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { GatewayConfigError } from '../errors.js';
+import { loadAuthentikOpenApi } from '../authentik/openapi.js';
+import { AUTHENTIK_SLUG_PATTERN } from './defaults.js';
+import { EXAMPLE_GATEWAY_PATH, loadExampleGateway, loadGatewayFile } from './load.js';
+import { fqdnProblem, originUrlProblem, validateGateway } from './validate.js';
+
+/** The example as plain data, to derive invalid variants from. */
+function example(): Record<string, any> {
+  return yaml.load(readFileSync(EXAMPLE_GATEWAY_PATH, 'utf8'), { schema: yaml.JSON_SCHEMA }) as Record<string, any>;
+}
+
+function issuesOf(input: unknown): { path: string; message: string }[] {
+  try {
+    validateGateway(input);
+  } catch (err) {
+    if (err instanceof GatewayConfigError) return [...err.issues];
+    throw err;
+  }
+  throw new Error('expected validateGateway to throw');
+}
+
+describe('validateGateway', () => {
+  it('accepts the documented example and fills every default', () => {
+    const g = loadExampleGateway();
+    expect(g.tunnel.credentialsFile).toBe('/etc/cloudflared/00000000-0000-4000-8000-00000000beef.json');
+    expect(g.authentik.embeddedOutpostName).toBe('authentik Embedded Outpost');
+    const [boox, affine] = g.apps;
+    expect(boox?.bypassPaths).toEqual(['/api/hosts/register', '/api/hosts/update-ip', '/android-ws']);
+    expect(boox?.healthCheck).toEqual({ path: '/healthz', interval: '30s', timeout: '5s' });
+    expect(boox?.rateLimit).toEqual({ average: 100, period: '1m', burst: 50 });
+    expect(boox?.authentik.providerName).toBe('booxstream-proxy');
+    expect(affine?.bypassPaths).toEqual([]);
+    expect(affine?.authentik.launchUrl).toBe('https://affine.kevinvdb.dev/');
+    expect(affine?.authentik.policyEngineMode).toBe('any');
+    expect(affine?.contentSecurityPolicy).toContain("frame-ancestors 'none'");
+  });
+
+  it('returns a deeply frozen gateway', () => {
+    const g = loadExampleGateway();
+    expect(Object.isFrozen(g)).toBe(true);
+    expect(Object.isFrozen(g.apps[0]?.bypassPaths)).toBe(true);
+    expect(Object.isFrozen(g.apps[0]?.authentik)).toBe(true);
+  });
+
+  it('makes adding an app one entry', () => {
+    const input = example();
+    input['apps'].push({
+      name: 'homebox',
+      hostname: 'homebox.kevinvdb.dev',
+      upstream: 'http://192.168.1.203:7745',
+      healthCheck: { path: '/api/v1/status' },
+      allowedGroups: ['admins'],
+      authentik: { name: 'Homebox', slug: 'homebox' },
+    });
+    expect(validateGateway(input).apps.map((a) => a.name)).toEqual(['booxstream', 'affine', 'homebox']);
+  });
+
+  it('does not keep references to the input', () => {
+    const input = example();
+    const g = validateGateway(input);
+    input['apps'][0].bypassPaths.push('/oops');
+    expect(g.apps[0]?.bypassPaths).toHaveLength(3);
+  });
+
+  // Each case: a mutation of the example, the field path the error must name, and a phrase of its message.
+  const cases: [string, (g: Record<string, any>) => void, string, string][] = [
+    ['non-object root', () => undefined, '', 'must be an object'],
+    ['unknown top-level key', (g) => (g['domian'] = 'x'), 'domian', 'is not a known field'],
+    ['domain not an FQDN', (g) => (g['domain'] = 'localhost'), 'domain', 'fully qualified'],
+    ['uppercase domain', (g) => (g['domain'] = 'KevinVDB.dev'), 'domain', 'invalid label'],
+    ['tunnel id not a UUID', (g) => (g['tunnel'].id = 'my-tunnel'), 'tunnel.id', "tunnel's UUID"],
+    ['traefik url with a path', (g) => (g['traefik'].url = 'http://traefik:80/x'), 'traefik.url', 'must not have a path'],
+    ['entry point with a space', (g) => (g['traefik'].entryPoint = 'we b'), 'traefik.entryPoint', 'letters, digits'],
+    ['outpost url not http', (g) => (g['authentik'].outpostUrl = 'ftp://authentik_server:9000'), 'authentik.outpostUrl', 'http or https'],
+    ['flow slug with a space', (g) => (g['authentik'].flows.authorization = 'my flow'), 'authentik.flows.authorization', 'flow slug'],
+    ['no apps', (g) => (g['apps'] = []), 'apps', 'at least one app'],
+    ['app name with uppercase', (g) => (g['apps'][0].name = 'BooxStream'), 'apps[0].name', 'lowercase'],
+    ['hostname outside the domain', (g) => (g['apps'][1].hostname = 'affine.example.com'), 'apps[1].hostname', 'within the domain kevinvdb.dev'],
+    ['hostname lookalike of the domain', (g) => (g['apps'][1].hostname = 'affine.evilkevinvdb.dev'), 'apps[1].hostname', 'within the domain'],
+    ['hostname with a port', (g) => (g['apps'][0].hostname = 'booxstream.kevinvdb.dev:443'), 'apps[0].hostname', 'invalid label'],
+    ['upstream without scheme', (g) => (g['apps'][0].upstream = '192.168.1.202:3001'), 'apps[0].upstream', 'absolute URL'],
+    ['upstream port out of range', (g) => (g['apps'][0].upstream = 'http://192.168.1.202:70000'), 'apps[0].upstream', 'out of range'],
+    ['upstream port zero', (g) => (g['apps'][0].upstream = 'http://192.168.1.202:0'), 'apps[0].upstream', 'out of range'],
+    ['upstream websocket scheme', (g) => (g['apps'][0].upstream = 'ws://192.168.1.202:3001'), 'apps[0].upstream', 'http or https'],
+    ['upstream with a path', (g) => (g['apps'][0].upstream = 'http://192.168.1.202:3001/app'), 'apps[0].upstream', 'must not have a path'],
+    ['health path without slash', (g) => (g['apps'][0].healthCheck.path = 'healthz'), 'apps[0].healthCheck.path', "starting with '/'"],
+    ['health interval not a duration', (g) => (g['apps'][0].healthCheck.interval = '30'), 'apps[0].healthCheck.interval', 'Go duration'],
+    ['health interval under timeout', (g) => Object.assign(g['apps'][0].healthCheck, { interval: '2s', timeout: '5s' }), 'apps[0].healthCheck.interval', 'longer than the timeout'],
+    ['bypass path without slash', (g) => (g['apps'][0].bypassPaths[1] = 'api/hosts/update-ip'), 'apps[0].bypassPaths[1]', "must start with '/'"],
+    ['bypass path with a wildcard', (g) => (g['apps'][0].bypassPaths[0] = '/api/hosts/*'), 'apps[0].bypassPaths[0]', 'exact path'],
+    ['bypass path with a regex', (g) => (g['apps'][0].bypassPaths[0] = '/api/hosts/.+'), 'apps[0].bypassPaths[0]', 'exact path'],
+    ['bypass path with a backtick', (g) => (g['apps'][0].bypassPaths[0] = '/a`)||Path(`/'), 'apps[0].bypassPaths[0]', 'exact path'],
+    ['bypass of the whole app', (g) => (g['apps'][0].bypassPaths[2] = '/'), 'apps[0].bypassPaths[2]', 'whole app'],
+    ['bypass of the outpost path', (g) => (g['apps'][0].bypassPaths[2] = '/outpost.goauthentik.io/callback'), 'apps[0].bypassPaths[2]', 'outpost router'],
+    ['duplicate bypass path', (g) => (g['apps'][0].bypassPaths[2] = '/api/hosts/register'), 'apps[0].bypassPaths[2]', 'duplicates'],
+    ['bypass paths that collide as router names', (g) => (g['apps'][0].bypassPaths = ['/a-b', '/a/b']), 'apps[0].name', "duplicate Traefik router name 'booxstream-bypass-a-b'"],
+    ['no allowed groups', (g) => (g['apps'][0].allowedGroups = []), 'apps[0].allowedGroups', 'at least one'],
+    ['empty group name', (g) => (g['apps'][0].allowedGroups = ['']), 'apps[0].allowedGroups[0]', 'group name'],
+    ['slug with a space', (g) => (g['apps'][0].authentik.slug = 'boox stream'), 'apps[0].authentik.slug', "authentik's slug pattern"],
+    ['missing slug', (g) => delete g['apps'][0].authentik.slug, 'apps[0].authentik.slug', 'is required'],
+    ['launch URL not absolute', (g) => (g['apps'][0].authentik.launchUrl = '/booxstream'), 'apps[0].authentik.launchUrl', 'absolute'],
+    ['unknown policy engine mode', (g) => (g['apps'][0].authentik.policyEngineMode = 'some'), 'apps[0].authentik.policyEngineMode', "'any' or 'all'"],
+    ['rate limit period not a duration', (g) => (g['apps'][0].rateLimit = { period: 'minute' }), 'apps[0].rateLimit.period', 'Go duration'],
+    ['rate limit average zero', (g) => (g['apps'][0].rateLimit = { average: 0 }), 'apps[0].rateLimit.average', 'between 1'],
+    ['CSP over two lines', (g) => (g['apps'][0].contentSecurityPolicy = "default-src 'self';\nscript-src 'self'"), 'apps[0].contentSecurityPolicy', 'single line'],
+    ['unknown app key', (g) => (g['apps'][1].bypass = ['/x']), 'apps[1].bypass', 'is not a known field'],
+    ['duplicate hostname', (g) => (g['apps'][1].hostname = 'booxstream.kevinvdb.dev'), 'apps[1].hostname', "duplicate hostname 'booxstream.kevinvdb.dev' (also at apps[0].hostname)"],
+    ['duplicate app name', (g) => (g['apps'][1].name = 'booxstream'), 'apps[1].name', "duplicate app name 'booxstream'"],
+    ['duplicate slug', (g) => (g['apps'][1].authentik.slug = 'booxstream'), 'apps[1].authentik.slug', 'duplicate authentik slug'],
+    ['router name clash across apps', (g) => (g['apps'][1].name = 'booxstream-outpost'), 'apps[1].name', "duplicate Traefik router name 'booxstream-outpost'"],
+    ['tunnel route duplicating an app host', (g) => (g['tunnelRoutes'][0].hostname = 'affine.kevinvdb.dev'), 'tunnelRoutes[0].hostname', 'duplicate hostname'],
+    ['tunnel route with a port', (g) => (g['tunnelRoutes'][0].hostname = 'auth.kevinvdb.dev:443'), 'tunnelRoutes[0].hostname', 'Hostname cannot contain a port'],
+    ['tunnel route with an inner wildcard', (g) => (g['tunnelRoutes'][0].hostname = 'a.*.kevinvdb.dev'), 'tunnelRoutes[0].hostname', 'leading wildcard'],
+    ['tunnel route service with a path', (g) => (g['tunnelRoutes'][0].service = 'http://traefik:80/auth'), 'tunnelRoutes[0].service', 'must not have a path'],
+    ['tunnel route bad status', (g) => (g['tunnelRoutes'][0].service = 'http_status:42'), 'tunnelRoutes[0].service', 'invalid HTTP status code: 42'],
+    ['tunnel route bad path regex', (g) => (g['tunnelRoutes'][0].path = '(unclosed'), 'tunnelRoutes[0].path', 'regular expression'],
+  ];
+
+  it.each(cases)('rejects %s, naming the field', (_name, mutate, path, phrase) => {
+    const input = example();
+    const target = _name === 'non-object root' ? ['not', 'an', 'object'] : input;
+    if (target === input) mutate(input);
+    const issues = issuesOf(target);
+    const issue = issues.find((i) => i.path === path);
+    expect(issue, `issues were ${JSON.stringify(issues)}`).toBeDefined();
+    expect(issue?.message).toContain(phrase);
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    const input = example();
+    input['domain'] = 'nope';
+    input['apps'][0].bypassPaths[0] = 'relative';
+    input['apps'][1].upstream = 'http://x:99999';
+    const err = (() => {
+      try {
+        validateGateway(input);
+      } catch (e) {
+        return e as GatewayConfigError;
+      }
+      throw new Error('did not throw');
+    })();
+    expect(err.code).toBe('GATEWAY_ERR_CONFIG_INVALID');
+    expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['domain', 'apps[0].bypassPaths[0]', 'apps[1].upstream']));
+    expect(err.message).toContain('apps[0].bypassPaths[0]: ');
+  });
+
+  it('reports a YAML syntax error as a config error on the file', () => {
+    expect(() => loadGatewayFile(new URL('./fixtures/broken.gateway.yaml', import.meta.url).pathname)).toThrow(GatewayConfigError);
+  });
+});
+
+describe('helpers', () => {
+  it('fqdnProblem accepts FQDNs and leading wildcards only where allowed', () => {
+    expect(fqdnProblem('booxstream.kevinvdb.dev')).toBeUndefined();
+    expect(fqdnProblem('*.kevinvdb.dev')).toBeDefined();
+    expect(fqdnProblem('*.kevinvdb.dev', true)).toBeUndefined();
+    expect(fqdnProblem('192.168.1.202')).toContain('IP address');
+    expect(fqdnProblem('-a.kevinvdb.dev')).toContain('invalid label');
+  });
+
+  it('originUrlProblem accepts origins and rejects paths, credentials and bad ports', () => {
+    expect(originUrlProblem('http://192.168.1.202:3001')).toBeUndefined();
+    expect(originUrlProblem('https://auth.kevinvdb.dev/')).toBeUndefined();
+    expect(originUrlProblem('http://[fd00::2]:8080')).toBeUndefined();
+    expect(originUrlProblem('http://u:p@host:80')).toContain('credentials');
+    expect(originUrlProblem('http://host:')).toContain('out of range');
+    expect(originUrlProblem('http://host:80?x=1')).toContain('query');
+  });
+
+  it("keeps the slug pattern equal to authentik's own", () => {
+    const problems = loadAuthentikOpenApi().validateComponent('ApplicationRequest', { name: 'x', slug: 'a b' });
+    expect(problems.join()).toContain(AUTHENTIK_SLUG_PATTERN.source);
+  });
+});

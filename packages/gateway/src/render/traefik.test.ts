@@ -1,0 +1,310 @@
+import { readFileSync } from 'node:fs';
+import Ajv from 'ajv';
+import yaml from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { loadExampleGateway } from '../model/load.js';
+import { validateGateway } from '../model/validate.js';
+import type { Gateway } from '../model/types.js';
+import {
+  AUTHENTIK_RESPONSE_HEADERS,
+  CLIENT_IP_HEADER,
+  renderTraefikDynamicConfig,
+  type TraefikDynamicConfig,
+  type TraefikMiddleware,
+  type TraefikRouter,
+} from './traefik.js';
+
+// The project's shared reference folder sits beside the repository root (shared/README.md).
+const SCHEMA_URL = new URL('../../../../../shared/schemas/traefik-v3-file-provider.json', import.meta.url);
+
+const gateway = loadExampleGateway();
+const rendered = gateway.apps.map((app) => renderTraefikDynamicConfig(gateway, app));
+const booxstream = rendered[0]!;
+
+describe('renderTraefikDynamicConfig: vendor schema', () => {
+  // SchemaStore's schema is draft-07, ajv's default dialect.
+  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as Record<string, unknown>;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(schema);
+
+  it.each(rendered.map((r) => [r.fileName, r] as const))('%s validates against the Traefik v3 file-provider schema', (_name, file) => {
+    const parsed = yaml.load(file.yaml);
+    const ok = validate(parsed);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('the schema is strict enough to catch a misspelt router field', () => {
+    const broken = structuredClone(booxstream.document) as unknown as { http: { routers: Record<string, Record<string, unknown>> } };
+    broken.http.routers['booxstream']!['entrypoints'] = ['web'];
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('the YAML parses back to the document', () => {
+    expect(yaml.load(booxstream.yaml)).toEqual(booxstream.document);
+  });
+});
+
+/**
+ * A small model of Traefik's request routing for the matchers the renderer uses: the router
+ * with the highest priority among those whose rule matches wins; its middlewares run in order.
+ */
+interface Request {
+  host: string;
+  path: string;
+  entryPoint?: string;
+  headers?: Record<string, string>;
+}
+
+interface Outcome {
+  router: string;
+  service: string;
+  forwardAuth: boolean;
+  /** Request headers as the service receives them (lowercased names), assuming forward auth let it through with `authHeaders`. */
+  headersAtService: Record<string, string>;
+}
+
+function ruleMatches(rule: string, req: Request): boolean {
+  return rule.split(' && ').every((part) => {
+    const m = /^(Host|Path|PathPrefix)\(`([^`]*)`\)$/.exec(part);
+    if (!m) throw new Error(`matcher not modelled: ${part}`);
+    const [, matcher, value = ''] = m;
+    switch (matcher) {
+      case 'Host':
+        return req.host.toLowerCase() === value.toLowerCase();
+      case 'Path':
+        return req.path === value;
+      case 'PathPrefix':
+        return req.path.startsWith(value);
+      default:
+        throw new Error(`matcher not modelled: ${matcher}`);
+    }
+  });
+}
+
+function merged(docs: TraefikDynamicConfig[]): TraefikDynamicConfig {
+  const out: TraefikDynamicConfig = { http: { routers: {}, middlewares: {}, services: {} } };
+  for (const d of docs) {
+    Object.assign(out.http.routers, d.http.routers);
+    Object.assign(out.http.middlewares, d.http.middlewares);
+    Object.assign(out.http.services, d.http.services);
+  }
+  return out;
+}
+
+function route(doc: TraefikDynamicConfig, req: Request, authHeaders: Record<string, string> = {}): Outcome | null {
+  const candidates = Object.entries(doc.http.routers)
+    .filter(([, r]) => r.entryPoints.includes(req.entryPoint ?? 'web') && ruleMatches(r.rule, req))
+    .sort(([, a], [, b]) => b.priority - a.priority);
+  const top = candidates[0];
+  if (!top) return null;
+  if (candidates[1] && candidates[1][1].priority === top[1].priority) throw new Error(`ambiguous priority between ${top[0]} and ${candidates[1][0]}`);
+  const [name, router] = top;
+  const headers = new Map(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  let forwardAuth = false;
+  for (const ref of router.middlewares) {
+    const mw = doc.http.middlewares[ref.replace(/@file$/, '')];
+    if (!mw) throw new Error(`router ${name} references missing middleware ${ref}`);
+    if ('headers' in mw) {
+      for (const [k, v] of Object.entries(mw.headers.customRequestHeaders ?? {})) {
+        if (v === '') headers.delete(k.toLowerCase());
+        else headers.set(k.toLowerCase(), v);
+      }
+    } else if ('forwardAuth' in mw) {
+      forwardAuth = true;
+      for (const h of mw.forwardAuth.authResponseHeaders) {
+        headers.delete(h.toLowerCase());
+        const value = authHeaders[h];
+        if (value !== undefined) headers.set(h.toLowerCase(), value);
+      }
+    }
+  }
+  const service = router.service.replace(/@file$/, '');
+  if (!doc.http.services[service]) throw new Error(`router ${name} references missing service ${router.service}`);
+  return { router: name, service, forwardAuth, headersAtService: Object.fromEntries(headers) };
+}
+
+const FORGED = {
+  'X-authentik-username': 'admin',
+  'X-Authentik-Groups': 'admins',
+  X_authentik_username: 'admin',
+  'x-authentik-email': 'admin@example.com',
+};
+
+describe('renderTraefikDynamicConfig: routing', () => {
+  const doc = merged(rendered.map((r) => r.document));
+  const host = 'booxstream.kevinvdb.dev';
+
+  it('sends the app through forward auth, with identity headers only from authentik', () => {
+    const out = route(doc, { host, path: '/', headers: FORGED }, { 'X-authentik-username': 'kvdb', 'X-authentik-groups': 'admins' });
+    expect(out).toMatchObject({ router: 'booxstream', service: 'booxstream-backend', forwardAuth: true });
+    expect(out?.headersAtService).toEqual({ 'x-forwarded-proto': 'https', 'x-authentik-username': 'kvdb', 'x-authentik-groups': 'admins' });
+  });
+
+  it.each(['/api/hosts/register', '/api/hosts/update-ip', '/android-ws'])('lets the device reach %s without sign-on and with forged identity removed', (path) => {
+    const out = route(doc, { host, path, headers: FORGED });
+    expect(out).toMatchObject({ service: 'booxstream-backend', forwardAuth: false });
+    expect(out?.router).toMatch(/^booxstream-bypass-/);
+    expect(Object.keys(out?.headersAtService ?? {}).filter((h) => h.includes('authentik'))).toEqual([]);
+  });
+
+  it.each(['/api/hosts/register/', '/api/hosts/register/../../admin', '/api/hosts', '/api/hosts/list', '/android-ws2', '/ANDROID-WS'])(
+    'keeps sign-on on %s (bypass paths are exact)',
+    (path) => {
+      expect(route(doc, { host, path })).toMatchObject({ router: 'booxstream', forwardAuth: true });
+    },
+  );
+
+  it("routes authentik's outpost paths on the app host to the outpost without forward auth", () => {
+    expect(route(doc, { host, path: '/outpost.goauthentik.io/callback' })).toMatchObject({
+      router: 'booxstream-outpost',
+      service: 'booxstream-outpost',
+      forwardAuth: false,
+    });
+  });
+
+  it('gives AFFiNE the same signed-in flow and no bypass', () => {
+    expect(route(doc, { host: 'affine.kevinvdb.dev', path: '/api/hosts/register' })).toMatchObject({ router: 'affine', forwardAuth: true });
+  });
+
+  it('serves nothing on other hosts or entry points', () => {
+    expect(route(doc, { host: 'auth.kevinvdb.dev', path: '/' })).toBeNull();
+    expect(route(doc, { host, path: '/', entryPoint: 'websecure' })).toBeNull();
+  });
+});
+
+describe('renderTraefikDynamicConfig: structure', () => {
+  const http = booxstream.document.http;
+  const routers = Object.entries(http.routers);
+  const middleware = (ref: string): TraefikMiddleware => http.middlewares[ref.replace(/@file$/, '')]!;
+  const byKind = (r: TraefikRouter) => r.middlewares.map((m) => Object.keys(middleware(m))[0]);
+
+  it('ranks every bypass router above the outpost router, and that above the main router', () => {
+    const main = http.routers['booxstream']!;
+    const outpost = http.routers['booxstream-outpost']!;
+    const bypass = routers.filter(([n]) => n.startsWith('booxstream-bypass-')).map(([, r]) => r);
+    expect(bypass).toHaveLength(3);
+    for (const r of bypass) expect(r.priority).toBeGreaterThan(outpost.priority);
+    expect(outpost.priority).toBeGreaterThan(main.priority);
+    // Explicit numbers: 0 would fall back to rule length.
+    for (const [, r] of routers) expect(r.priority).toBeGreaterThan(0);
+  });
+
+  it('blanks every documented identity header on every route to the backend that skips forward auth', () => {
+    for (const [name, r] of routers) {
+      if (r.service !== 'booxstream-backend@file') continue;
+      const blanked = r.middlewares
+        .map(middleware)
+        .flatMap((m) => ('headers' in m ? Object.entries(m.headers.customRequestHeaders ?? {}) : []))
+        .filter(([, v]) => v === '')
+        .map(([k]) => k);
+      for (const h of AUTHENTIK_RESPONSE_HEADERS) expect(blanked, `${name} blanks ${h}`).toContain(h);
+      for (const h of AUTHENTIK_RESPONSE_HEADERS) expect(blanked, `${name} blanks ${h} (underscore)`).toContain(h.replace(/-/g, '_'));
+    }
+  });
+
+  it('puts forward auth last on the main router, after the identity headers are blanked', () => {
+    expect(byKind(http.routers['booxstream']!)).toEqual(['headers', 'headers', 'forwardAuth']);
+    expect(http.routers['booxstream']!.middlewares.at(-1)).toBe('booxstream-forward-auth@file');
+  });
+
+  it("configures forward auth as authentik's Traefik guide does", () => {
+    const fa = middleware('booxstream-forward-auth');
+    expect(fa).toEqual({
+      forwardAuth: {
+        address: 'http://authentik_server:9000/outpost.goauthentik.io/auth/traefik',
+        trustForwardHeader: true,
+        authResponseHeaders: [...AUTHENTIK_RESPONSE_HEADERS],
+        maxResponseBodySize: 4194304,
+      },
+    });
+    expect(AUTHENTIK_RESPONSE_HEADERS).toHaveLength(12);
+  });
+
+  it('rate-limits bypass routes per real client address behind Cloudflare', () => {
+    const rl = middleware('booxstream-bypass-ratelimit');
+    expect(rl).toEqual({ rateLimit: { average: 100, period: '1m', burst: 50, sourceCriterion: { requestHeaderName: CLIENT_IP_HEADER } } });
+    for (const [name, r] of routers.filter(([n]) => n.startsWith('booxstream-bypass-'))) {
+      expect(r.middlewares[0], name).toBe('booxstream-bypass-ratelimit@file');
+    }
+  });
+
+  it('forces HSTS behind the tunnel and sets the app CSP', () => {
+    const h = middleware('booxstream-security-headers');
+    expect(h).toMatchObject({
+      headers: {
+        stsSeconds: 31536000,
+        forceSTSHeader: true,
+        frameDeny: true,
+        contentTypeNosniff: true,
+        referrerPolicy: 'strict-origin-when-cross-origin',
+        contentSecurityPolicy: expect.stringContaining('connect-src'),
+      },
+    });
+    for (const [name, r] of routers) expect(r.middlewares, name).toContain('booxstream-security-headers@file');
+  });
+
+  it('attaches every router to the entry point and health-checks the backend', () => {
+    for (const [, r] of routers) expect(r.entryPoints).toEqual(['web']);
+    expect(http.services['booxstream-backend']?.loadBalancer).toEqual({
+      servers: [{ url: 'http://192.168.1.202:3001' }],
+      passHostHeader: true,
+      healthCheck: { path: '/healthz', interval: '30s', timeout: '5s' },
+    });
+  });
+
+  it('prefixes every name with the app, so names are unique across apps', () => {
+    const seen = new Map<string, string>();
+    for (const r of rendered) {
+      const app = r.fileName.replace(/\.yml$/, '');
+      for (const section of ['routers', 'middlewares', 'services'] as const) {
+        for (const name of Object.keys(r.document.http[section])) {
+          expect(name.startsWith(`${app}-`) || name === app, `${section} ${name}`).toBe(true);
+          const key = `${section}/${name}`;
+          expect(seen.has(key), `${key} in ${r.fileName} and ${seen.get(key)}`).toBe(false);
+          seen.set(key, r.fileName);
+        }
+      }
+    }
+  });
+
+  it('references only names declared in the same file, qualified with @file', () => {
+    for (const r of rendered) {
+      for (const [name, router] of Object.entries(r.document.http.routers)) {
+        for (const ref of [...router.middlewares, router.service]) {
+          expect(ref, name).toMatch(/@file$/);
+        }
+        for (const m of router.middlewares) expect(r.document.http.middlewares, name).toHaveProperty([m.replace(/@file$/, '')]);
+        expect(r.document.http.services, name).toHaveProperty([router.service.replace(/@file$/, '')]);
+      }
+    }
+  });
+
+  it('omits the rate limit for an app without bypass paths', () => {
+    const affine = rendered[1]!.document.http;
+    expect(Object.keys(affine.middlewares)).not.toContain('affine-bypass-ratelimit');
+    expect(Object.keys(affine.routers)).toEqual(['affine', 'affine-outpost']);
+  });
+
+  it('places the file in the watched directory', () => {
+    expect(booxstream.fileName).toBe('booxstream.yml');
+    expect(booxstream.remotePath).toBe('/opt/traefik/config/booxstream.yml');
+  });
+
+  it('matches the snapshots', async () => {
+    for (const r of rendered) await expect(r.yaml).toMatchFileSnapshot(`./__snapshots__/traefik/${r.fileName}`);
+  });
+});
+
+describe('renderTraefikDynamicConfig: model changes', () => {
+  it('follows the entry point and outpost address of the model', () => {
+    const input = JSON.parse(JSON.stringify(gateway)) as Record<string, any>;
+    input['traefik'].entryPoint = 'tunnel';
+    input['authentik'].outpostUrl = 'http://authentik-server:9000';
+    const g: Gateway = validateGateway(input);
+    const doc = renderTraefikDynamicConfig(g, g.apps[0]!).document.http;
+    expect(Object.values(doc.routers).every((r) => r.entryPoints[0] === 'tunnel')).toBe(true);
+    expect(doc.middlewares['booxstream-forward-auth']).toMatchObject({ forwardAuth: { address: 'http://authentik-server:9000/outpost.goauthentik.io/auth/traefik' } });
+    expect(doc.services['booxstream-outpost']?.loadBalancer.servers).toEqual([{ url: 'http://authentik-server:9000' }]);
+  });
+});
