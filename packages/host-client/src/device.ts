@@ -110,8 +110,10 @@ export interface DeviceHandle {
   /** The WebSocket URL in use. */
   readonly wsUrl: string;
   /**
-   * Resolves on the first connection's `authenticated`; rejects with AuthRejectedError
-   * (the server's `error`) or SocketClosedError (closed or unreachable before that).
+   * Resolves on the first `authenticated`. Rejects with AuthRejectedError (the server's
+   * `error`) or SocketClosedError (closed or unreachable) if the device closes for good
+   * before that. With `reconnect`, refusals and failed connections are retried, so this
+   * settles on the first success (e.g. once a pending device is approved) or on `stop()`.
    */
   readonly authenticated: Promise<AuthenticatedInfo>;
   /** Resolves (never rejects) once the device is closed for good. */
@@ -273,7 +275,8 @@ class DeviceSession {
       // The app stops streaming when it reads an error; the server closes the socket next.
       this.stopTimer();
       this.emit({ type: 'error', source: 'server', message });
-      if (!this.firstAuthSettled) {
+      // With reconnect on, a refusal (e.g. pending approval) is not final: settle on close instead.
+      if (!this.firstAuthSettled && this.cfg.reconnectDelayMs === null) {
         this.firstAuthSettled = true;
         this.rejectAuth(new AuthRejectedError(message));
       }
@@ -285,10 +288,6 @@ class DeviceSession {
     this.stopTimer();
     const willReconnect = !this.stopped && this.cfg.reconnectDelayMs !== null && !NO_RECONNECT_CODES.has(code);
     this.emit({ type: 'close', code, reason, willReconnect });
-    if (!this.firstAuthSettled && !willReconnect) {
-      this.firstAuthSettled = true;
-      this.rejectAuth(new SocketClosedError(code, reason));
-    }
     if (willReconnect) {
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = undefined;
@@ -297,6 +296,15 @@ class DeviceSession {
       return;
     }
     this.stopped = true;
+    this.finish(code, reason);
+  }
+
+  /** Closed for good: settle `closed`, and `authenticated` if it never succeeded. */
+  private finish(code: number, reason: string): void {
+    if (!this.firstAuthSettled) {
+      this.firstAuthSettled = true;
+      this.rejectAuth(this.serverMessage === undefined ? new SocketClosedError(code, reason) : new AuthRejectedError(this.serverMessage));
+    }
     this.resolveClosed(this.serverMessage === undefined ? { code, reason } : { code, reason, serverMessage: this.serverMessage });
   }
 
@@ -380,12 +388,12 @@ class DeviceSession {
     if (this.reconnectTimer) {
       clearTimeout(this.reconnectTimer);
       this.reconnectTimer = undefined;
-      this.resolveClosed({ code: 1000, reason: 'device stopped' });
+      this.finish(1000, 'device stopped');
       return this.closed;
     }
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) {
-      this.resolveClosed({ code: 1000, reason: 'device stopped' });
+      this.finish(1000, 'device stopped');
       return this.closed;
     }
     ws.close(1000, 'device stopped');

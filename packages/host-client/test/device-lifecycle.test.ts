@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { startDevice, type DeviceEvent, type DeviceHandle } from '../src/device.js';
-import { InvalidOptionError } from '../src/errors.js';
+import { AuthRejectedError, InvalidOptionError } from '../src/errors.js';
 import type { FrameSource } from '../src/sources/frame-source.js';
 import { renderEinkFrame } from '../src/sources/synthetic-eink.js';
 import { startRecordingPeer, type RecordingPeer } from './recording-peer.js';
@@ -117,15 +117,30 @@ describe('startDevice', () => {
     });
     const events: DeviceEvent[] = [];
     device = await startDevice({ apiUrl: 'http://127.0.0.1:1', uuid: 'u', token: 't', wsUrl: peer.url, source: fixedSource, fps: 50, reconnect: { delayMs: 20 }, onEvent: (e) => events.push(e) });
-    // The first verdict was a refusal; the promise reports it even though the device goes on.
-    await expect(device.authenticated).rejects.toThrow(/pending approval/);
-    await until(() => events.some((e) => e.type === 'authenticated'), 'the second connection to authenticate');
+    // With reconnect, the refusal is not final: `authenticated` settles on the second connection.
+    expect(await device.authenticated).toEqual({ uuid: 'u', protocols: [], encoding: 'json-base64' });
+    expect(events.map((e) => e.type).slice(0, 5)).toEqual(['open', 'error', 'close', 'open', 'authenticated']);
     await until(() => device!.stats.framesSent >= 2, 'frames on the second connection');
     expect(events.filter((e) => e.type === 'close')).toEqual([{ type: 'close', code: 4005, reason: 'pending', willReconnect: true }]);
     expect(device.stats.connections).toBe(2);
     peer.socket().close(4009, 'replaced');
     expect(await device.closed).toEqual({ code: 4009, reason: 'replaced' });
     expect(device.stats.connections).toBe(2);
+  });
+
+  it('with reconnect, rejects authenticated with the last refusal once stopped', async () => {
+    peer = await startRecordingPeer((ws, msg) => {
+      if (msg.text.startsWith('{"type":"auth"')) {
+        ws.send('{"type":"error","message":"still pending"}');
+        ws.close(4005, 'pending');
+      }
+    });
+    device = await startDevice({ apiUrl: 'http://127.0.0.1:1', uuid: 'u', token: 't', wsUrl: peer.url, source: fixedSource, reconnect: { delayMs: 10 } });
+    await until(() => device!.stats.connections >= 2, 'a reconnection');
+    await device.stop();
+    const err = await device.authenticated.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthRejectedError);
+    expect((err as AuthRejectedError).serverMessage).toBe('still pending');
   });
 
   it('stop() is idempotent, closes with 1000 and stops the timer', async () => {
