@@ -116,7 +116,7 @@ export function connect(url: string, headers: Record<string, string> = {}): Prom
       texts,
       binaries,
       closed,
-      until(pred, what, timeoutMs = 5000) {
+      until(pred, what, timeoutMs = 10_000) {
         return new Promise((res, rej) => {
           if (pred()) return res();
           const timer = setTimeout(() => {
@@ -179,7 +179,7 @@ export function jpegVariant(base: Buffer, n: number): Buffer {
 }
 
 /** Polls `read` until `pred` holds (for server-side state with no event to wait on). */
-export async function eventually<T>(read: () => T, pred: (v: T) => boolean, what: string, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(read: () => T, pred: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = read();

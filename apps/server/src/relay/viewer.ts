@@ -31,6 +31,9 @@ export interface ViewerSnapshot {
   readonly peakBufferedBytes: number;
 }
 
+/** Shared by every send: frames are JPEG, compressing them again would only cost CPU. */
+const FRAME_SEND_OPTIONS = Object.freeze({ binary: true, compress: false });
+
 export class Viewer {
   readonly ws: WebSocket;
   readonly identity: Identity;
@@ -94,7 +97,7 @@ export class Viewer {
     this.#stale = false;
     this.#lastSent = frame;
     this.#framesSent++;
-    this.ws.send(frame, { binary: true, compress: false }, this.#onSent);
+    this.ws.send(frame, FRAME_SEND_OPTIONS, this.#onSent);
     const buffered = this.ws.bufferedAmount;
     if (buffered > this.#peakBuffered) this.#peakBuffered = buffered;
     this.#host.onViewerSent(frame.length, performance.now() - this.#host.latestIngestAt);
