@@ -134,8 +134,11 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
       fit();
     }
     ctx.drawImage(image.source, 0, 0);
-    meter.recordPaint(performance.now(), Date.now(), meta.serverTs, meta.hostTs, decodeMs);
-    if (!facts.hasFrame) update({ hasFrame: true });
+    meter.recordPaint(performance.now(), Date.now(), meta.hostTs, decodeMs);
+    if (!facts.hasFrame) {
+      update({ hasFrame: true });
+      renderOverlay();
+    }
   };
 
   const pipeline = new FramePipeline<FrameMeta>({
@@ -148,13 +151,14 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
 
   const onFrame = (data: ArrayBuffer): void => {
     const now = performance.now();
-    meter.recordReceived(data.byteLength, now);
     let header;
     try {
       header = decodeViewerFrameHeader(data);
     } catch {
+      meter.recordReceived(data.byteLength, now, Date.now(), Number.NaN);
       return; // A newer protocol version or a torn message: skip it, the next frame replaces it.
     }
+    meter.recordReceived(data.byteLength, now, Date.now(), header.serverTs);
     if (header.kind !== ViewerFrameKind.Jpeg) return;
     // A gap in seq means the relay skipped frames for us (we were slow, or joined late).
     if (lastSeq !== null && header.seq > lastSeq + 1 && header.seq - lastSeq < 10_000) meter.dropped += header.seq - lastSeq - 1;
@@ -201,6 +205,8 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
 
   // The overlay refreshes twice a second, not per frame: it is for reading, and e-ink redraws are costly.
   const renderOverlay = (): void => {
+    // Nothing to measure before the first frame; the banner says why.
+    overlay.classList.toggle('is-empty', !facts.hasFrame);
     const lines = formatOverlay(meter.snapshot(performance.now()));
     const nodes = overlay.children;
     for (let i = 0; i < lines.length; i++) {

@@ -11,9 +11,9 @@ export interface OverlayFigures {
   readonly fps: number;
   /** Frame bytes received per second over the window, in kB (1000 B). */
   readonly kBps: number;
-  /** Browser clock minus the server's ingest time, median over the window. */
+  /** Browser clock at a frame's arrival minus the server's ingest time, median over the window. */
   readonly relayMs: number | null;
-  /** Browser clock minus the device's capture time, median over the window. */
+  /** Browser clock at paint minus the device's capture time, median over the window. */
   readonly captureMs: number | null;
   /** Decode+paint time, median over the window. */
   readonly paintMs: number | null;
@@ -54,17 +54,18 @@ export class StreamMeter {
 
   constructor(private readonly windowMs = 2000) {}
 
-  /** A frame message arrived with `bytes` bytes. */
-  recordReceived(bytes: number, now: number): void {
+  /** A frame message of `bytes` bytes arrived; `serverTs` is its header's ingest time (NaN if unknown). */
+  recordReceived(bytes: number, now: number, wallNow: number, serverTs: number): void {
     push(this.received, { at: now, value: bytes });
-  }
-
-  /** A frame was painted. */
-  recordPaint(now: number, wallNow: number, serverTs: number, hostTs: number, paintMs: number): void {
-    this.lastPaintAt = now;
-    push(this.painted, { at: now, value: paintMs });
+    // At arrival, not at paint: this is what the relay and the network add, decoding aside.
     const relay = plausibleLatency(wallNow - serverTs);
     if (relay !== null) push(this.relay, { at: now, value: relay });
+  }
+
+  /** A frame was painted; capture latency runs from the device's capture to this paint. */
+  recordPaint(now: number, wallNow: number, hostTs: number, paintMs: number): void {
+    this.lastPaintAt = now;
+    push(this.painted, { at: now, value: paintMs });
     const capture = plausibleLatency(wallNow - hostTs);
     if (capture !== null) push(this.capture, { at: now, value: capture });
   }
