@@ -293,6 +293,9 @@ describe('bad device input', () => {
 
     otherDevice.ws.send(appFrame(await makeJpeg(31)));
     await v.until(() => v.binaries.length === 1, 'the other device still relays');
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/^booxstream_frames_rejected_total 1$/m);
+    expect(s.logs.some((l) => l.includes('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'))).toBe(true);
     otherDevice.close();
     v.close();
   });

@@ -186,7 +186,7 @@ const TSX = join(ROOT, '../../node_modules/.bin/tsx');
 async function runMain(env: Record<string, string>, during: ((url: string) => Promise<{ closed: Promise<{ code: number }> }[]>) | null) {
   const child = spawn(TSX, ['src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', DEVICE_PORT: '0', DATA_DIR: tempDataDir(), LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', DEVICE_PORT: '0', DATA_DIR: tempDataDir(), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

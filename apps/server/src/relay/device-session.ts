@@ -14,6 +14,8 @@ export interface DeviceSessionHost {
   authenticate(session: DeviceSession, token: string): { ok: true; uuid: string; channel: Channel } | { ok: false; message: string; closeCode: number };
   onAuthTimeout(session: DeviceSession): void;
   onRejectedMessage(session: DeviceSession, err: ProtocolError): void;
+  /** ws refused the socket's input (oversize message 1009, bad framing 1002) and is closing it. */
+  onSocketError(session: DeviceSession, err: Error & { code?: string }): void;
   /** A bug or a database failure while handling a message: logged by the host; the session closes with 1011. */
   onInternalError(session: DeviceSession, err: unknown): void;
   onClose(session: DeviceSession): void;
@@ -40,7 +42,7 @@ export class DeviceSession implements DeviceLink {
     ws.on('close', this.#onClose);
     ws.on('pong', this.#onPong);
     // ws reports oversize messages (1009) and framing errors here, then closes by itself.
-    ws.on('error', () => undefined);
+    ws.on('error', (err: Error & { code?: string }) => host.onSocketError(this, err));
   }
 
   /** Sends `{"type":"error","message":…}` (the app shows only `message`) and closes. */

@@ -149,6 +149,12 @@ export class Hub implements DeviceSessionHost {
     void err;
   }
 
+  onSocketError(session: DeviceSession, err: Error & { code?: string }): void {
+    this.#o.metrics.framesRejected.inc();
+    // Once per socket (ws closes it), so this cannot flood the log.
+    this.#o.logger.warn({ device: session.uuid ? devicePrefix(session.uuid) : null, address: session.address, code: err.code }, 'device socket refused a message');
+  }
+
   onInternalError(session: DeviceSession, err: unknown): void {
     const prefix = session.uuid ? devicePrefix(session.uuid) : null;
     this.#o.logger.error({ device: prefix, err: err instanceof Error ? err.message : String(err) }, 'device message failed');
