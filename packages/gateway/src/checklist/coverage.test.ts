@@ -1,0 +1,108 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { loadExampleGateway } from '../model/load.js';
+import { BLUEPRINT_SCHEMA } from '../render/blueprint.js';
+import { renderPreview } from '../preview/render.js';
+import { checklistCoverage, extractChecklistLines, RESOURCE_TYPES, VERIFY_CHECK_IDS } from './coverage.js';
+
+// The project's shared reference folder sits beside the repository root (shared/README.md).
+const SEEDS = new URL('../../../../../shared/seeds/', import.meta.url);
+const seedName = readdirSync(SEEDS).find((f) => f.startsWith('000_'));
+const seed = readFileSync(new URL(seedName ?? 'missing-000-seed', SEEDS), 'utf8');
+const seedLines = extractChecklistLines(seed);
+
+const preview = new Map(renderPreview(loadExampleGateway(), 'examples/home.gateway.yaml').map((f) => [f.path, f.content]));
+
+function parseArtifact(path: string): unknown {
+  const text = preview.get(path);
+  if (text === undefined) throw new Error(`the preview renders no ${path}`);
+  if (path.endsWith('.json')) return JSON.parse(text);
+  if (path.endsWith('.yml') || path.endsWith('.yaml')) return yaml.load(text, { schema: BLUEPRINT_SCHEMA });
+  return text;
+}
+
+function resolvePointer(doc: unknown, pointer: string): unknown {
+  let node = doc;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    node = (node as Record<string, unknown> | undefined)?.[key];
+  }
+  return node;
+}
+
+describe('checklist coverage', () => {
+  it("reads the seed's checklist and final test", () => {
+    expect(seedLines.length).toBeGreaterThanOrEqual(14);
+    expect(seedLines.filter((l) => l.section === 'Test Final').map((l) => l.line)).toEqual([
+      '# Doit retourner 302 (redirection Authentik) comme Affine',
+      'curl -I https://booxstream.kevinvdb.dev/',
+    ]);
+  });
+
+  it.each(seedLines.map((l) => [l.line, l.section] as const))('covers %s', (line, section) => {
+    const entry = checklistCoverage.find((c) => c.line === line && c.section === section);
+    expect(entry, `no coverage for "${line}"`).toBeDefined();
+    expect(entry?.coveredBy.length).toBeGreaterThan(0);
+  });
+
+  it('quotes only lines the seed has, each once', () => {
+    const seedSet = new Set(seedLines.map((l) => `${l.section}\0${l.line}`));
+    const keys = checklistCoverage.map((c) => `${c.section}\0${c.line}`);
+    for (const k of keys) expect(seedSet.has(k), k.replace('\0', ': ')).toBe(true);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('points artifacts at files and fields the preview really renders', () => {
+    for (const c of checklistCoverage.flatMap((l) => l.coveredBy).filter((c) => c.kind === 'artifact')) {
+      const [path = '', pointer] = c.ref.split('#');
+      const doc = parseArtifact(path);
+      if (pointer !== undefined) {
+        const value = resolvePointer(doc, pointer);
+        expect(value, c.ref).toBeDefined();
+        expect(value, c.ref).not.toBe('');
+      }
+    }
+  });
+
+  it('points checks at pnpm verify check ids and resources at known type tokens', () => {
+    const all = checklistCoverage.flatMap((l) => l.coveredBy);
+    for (const c of all.filter((c) => c.kind === 'check')) expect(VERIFY_CHECK_IDS, c.ref).toContain(c.ref);
+    for (const c of all.filter((c) => c.kind === 'resource')) {
+      const [token, role] = c.ref.split('#');
+      expect(Object.values(RESOURCE_TYPES), c.ref).toContain(token);
+      expect(role, c.ref).toMatch(/^[a-z0-9-]+$/);
+    }
+  });
+
+  it('backs the values the seed names with the rendered values', () => {
+    const provider = parseArtifact('authentik/booxstream/provider.json') as Record<string, unknown>;
+    const application = parseArtifact('authentik/booxstream/application.json') as Record<string, unknown>;
+    const traefik = parseArtifact('traefik/booxstream.yml');
+    const config = parseArtifact('cloudflared/config.yml');
+    expect(provider['name']).toBe('booxstream-proxy');
+    expect(provider['external_host']).toBe('https://booxstream.kevinvdb.dev');
+    expect(provider['internal_host']).toBe('http://192.168.1.202:3001');
+    expect(application['name']).toBe('BooxStream');
+    expect(application['meta_launch_url']).toBe('https://booxstream.kevinvdb.dev');
+    expect(resolvePointer(traefik, '/http/routers/booxstream/rule')).toBe('Host(`booxstream.kevinvdb.dev`)');
+    expect(resolvePointer(config, '/ingress/0')).toEqual({ hostname: 'booxstream.kevinvdb.dev', service: 'http://traefik:80' });
+  });
+
+  it('uses every verify check somewhere', () => {
+    const used = new Set(checklistCoverage.flatMap((l) => l.coveredBy).filter((c) => c.kind === 'check').map((c) => c.ref));
+    expect([...used].sort()).toEqual([...VERIFY_CHECK_IDS].sort());
+  });
+});
+
+describe('extractChecklistLines', () => {
+  it('ignores headings, blank lines and other sections', () => {
+    const text = ['## Other', '- [ ] not me', '## ✅ Checklist de Configuration', '### Sur X', '', '- [ ] one', '  - sub', '### Test Final', '```bash', '# c', 'cmd', '```', '---', '## Next', '- [ ] nope'].join('\n');
+    expect(extractChecklistLines(text)).toEqual([
+      { section: 'Checklist de Configuration', line: '- [ ] one' },
+      { section: 'Checklist de Configuration', line: '- sub' },
+      { section: 'Test Final', line: '# c' },
+      { section: 'Test Final', line: 'cmd' },
+    ]);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { loadAuthentikOpenApi } from '../authentik/openapi.js';
+import { loadExampleGateway } from '../model/load.js';
+import { checklistCoverage } from '../checklist/coverage.js';
+import { placeholderPks, renderPreview } from './render.js';
+
+const gateway = loadExampleGateway();
+const files = renderPreview(gateway, 'packages/gateway/examples/home.gateway.yaml');
+const byPath = new Map(files.map((f) => [f.path, f.content]));
+
+describe('renderPreview', () => {
+  it('renders the Traefik files, tunnel rules, authentik bodies, blueprints and a summary', () => {
+    expect(files.map((f) => f.path)).toEqual([
+      'traefik/booxstream.yml',
+      'traefik/affine.yml',
+      'cloudflared/config.yml',
+      'cloudflared/tunnel-config.pulumi.json',
+      'cloudflared/tunnel-config.api.json',
+      'authentik/booxstream/lookups.json',
+      'authentik/booxstream/provider.json',
+      'authentik/booxstream/application.json',
+      'authentik/booxstream/policy-bindings.json',
+      'authentik/affine/lookups.json',
+      'authentik/affine/provider.json',
+      'authentik/affine/application.json',
+      'authentik/affine/policy-bindings.json',
+      'authentik/outpost-providers.json',
+      'authentik/blueprints/booxstream-gateway-all.yaml',
+      'authentik/blueprints/booxstream-gateway-booxstream.yaml',
+      'authentik/blueprints/booxstream-gateway-affine.yaml',
+      'SUMMARY.md',
+    ]);
+  });
+
+  it('is deterministic', () => {
+    expect(renderPreview(gateway, 'packages/gateway/examples/home.gateway.yaml')).toEqual(files);
+  });
+
+  it('uses placeholder keys that are valid but obviously fake', () => {
+    const pks = placeholderPks(gateway);
+    expect(pks.flows.authorization).toBe('00000000-0000-4000-8000-000000000001');
+    expect(new Set([...Object.values(pks.flows), ...Object.values(pks.groups), ...pks.apps.map((a) => a.applicationPbmUuid)]).size).toBe(5);
+    const provider = JSON.parse(byPath.get('authentik/booxstream/provider.json')!);
+    expect(loadAuthentikOpenApi().validateComponent('ProxyProviderRequest', provider)).toEqual([]);
+  });
+
+  it('summarises what would be created and the checklist coverage', () => {
+    const summary = byPath.get('SUMMARY.md')!;
+    expect(summary).toContain('booxstream.kevinvdb.dev → `http://traefik:80`');
+    expect(summary).toContain('(any hostname) → `http_status:404`');
+    expect(summary).toContain('Proxy provider `booxstream-proxy`');
+    for (const item of checklistCoverage) expect(summary).toContain(item.line.replace(/\|/g, '\\|'));
+  });
+
+  it('carries no secret-looking material', () => {
+    for (const f of files) expect(f.content, f.path).not.toMatch(/token|secret|password|BEGIN [A-Z ]*PRIVATE KEY/i);
+  });
+
+  it('matches the snapshots', async () => {
+    for (const f of files) await expect(f.content).toMatchFileSnapshot(`./__snapshots__/home/${f.path}`);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * The offline preview: every document the gateway model renders to, as files, plus a
+ * SUMMARY.md. Pure (the CLI writes the files); no credentials, no network.
+ *
+ * authentik bodies need primary keys that only a live authentik knows. The preview uses
+ * placeholder keys (`PLACEHOLDER_PKS`) so the bodies still validate against authentik's
+ * schema; the Pulumi program resolves the real ones.
+ */
+import { checklistCoverage } from '../checklist/coverage.js';
+import type { Gateway } from '../model/types.js';
+import {
+  addProviderToOutpost,
+  authentikLookups,
+  EMBEDDED_OUTPOST_MANAGED,
+  renderAuthentikApplication,
+  renderAuthentikProvider,
+  renderOutpostProvidersPatch,
+  renderPolicyBindings,
+} from '../render/authentik.js';
+import { renderAuthentikBlueprint } from '../render/blueprint.js';
+import { renderTunnelIngress } from '../render/cloudflared.js';
+import { renderTraefikDynamicConfig, ROUTER_PRIORITY } from '../render/traefik.js';
+
+export interface PreviewFile {
+  /** Relative to the preview directory, `/`-separated. */
+  path: string;
+  content: string;
+}
+
+/** Deterministic, obviously fake keys: `00000000-0000-4000-8000-0000000000NN`. */
+function placeholderUuid(n: number): string {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/** The placeholder primary keys the preview's authentik bodies use. */
+export function placeholderPks(gateway: Gateway) {
+  let next = 1;
+  const flows = {
+    authorization: placeholderUuid(next++),
+    invalidation: placeholderUuid(next++),
+    ...(gateway.authentik.flows.authentication !== undefined ? { authentication: placeholderUuid(next++) } : {}),
+  };
+  const groups: Record<string, string> = {};
+  for (const app of gateway.apps) for (const g of app.allowedGroups) groups[g] ??= placeholderUuid(next++);
+  const apps = gateway.apps.map((app, i) => ({ app: app.name, providerPk: 101 + i, applicationPbmUuid: placeholderUuid(next++) }));
+  return { flows, groups, apps };
+}
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Renders the whole preview of `gateway`. */
+export function renderPreview(gateway: Gateway, source: string): PreviewFile[] {
+  const files: PreviewFile[] = [];
+  const pks = placeholderPks(gateway);
+
+  for (const app of gateway.apps) {
+    const traefik = renderTraefikDynamicConfig(gateway, app);
+    files.push({ path: `traefik/${traefik.fileName}`, content: traefik.yaml });
+  }
+
+  const tunnel = renderTunnelIngress(gateway);
+  files.push({ path: 'cloudflared/config.yml', content: tunnel.configYml });
+  files.push({ path: 'cloudflared/tunnel-config.pulumi.json', content: json(tunnel.cloudflareConfig) });
+  files.push({ path: 'cloudflared/tunnel-config.api.json', content: json(tunnel.apiBody) });
+
+  let outpostProviders: number[] = [];
+  gateway.apps.forEach((app, i) => {
+    const appPks = pks.apps[i]!;
+    const groupPks = Object.fromEntries(app.allowedGroups.map((g) => [g, pks.groups[g]!]));
+    files.push({ path: `authentik/${app.name}/lookups.json`, content: json(authentikLookups(gateway, app)) });
+    files.push({ path: `authentik/${app.name}/provider.json`, content: json(renderAuthentikProvider(gateway, app, pks.flows)) });
+    files.push({ path: `authentik/${app.name}/application.json`, content: json(renderAuthentikApplication(app, appPks.providerPk)) });
+    files.push({
+      path: `authentik/${app.name}/policy-bindings.json`,
+      content: json(renderPolicyBindings(app, groupPks, appPks.applicationPbmUuid)),
+    });
+    outpostProviders = addProviderToOutpost(outpostProviders, appPks.providerPk);
+  });
+  files.push({ path: 'authentik/outpost-providers.json', content: json(renderOutpostProvidersPatch(outpostProviders)) });
+
+  const whole = renderAuthentikBlueprint(gateway);
+  files.push({ path: `authentik/blueprints/${whole.fileName}`, content: whole.yaml });
+  for (const app of gateway.apps) {
+    const one = renderAuthentikBlueprint(gateway, app);
+    files.push({ path: `authentik/blueprints/${one.fileName}`, content: one.yaml });
+  }
+
+  files.push({ path: 'SUMMARY.md', content: renderSummary(gateway, source, files, tunnel.rules, pks) });
+  return files;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function renderSummary(
+  gateway: Gateway,
+  source: string,
+  files: PreviewFile[],
+  rules: ReturnType<typeof renderTunnelIngress>['rules'],
+  pks: ReturnType<typeof placeholderPks>,
+): string {
+  const out: string[] = [];
+  out.push('# Gateway preview', '');
+  out.push(`Rendered offline from \`${source}\` by \`pnpm preview\`. No credentials, no network.`);
+  out.push(`authentik primary keys in the bodies are placeholders (\`${pks.flows.authorization}\`…); the Pulumi program resolves the real ones.`, '');
+
+  out.push('## Apps', '');
+  out.push('| app | hostname | upstream | health | bypasses sign-on | allowed groups |', '|---|---|---|---|---|---|');
+  for (const app of gateway.apps) {
+    const bypass = app.bypassPaths.length > 0 ? app.bypassPaths.map((p) => `\`${p}\``).join(', ') : 'nothing';
+    out.push(`| ${app.name} | ${app.hostname} | ${app.upstream} | \`${app.healthCheck.path}\` every ${app.healthCheck.interval} | ${bypass} | ${app.allowedGroups.join(', ')} |`);
+  }
+  out.push('');
+
+  out.push('## What would be created or updated', '');
+  out.push('**Cloudflare**', '');
+  out.push(`- Tunnel \`${gateway.tunnel.id}\` configuration (replaces the whole rule list), rules in order:`);
+  rules.forEach((r, i) => out.push(`  ${i + 1}. ${r.hostname ?? '(any hostname)'}${r.path !== undefined ? ` path \`${r.path}\`` : ''} → \`${r.service}\``));
+  for (const app of gateway.apps) out.push(`- DNS: proxied CNAME \`${app.hostname}\` → \`${gateway.tunnel.id}.cfargotunnel.com\``);
+  out.push('', '**Traefik** (file provider, hot-reloaded)', '');
+  for (const app of gateway.apps) {
+    const doc = renderTraefikDynamicConfig(gateway, app).document.http;
+    out.push(`- \`${gateway.traefik.configDir}/${app.name}.yml\`: routers ${Object.keys(doc.routers).map((n) => `\`${n}\``).join(', ')}; middlewares ${Object.keys(doc.middlewares).map((n) => `\`${n}\``).join(', ')}; services ${Object.keys(doc.services).map((n) => `\`${n}\``).join(', ')}`);
+  }
+  out.push(`- Priorities: bypass ${ROUTER_PRIORITY.bypass} > outpost ${ROUTER_PRIORITY.outpost} > signed-in ${ROUTER_PRIORITY.main}; every router on entry point \`${gateway.traefik.entryPoint}\`.`);
+  out.push('', `**authentik** (${gateway.authentik.externalUrl})`, '');
+  for (const app of gateway.apps) {
+    out.push(`- Proxy provider \`${app.authentik.providerName}\` (forward_single, external host https://${app.hostname}), application \`${app.authentik.name}\` (slug \`${app.authentik.slug}\`), ${app.allowedGroups.length} group binding(s): ${app.allowedGroups.join(', ')}`);
+  }
+  out.push(`- Embedded outpost (\`${EMBEDDED_OUTPOST_MANAGED}\`): providers list gains ${gateway.apps.map((a) => `\`${a.authentik.providerName}\``).join(', ')} (read-modify-write; other providers kept).`);
+  out.push(`- Flows used: ${Object.entries(gateway.authentik.flows).map(([k, v]) => `${k} \`${v}\``).join(', ')}.`);
+  out.push('');
+
+  out.push('## Files', '');
+  for (const f of files) out.push(`- \`${f.path}\``);
+  out.push('- `SUMMARY.md`', '');
+
+  out.push('## Checklist coverage', '');
+  out.push('Every line of the seed\'s "Checklist de Configuration" and "Test Final", and what takes care of it.', '');
+  out.push('| section | line | covered by |', '|---|---|---|');
+  for (const item of checklistCoverage) {
+    const by = item.coveredBy.map((c) => `${c.kind} \`${c.ref}\`${c.note ? ` (${c.note})` : ''}`).join('<br>');
+    out.push(`| ${item.section} | ${cell(item.line)} | ${cell(by)} |`);
+  }
+  out.push('');
+
+  out.push('## Traefik static configuration this relies on', '');
+  out.push(`- Entry point \`${gateway.traefik.entryPoint}\`: do **not** list cloudflared in \`forwardedHeaders.trustedIPs\`, so Traefik rebuilds X-Forwarded-* itself (forward auth trusts them).`);
+  out.push(`- Entry point \`${gateway.traefik.entryPoint}\`: \`http.underscoreHeadersStrategy: delete\` (Traefik ≥ v3.6.22) also drops underscore spellings of the identity headers.`);
+  out.push(`- \`providers.file.directory: ${gateway.traefik.configDir}\` with \`watch: true\`; mount the directory, not single files.`);
+  out.push('- Traefik ≥ v3.7.6 (or ≥ v3.6.22) for the 2026 forward-auth header fixes.');
+  out.push('- Traefik reachable only through the tunnel: the bypass rate limit keys on `Cf-Connecting-Ip`.');
+  out.push('');
+  return out.join('\n');
+}
