@@ -124,7 +124,7 @@ describe('lookups', () => {
   it('follows pagination: a binding on the third page is still found and adopted', async () => {
     const provider = await createProxyProvider(apis, await booxstreamProviderRequest());
     const app = await createApplication(apis, appRequest(provider.pk));
-    const groups = [SEED.groups.admins, SEED.groups.affineUsers, SEED.groups.booxstreamUsers];
+    const groups = [SEED.groups.superusers, SEED.groups.affineUsers, SEED.groups.booxstreamUsers];
     const bindings = [];
     for (const [i, name] of groups.entries()) {
       const group = await lookupGroup(apis, name);
@@ -352,11 +352,11 @@ describe('group policy binding', () => {
   it('reads a binding moved to another group as drift and moves it back', async () => {
     const { request } = await setup();
     const state = await createPolicyBinding(apis, request);
-    const admins = await lookupGroup(apis, SEED.groups.admins);
+    const admins = await lookupGroup(apis, SEED.groups.superusers);
     fake.state.bindings.get(state.pk)!.group = admins.pk;
 
     const read = await readPolicyBinding(apis, state.pk, request);
-    expect(read?.groupName).toBe(SEED.groups.admins);
+    expect(read?.groupName).toBe(SEED.groups.superusers);
     expect(changedFields(read!.observed, request)).toEqual(['group']);
 
     await updatePolicyBinding(apis, state.pk, request);

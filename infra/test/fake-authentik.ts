@@ -214,7 +214,7 @@ export const SEED = {
     invalidation: 'default-provider-invalidation-flow',
     authentication: 'default-authentication-flow',
   },
-  groups: { admins: 'authentik Admins', booxstreamUsers: 'booxstream-users', affineUsers: 'affine-users' },
+  groups: { superusers: 'authentik Admins', admins: 'admins', booxstreamUsers: 'booxstream-users', affineUsers: 'affine-users' },
   affine: { providerName: 'affine-proxy', slug: 'affine' },
 } as const;
 
@@ -245,7 +245,9 @@ function seedState(): FakeState {
     state.groups.set(g.pk, g);
     return g;
   };
-  group(SEED.groups.admins, [TOKEN_USER_PK], true);
+  group(SEED.groups.superusers, [TOKEN_USER_PK], true);
+  // The example gateway's allowedGroups; the token user is not a member.
+  group(SEED.groups.admins, [2]);
   group(SEED.groups.booxstreamUsers, [2]);
   const affineUsers = group(SEED.groups.affineUsers, [3]);
 

@@ -1,0 +1,326 @@
+/**
+ * What the Authentik dynamic providers actually run. Pulumi serializes a dynamic provider's
+ * closure into the state and runs it later in a separate plain-Node process (the
+ * `pulumi-resource-pulumi-nodejs` plugin, cwd = the project directory). Serializing the
+ * @goauthentik/api client or our ESM TypeScript modules into that closure does not work
+ * (pulumi/pulumi#6987, #18977), so the serialized methods (src/authentik/resources.ts) hold only
+ * strings and load this module by path with tsx's `tsImport`. Everything real happens here,
+ * as plain functions that tests call directly.
+ *
+ * Inputs and outputs are authentik's wire format (snake_case). Each kind documents its
+ * identity, what changes replace it, and what `delete` does.
+ */
+import { loadAuthentikOpenApi } from '@booxstream/gateway/authentik-openapi';
+import { AuthentikLookupError, AuthentikNotConfiguredError } from '../errors.js';
+import { createApplication, deleteApplication, readApplication, updateApplication } from './application.js';
+import { authentikApis, type AuthentikApis } from './client.js';
+import { changedFields, sameValue, type WireObject } from './drift.js';
+import { lookupFlow, lookupGroup, type OutpostSelector } from './lookups.js';
+import { joinOutpost, leaveOutpost, readOutpostMembership } from './outpost-membership.js';
+import { createPolicyBinding, deletePolicyBinding, readPolicyBinding, updatePolicyBinding } from './policy-binding.js';
+import { createProxyProvider, deleteProxyProvider, readProxyProvider, updateProxyProvider } from './proxy-provider.js';
+
+export type AuthentikKind = 'flow' | 'group' | 'proxy-provider' | 'application' | 'outpost-membership' | 'policy-binding';
+
+export const AUTHENTIK_KINDS: readonly AuthentikKind[] = [
+  'flow',
+  'group',
+  'proxy-provider',
+  'application',
+  'outpost-membership',
+  'policy-binding',
+];
+
+/** The connection as the dynamic provider's `configure` read it from the stack config. */
+export interface RuntimeConnection {
+  url?: string | undefined;
+  token?: string | undefined;
+  /** Config keys the values came from, for error messages. */
+  urlKey: string;
+  tokenKey: string;
+}
+
+/** Shapes of pulumi.dynamic's results, restated so this module does not load @pulumi/pulumi. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+export interface CheckResult {
+  inputs: Record<string, unknown>;
+  failures: CheckFailure[];
+}
+export interface DiffResult {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
+export interface CreateResult {
+  id: string;
+  outs: Record<string, unknown>;
+}
+export interface ReadResult {
+  /** Empty when the object is gone: Pulumi then drops it from the state. */
+  id: string;
+  props: Record<string, unknown>;
+}
+
+/** Pulumi's placeholder for a value not known during preview (sdk/nodejs/runtime/rpc). */
+export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/** The authentik request schema each request-carrying kind is checked against. */
+const REQUEST_SCHEMA: Partial<Record<AuthentikKind, string>> = {
+  'proxy-provider': 'ProxyProviderRequest',
+  application: 'ApplicationRequest',
+  'policy-binding': 'PolicyBindingRequest',
+};
+
+/**
+ * Validates inputs before any API call, so `pulumi preview` reports a bad body with
+ * authentik's own schema wording. Values unknown during preview are checked at `up`.
+ */
+export function check(kind: AuthentikKind, news: Record<string, unknown>): CheckResult {
+  const failures: CheckFailure[] = [];
+  const requireString = (property: string) => {
+    const v = news[property];
+    if (v !== UNKNOWN && (typeof v !== 'string' || v.trim() === '')) failures.push({ property, reason: `${property} must be a non-empty string` });
+  };
+  switch (kind) {
+    case 'flow':
+      requireString('slug');
+      break;
+    case 'group':
+      requireString('name');
+      break;
+    case 'outpost-membership': {
+      const pk = news['providerPk'];
+      if (pk !== UNKNOWN && !(typeof pk === 'number' && Number.isInteger(pk) && pk > 0)) {
+        failures.push({ property: 'providerPk', reason: 'providerPk must be a positive integer (a proxy provider pk)' });
+      }
+      const outpost = news['outpost'] as Partial<OutpostSelector> | undefined;
+      if (!outpost || (typeof outpost.managed !== 'string' && typeof outpost.name !== 'string')) {
+        failures.push({ property: 'outpost', reason: 'outpost must name the outpost by managed id or name' });
+      }
+      break;
+    }
+    case 'proxy-provider':
+    case 'application':
+    case 'policy-binding': {
+      const request = news['request'];
+      if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+        failures.push({ property: 'request', reason: 'request must be an object (authentik wire format)' });
+      } else if (!containsUnknown(request)) {
+        const schema = REQUEST_SCHEMA[kind] as string;
+        for (const problem of loadAuthentikOpenApi().validateComponent(schema, request, 'request')) {
+          failures.push({ property: 'request', reason: `${schema}: ${problem}` });
+        }
+      }
+      break;
+    }
+    default:
+      assertNever(kind);
+  }
+  return { inputs: news, failures };
+}
+
+/** What changed between the state (`olds`, outputs incl. refreshed observations) and the program (`news`). */
+export function diff(kind: AuthentikKind, olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
+  const none: DiffResult = { changes: false, replaces: [], deleteBeforeReplace: false };
+  switch (kind) {
+    case 'flow':
+      // A lookup owns nothing; a new slug is a new lookup.
+      return sameValue(olds['slug'], news['slug']) ? none : { changes: true, replaces: ['slug'], deleteBeforeReplace: false };
+    case 'group':
+      return sameValue(olds['name'], news['name']) ? none : { changes: true, replaces: ['name'], deleteBeforeReplace: false };
+    case 'proxy-provider': {
+      // authentik keys providers by pk: every field, the name included, is updatable in place.
+      const changed = changedFields(asWire(olds['request']), asWire(news['request']));
+      return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    }
+    case 'application': {
+      const oldSlug = asWire(olds['request'])['slug'];
+      const newSlug = asWire(news['request'])['slug'];
+      if (!sameValue(oldSlug, newSlug)) {
+        // The slug is the application's key. The provider can belong to one application only
+        // (OneToOne), so the old application must go before the new one takes the provider.
+        return { changes: true, replaces: ['request'], deleteBeforeReplace: true };
+      }
+      const changed = changedFields(asWire(olds['request']), asWire(news['request']));
+      return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    }
+    case 'outpost-membership': {
+      const replaces = ['providerPk', 'outpost'].filter((k) => !sameValue(olds[k], news[k]));
+      if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
+      // Refresh found the provider removed from the outpost: join again.
+      return { changes: olds['member'] === false, replaces: [], deleteBeforeReplace: false };
+    }
+    case 'policy-binding': {
+      const oldTarget = asWire(olds['request'])['target'];
+      const newTarget = asWire(news['request'])['target'];
+      if (!sameValue(oldTarget, newTarget)) return { changes: true, replaces: ['request'], deleteBeforeReplace: false };
+      const changed = changedFields(asWire(olds['request']), asWire(news['request']));
+      return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    }
+    default:
+      return assertNever(kind);
+  }
+}
+
+export async function create(kind: AuthentikKind, connection: RuntimeConnection, inputs: Record<string, unknown>): Promise<CreateResult> {
+  const apis = connect(connection);
+  switch (kind) {
+    case 'flow': {
+      const flow = await lookupFlow(apis, String(inputs['slug']));
+      return { id: flow.pk, outs: { slug: flow.slug, pk: flow.pk, designation: flow.designation } };
+    }
+    case 'group': {
+      const group = await lookupGroup(apis, String(inputs['name']));
+      return { id: group.pk, outs: { name: group.name, pk: group.pk } };
+    }
+    case 'proxy-provider': {
+      const s = await createProxyProvider(apis, asWire(inputs['request']));
+      return { id: String(s.pk), outs: { request: s.observed, pk: s.pk, adopted: s.adopted, assignedApplicationSlug: s.assignedApplicationSlug } };
+    }
+    case 'application': {
+      const s = await createApplication(apis, asWire(inputs['request']));
+      return { id: s.slug, outs: { request: s.observed, pk: s.pk, slug: s.slug, adopted: s.adopted, launchUrl: s.launchUrl } };
+    }
+    case 'outpost-membership': {
+      const providerPk = Number(inputs['providerPk']);
+      const s = await joinOutpost(apis, inputs['outpost'] as OutpostSelector, providerPk);
+      return { id: `${s.outpostPk}/${providerPk}`, outs: membershipOuts(inputs, s) };
+    }
+    case 'policy-binding': {
+      const s = await createPolicyBinding(apis, asWire(inputs['request']));
+      return { id: s.pk, outs: { request: s.observed, pk: s.pk, adopted: s.adopted, groupName: s.groupName } };
+    }
+    default:
+      return assertNever(kind);
+  }
+}
+
+/** Refresh: what authentik holds now. An empty id tells Pulumi the object is gone. */
+export async function read(kind: AuthentikKind, connection: RuntimeConnection, id: string, props: Record<string, unknown>): Promise<ReadResult> {
+  const apis = connect(connection);
+  const gone: ReadResult = { id: '', props: {} };
+  switch (kind) {
+    case 'flow': {
+      // Re-resolve: a flow deleted and re-imported under the same slug has a new pk.
+      const flow = await lookupFlow(apis, String(props['slug'])).catch(goneOnLookupError);
+      return flow ? { id: flow.pk, props: { slug: flow.slug, pk: flow.pk, designation: flow.designation } } : gone;
+    }
+    case 'group': {
+      const group = await lookupGroup(apis, String(props['name'])).catch(goneOnLookupError);
+      return group ? { id: group.pk, props: { name: group.name, pk: group.pk } } : gone;
+    }
+    case 'proxy-provider': {
+      const s = await readProxyProvider(apis, Number(id), asWire(props['request']));
+      return s
+        ? { id, props: { ...props, request: s.observed, pk: s.pk, assignedApplicationSlug: s.assignedApplicationSlug } }
+        : gone;
+    }
+    case 'application': {
+      const s = await readApplication(apis, id, asWire(props['request']));
+      return s ? { id, props: { ...props, request: s.observed, pk: s.pk, slug: s.slug, launchUrl: s.launchUrl } } : gone;
+    }
+    case 'outpost-membership': {
+      const outpostPk = String(props['outpostPk']);
+      const s = await readOutpostMembership(apis, outpostPk, Number(props['providerPk']));
+      return s ? { id, props: membershipOuts(props, s) } : gone;
+    }
+    case 'policy-binding': {
+      const s = await readPolicyBinding(apis, id, asWire(props['request']));
+      return s ? { id, props: { ...props, request: s.observed, pk: s.pk, groupName: s.groupName } } : gone;
+    }
+    default:
+      return assertNever(kind);
+  }
+}
+
+export async function update(
+  kind: AuthentikKind,
+  connection: RuntimeConnection,
+  id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<{ outs: Record<string, unknown> }> {
+  const apis = connect(connection);
+  switch (kind) {
+    case 'flow':
+    case 'group':
+      // Identity changes are replacements (see diff); nothing else to write.
+      return { outs: { ...olds, ...news } };
+    case 'proxy-provider': {
+      const s = await updateProxyProvider(apis, Number(id), asWire(news['request']));
+      return { outs: { request: s.observed, pk: s.pk, adopted: olds['adopted'] ?? false, assignedApplicationSlug: s.assignedApplicationSlug } };
+    }
+    case 'application': {
+      const s = await updateApplication(apis, id, asWire(news['request']));
+      return { outs: { request: s.observed, pk: s.pk, slug: s.slug, adopted: olds['adopted'] ?? false, launchUrl: s.launchUrl } };
+    }
+    case 'outpost-membership': {
+      const s = await joinOutpost(apis, news['outpost'] as OutpostSelector, Number(news['providerPk']));
+      return { outs: membershipOuts(news, s) };
+    }
+    case 'policy-binding': {
+      const s = await updatePolicyBinding(apis, id, asWire(news['request']));
+      return { outs: { request: s.observed, pk: s.pk, adopted: olds['adopted'] ?? false, groupName: s.groupName } };
+    }
+    default:
+      return assertNever(kind);
+  }
+}
+
+/** Deletes what the resource owns. Lookups own nothing: deleting them never touches authentik. */
+export async function remove(kind: AuthentikKind, connection: RuntimeConnection, id: string, props: Record<string, unknown>): Promise<void> {
+  switch (kind) {
+    case 'flow':
+    case 'group':
+      return;
+    case 'proxy-provider':
+      return deleteProxyProvider(connect(connection), Number(id));
+    case 'application':
+      return deleteApplication(connect(connection), id);
+    case 'outpost-membership':
+      return leaveOutpost(connect(connection), String(props['outpostPk']), Number(props['providerPk']));
+    case 'policy-binding':
+      return deletePolicyBinding(connect(connection), id);
+    default:
+      return assertNever(kind);
+  }
+}
+
+function connect(connection: RuntimeConnection): AuthentikApis {
+  const missing = [
+    connection.url ? null : connection.urlKey,
+    connection.token ? null : connection.tokenKey,
+  ].filter((k): k is string => k !== null);
+  if (missing.length > 0) {
+    throw new AuthentikNotConfiguredError(`set ${missing.join(' and ')} in the stack config (the token with --secret)`);
+  }
+  return authentikApis({ url: connection.url as string, token: connection.token as string });
+}
+
+function membershipOuts(inputs: Record<string, unknown>, s: { outpostPk: string; outpostName: string; providerPk: number; member: boolean }) {
+  return { outpost: inputs['outpost'], providerPk: s.providerPk, outpostPk: s.outpostPk, outpostName: s.outpostName, member: s.member };
+}
+
+/** Only "not found" means gone; an outage or a bad token must fail the refresh, not empty the state. */
+function goneOnLookupError(error: unknown): null {
+  if (error instanceof AuthentikLookupError) return null;
+  throw error;
+}
+
+function asWire(value: unknown): WireObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as WireObject) : {};
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unknown authentik resource kind: ${String(value)}`);
+}
