@@ -164,10 +164,19 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
     if (lastSeq !== null && header.seq > lastSeq + 1 && header.seq - lastSeq < 10_000) meter.dropped += header.seq - lastSeq - 1;
     lastSeq = header.seq;
     if (facts.streaming !== true && facts.hostStatus !== 'revoked') update({ streaming: true });
-    pipeline.push(new Uint8Array(data, header.headerLength), {
-      seq: header.seq, serverTs: header.serverTs, hostTs: header.hostTs, receivedAt: now,
-    });
+    const jpeg = new Uint8Array(data, header.headerLength);
+    const meta: FrameMeta = { seq: header.seq, serverTs: header.serverTs, hostTs: header.hostTs, receivedAt: now };
+    // A hidden tab decodes nothing (phones save battery); it keeps the newest frame for when it shows again.
+    if (document.hidden) hiddenFrame = { jpeg, meta };
+    else pipeline.push(jpeg, meta);
   };
+  let hiddenFrame: { jpeg: Uint8Array<ArrayBuffer>; meta: FrameMeta } | null = null;
+  const onVisibility = (): void => {
+    if (document.hidden || !hiddenFrame) return;
+    pipeline.push(hiddenFrame.jpeg, hiddenFrame.meta);
+    hiddenFrame = null;
+  };
+  document.addEventListener('visibilitychange', onVisibility);
 
   const onEvent = (event: ViewerEvent): void => {
     switch (event.type) {
@@ -266,6 +275,7 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
     unsubscribe();
     document.removeEventListener('keydown', onKey);
     document.removeEventListener('fullscreenchange', onFullscreenChange);
+    document.removeEventListener('visibilitychange', onVisibility);
     if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
     document.body.classList.remove('is-live');
   };

@@ -24,6 +24,7 @@ let dataDir: string;
 let serverOptions: Partial<ServerConfig>;
 let server: RunningServer;
 let device: DeviceHandle;
+let demoToken: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -42,25 +43,35 @@ beforeAll(async () => {
   };
   server = await startServer(serverOptions);
   serverOptions = { ...serverOptions, port: server.port };
-  const { token } = await registerDevice(server.url, { uuid: demoUuid, name: DEMO_NAME });
+  ({ token: demoToken } = await registerDevice(server.url, { uuid: demoUuid, name: DEMO_NAME }));
   server.approveDevice(demoUuid, 'alice');
-  device = await startDevice({
+  device = await startDemoDevice();
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  page = await context.newPage();
+  // Uncaught exceptions and CSP violations. Chromium also logs refused WebSockets and 401s as
+  // console errors; those are expected here.
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) pageErrors.push(msg.text());
+  });
+});
+
+/** The demo tablet: a new pen stroke every 300 ms, sent on the app's fixed 10 fps timer; reconnects by itself. */
+async function startDemoDevice(): Promise<DeviceHandle> {
+  const handle = await startDevice({
     apiUrl: server.url,
     // The app's rule sends a dotted-IPv4 API host to the LAN port; the device port is off here.
     wsUrl: `${server.url.replace(/^http/, 'ws')}/android-ws`,
     uuid: demoUuid,
-    token,
+    token: demoToken,
     source: createSyntheticEinkSource({ changeEveryMs: 300 }),
     fps: 10,
     reconnect: { delayMs: 250 },
   });
-  await device.authenticated;
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  page = await context.newPage();
-  // Uncaught exceptions only: Chromium logs refused WebSockets and 401s as console errors, which are expected here.
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-});
+  await handle.authenticated;
+  return handle;
+}
 
 afterAll(async () => {
   await context?.close().catch(() => undefined);
@@ -159,6 +170,13 @@ describe('live view', () => {
     expect(overlay).toMatch(/createImageBitmap|ImageDecoder/);
     await saveScreenshot(page, 'live-desktop');
 
+    // Full screen from the keyboard, and back.
+    await page.keyboard.press('f');
+    await expect.poll(() => page.evaluate(() => document.fullscreenElement?.className ?? null)).toBe('stage');
+    expect(await page.getByRole('button', { name: 'Exit full screen' }).isVisible()).toBe(true);
+    await page.keyboard.press('f');
+    await expect.poll(() => page.evaluate(() => document.fullscreenElement)).toBeNull();
+
     // Fit-to-window keeps the 936:702 aspect ratio at any window size.
     await page.setViewportSize({ width: 360, height: 740 });
     await expect.poll(async () => {
@@ -186,6 +204,19 @@ describe('live view', () => {
     await expect.poll(bannerTitle, { timeout: 20_000 }).toBeNull();
     const after = await waitForNewPicture(page, before, 15_000);
     await waitForNewPicture(page, after);
+  });
+
+  it('shows an offline device as offline with its last screen, then streams again', async () => {
+    await page.goto(`${server.url}/#/host/${demoUuid}`);
+    await waitForNewPicture(page, null);
+    await device.stop();
+    await expect.poll(bannerTitle, { timeout: 10_000 }).toBe('Device offline — waiting for it to stream');
+    expect(await page.locator('canvas.screen').isVisible()).toBe(true);
+    await saveScreenshot(page, 'live-device-offline');
+    const still = await readCanvas(page);
+    device = await startDemoDevice();
+    await expect.poll(bannerTitle, { timeout: 10_000 }).toBeNull();
+    await waitForNewPicture(page, still);
   });
 
   it('shows a revoked device as revoked', async () => {
