@@ -3,12 +3,15 @@
  * program, the preview CLI) can branch on it without matching message text.
  */
 
-/** Stable codes of the errors thrown by @booxstream/gateway. */
-export type GatewayErrorCode =
-  | 'GATEWAY_ERR_CONFIG_INVALID'
-  | 'GATEWAY_ERR_UNKNOWN_SCHEMA'
-  | 'GATEWAY_ERR_RENDERED_INVALID'
-  | 'GATEWAY_ERR_BAD_INPUT';
+/** Stable codes of the errors thrown by @booxstream/gateway (documented in README.md, "Errors"). */
+export const GATEWAY_ERROR_CODES = Object.freeze([
+  'GATEWAY_ERR_CONFIG_INVALID',
+  'GATEWAY_ERR_UNKNOWN_SCHEMA',
+  'GATEWAY_ERR_RENDERED_INVALID',
+  'GATEWAY_ERR_BAD_INPUT',
+] as const);
+
+export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
 
 /** Base class: a message plus a stable code. */
 export class GatewayError extends Error {

@@ -61,5 +61,12 @@ export { renderPreview } from './preview/render.js';
 export type { PreviewFile } from './preview/render.js';
 
 // Errors
-export { BadInputError, GatewayConfigError, GatewayError, RenderedInvalidError, UnknownSchemaError } from './errors.js';
+export {
+  BadInputError,
+  GATEWAY_ERROR_CODES,
+  GatewayConfigError,
+  GatewayError,
+  RenderedInvalidError,
+  UnknownSchemaError,
+} from './errors.js';
 export type { ConfigIssue, GatewayErrorCode } from './errors.js';

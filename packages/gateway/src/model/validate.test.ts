@@ -80,7 +80,7 @@ describe('validateGateway', () => {
     ['app name with uppercase', (g) => (g['apps'][0].name = 'BooxStream'), 'apps[0].name', 'lowercase'],
     ['hostname outside the domain', (g) => (g['apps'][1].hostname = 'affine.example.com'), 'apps[1].hostname', 'within the domain kevinvdb.dev'],
     ['hostname lookalike of the domain', (g) => (g['apps'][1].hostname = 'affine.evilkevinvdb.dev'), 'apps[1].hostname', 'within the domain'],
-    ['hostname with a port', (g) => (g['apps'][0].hostname = 'booxstream.kevinvdb.dev:443'), 'apps[0].hostname', 'invalid label'],
+    ['hostname with a port', (g) => (g['apps'][0].hostname = 'booxstream.kevinvdb.dev:443'), 'apps[0].hostname', 'must not contain a port'],
     ['upstream without scheme', (g) => (g['apps'][0].upstream = '192.168.1.202:3001'), 'apps[0].upstream', 'absolute URL'],
     ['upstream port out of range', (g) => (g['apps'][0].upstream = 'http://192.168.1.202:70000'), 'apps[0].upstream', 'out of range'],
     ['upstream port zero', (g) => (g['apps'][0].upstream = 'http://192.168.1.202:0'), 'apps[0].upstream', 'out of range'],

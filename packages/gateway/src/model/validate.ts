@@ -88,6 +88,7 @@ const EXACT_PATH = /^\/[A-Za-z0-9._~!&',;=:@%/-]*$/;
 
 /** Why `host` is not an FQDN (lowercase, dot-separated labels, at least two), or undefined. */
 export function fqdnProblem(host: string, allowWildcard = false): string | undefined {
+  if (host.includes(':')) return 'must not contain a port (cloudflared: "Hostname cannot contain a port")';
   const name = allowWildcard && host.startsWith('*.') ? host.slice(2) : host;
   if (name.length > 253) return 'is longer than 253 characters';
   if (name.endsWith('.')) return 'must not end with a dot';
@@ -168,7 +169,7 @@ export function validateGateway(input: unknown): Gateway {
   if (appsIn && appsIn.length === 0) c.add('apps', 'must declare at least one app');
   const apps = (appsIn ?? []).map((a, i) => checkApp(c, a, `apps[${i}]`, domain));
 
-  const routesIn = c.array(root, 'tunnelRoutes', '', true) ?? [];
+  const routesIn = c.array(root, 'tunnelRoutes', '', true) ?? DEFAULTS.tunnelRoutes;
   const tunnelRoutes = routesIn.map((r, i) => checkTunnelRoute(c, r, `tunnelRoutes[${i}]`));
 
   checkUniqueness(c, apps, tunnelRoutes);
@@ -349,11 +350,8 @@ function checkTunnelRoute(c: Checker, input: unknown, path: string): TunnelRoute
   if (!route) return undefined;
   const hostname = c.string(route, 'hostname', path);
   if (hostname !== undefined) {
-    if (hostname.includes(':')) c.add(`${path}.hostname`, 'Hostname cannot contain a port');
-    else {
-      const p = fqdnProblem(hostname, true);
-      if (p) c.add(`${path}.hostname`, hostname.includes('*') && !hostname.startsWith('*.') ? 'may only use a leading wildcard such as *.example.com' : p);
-    }
+    const p = fqdnProblem(hostname, true);
+    if (p) c.add(`${path}.hostname`, hostname.includes('*') && !hostname.startsWith('*.') ? 'may only use a leading wildcard such as *.example.com' : p);
   }
   const service = c.string(route, 'service', path);
   if (service !== undefined) {

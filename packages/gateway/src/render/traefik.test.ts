@@ -190,7 +190,7 @@ describe('renderTraefikDynamicConfig: structure', () => {
     for (const [, r] of routers) expect(r.priority).toBeGreaterThan(0);
   });
 
-  it('blanks every documented identity header on every route to the backend that skips forward auth', () => {
+  it('blanks every documented identity header, and its underscore spelling, on every route to the backend', () => {
     for (const [name, r] of routers) {
       if (r.service !== 'booxstream-backend@file') continue;
       const blanked = r.middlewares
