@@ -68,7 +68,8 @@ interface ResponseObject {
   content?: Record<string, { schema?: SchemaObject }>;
 }
 
-interface OpenApiDocument {
+/** The parts of an OpenAPI 3.0 document the validator reads. */
+export interface OpenApiDocument {
   info: { version: string };
   paths: Record<string, Record<string, Operation | unknown>>;
   components: {
