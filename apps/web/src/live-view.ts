@@ -184,7 +184,9 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
         update({ hostStatus: event.status, streaming: event.streaming, hostMissing: false, signedOut: false });
         break;
       case 'stats':
-        break; // The overlay measures what this viewer gets; the server's figures are on the list page.
+        // The overlay measures what this viewer gets itself; from the server it only takes the audience.
+        meter.viewers = event.viewers;
+        break;
       case 'error':
         setText(bannerDetail, event.message);
         break;

@@ -49,9 +49,9 @@ describe('formatOverlay', () => {
   it('prints every figure, with dashes for unknown latencies', () => {
     expect(formatOverlay({
       fps: 9.96, kBps: 123.4, relayMs: 3.25, captureMs: null, paintMs: 12.6, decoder: 'createImageBitmap',
-      width: 936, height: 702, dropped: 2, lastFrameAgeS: 0.2,
+      width: 936, height: 702, dropped: 2, viewers: 2, lastFrameAgeS: 0.2,
     })).toEqual([
-      '10.0 fps · 123 kB/s',
+      '10.0 fps · 123 kB/s · 2 viewers',
       'relay 3.3 ms · capture –',
       'decode+paint 13 ms · createImageBitmap',
       '936×702 · dropped 2 · last frame now',

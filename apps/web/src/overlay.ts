@@ -21,6 +21,8 @@ export interface OverlayFigures {
   readonly width: number;
   readonly height: number;
   readonly dropped: number;
+  /** Viewers of this host, per the server's last `stats` event; null before one arrives. */
+  readonly viewers: number | null;
   /** Seconds since the last painted frame, or null before the first. */
   readonly lastFrameAgeS: number | null;
 }
@@ -51,6 +53,7 @@ export class StreamMeter {
   width = 0;
   height = 0;
   dropped = 0;
+  viewers: number | null = null;
 
   constructor(private readonly windowMs = 2000) {}
 
@@ -86,6 +89,7 @@ export class StreamMeter {
       width: this.width,
       height: this.height,
       dropped: this.dropped,
+      viewers: this.viewers,
       lastFrameAgeS: this.lastPaintAt === null ? null : (now - this.lastPaintAt) / 1000,
     };
   }
@@ -118,8 +122,9 @@ function ms(value: number | null): string {
 export function formatOverlay(f: OverlayFigures): string[] {
   const size = f.width > 0 ? `${f.width}×${f.height}` : 'no frame yet';
   const age = f.lastFrameAgeS === null ? '' : ` · last frame ${formatAge(f.lastFrameAgeS)}`;
+  const viewers = f.viewers === null ? '' : ` · ${f.viewers} ${f.viewers === 1 ? 'viewer' : 'viewers'}`;
   return [
-    `${f.fps.toFixed(1)} fps · ${f.kBps < 10 ? f.kBps.toFixed(1) : Math.round(f.kBps)} kB/s`,
+    `${f.fps.toFixed(1)} fps · ${f.kBps < 10 ? f.kBps.toFixed(1) : Math.round(f.kBps)} kB/s${viewers}`,
     `relay ${ms(f.relayMs)} · capture ${ms(f.captureMs)}`,
     `decode+paint ${ms(f.paintMs)}${f.decoder ? ` · ${f.decoder}` : ''}`,
     `${size} · dropped ${f.dropped}${age}`,

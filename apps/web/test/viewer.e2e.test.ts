@@ -149,6 +149,7 @@ describe('live view', () => {
       focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
     }
     expect(focused).toBe(`Watch ${DEMO_NAME}`);
+    await saveScreenshot(page, 'list-keyboard-focus');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('h1').textContent()).toBe(DEMO_NAME);
 
@@ -163,11 +164,12 @@ describe('live view', () => {
     expect(await bannerTitle()).toBeNull();
 
     // The overlay reports what this viewer gets.
-    await expect.poll(() => page.locator('.overlay').textContent(), { timeout: 5000 }).toMatch(/[1-9][\d.]* fps/);
-    const overlay = await page.locator('.overlay').textContent();
+    await expect.poll(() => page.locator('.overlay').innerText(), { timeout: 5000 }).toMatch(/[1-9][\d.]* fps/);
+    const overlay = await page.locator('.overlay').innerText();
     expect(overlay).toMatch(/kB\/s/);
     expect(overlay).toMatch(/relay \d/);
     expect(overlay).toMatch(/createImageBitmap|ImageDecoder/);
+    await expect.poll(() => page.locator('.overlay').innerText(), { timeout: 5000 }).toMatch(/1 viewer\b/);
     await saveScreenshot(page, 'live-desktop');
 
     // Full screen from the keyboard, and back.
