@@ -61,10 +61,12 @@ async function main(): Promise<void> {
   const { token } = await registerDevice(server.url, { uuid, name: DEMO_DEVICE_NAME });
   // A device that was approved before keeps its status and owner on re-registration.
   server.approveDevice(uuid, config.devUser ?? DEMO_USER);
-  const device = startDevice({
+  const device = await startDevice({
     apiUrl: server.url,
     uuid,
     token,
+    // The app dials a dotted-IPv4 API URL's LAN port (8080); the demo has the HTTP port only.
+    wsUrl: `${server.url.replace(/^http/, 'ws')}/android-ws`,
     name: DEMO_DEVICE_NAME,
     source: createSyntheticEinkSource({ label: 'BooxStream demo' }),
     fps: 10,
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`booxstream-demo: ${signal} received, shutting down\n`);
-    device.stop();
+    void device.stop();
     server.close().then(
       () => process.exit(0),
       (err: unknown) => {
