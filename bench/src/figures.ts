@@ -5,7 +5,7 @@
  */
 import type { RelayCounters } from './child-ipc.js';
 import { Sample, summarize } from './percentiles.js';
-import type { Session } from './session.js';
+import type { CpuWindow, Session } from './session.js';
 
 /** Named numbers; NaN where a figure does not apply (e.g. dedup on the floor). */
 export type Figures = Record<string, number>;
@@ -17,7 +17,7 @@ export interface WindowInput {
   /** Ids [fromId, toId) of each host sent within the window (same for every host). */
   readonly fromId: number;
   readonly toId: number;
-  readonly cpuMs: number;
+  readonly cpu: CpuWindow;
   readonly windowMs: number;
   /** Device frames sent by all hosts in the window. */
   readonly framesSent: number;
@@ -61,7 +61,10 @@ export function windowFigures(input: WindowInput): Figures {
   return {
     viewers,
     windowMs: input.windowMs,
-    cpuMs: input.cpuMs,
+    cpuMs: input.cpu.totalMs,
+    cpuUserMs: input.cpu.userMs,
+    cpuSysMs: input.cpu.sysMs,
+    cpuMainThreadMs: input.cpu.mainThreadMs,
     framesSent: input.framesSent,
     delivered,
     expected,
@@ -69,8 +72,8 @@ export function windowFigures(input: WindowInput): Figures {
     deduplicated: counterDelta('framesDeduplicated'),
     relaySkipped: counterDelta('framesSkipped'),
     bytesToViewers: bytes,
-    cpuPerDelivered: delivered > 0 ? input.cpuMs / delivered : Number.NaN,
-    cpuPerIngested: input.framesSent > 0 ? input.cpuMs / input.framesSent : Number.NaN,
+    cpuPerDelivered: delivered > 0 ? input.cpu.totalMs / delivered : Number.NaN,
+    cpuPerIngested: input.framesSent > 0 ? input.cpu.totalMs / input.framesSent : Number.NaN,
     latP50: lat.p50,
     latP95: lat.p95,
     latP99: lat.p99,

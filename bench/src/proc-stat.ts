@@ -8,7 +8,7 @@
  * parentheses, so fields are counted from the last `)`.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface CpuTicks {
   readonly utime: number;
@@ -128,4 +128,43 @@ export class RssSampler {
     }
     return { start: this.#first, end: this.#last, peak: this.#peak };
   }
+}
+
+export interface CpuSplit {
+  readonly userMs: number;
+  readonly sysMs: number;
+}
+
+/** User and system CPU time of a process so far, in ms. */
+export function readCpuSplit(pid: number): CpuSplit {
+  const { utime, stime } = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  const tick = 1000 / clockTicksPerSecond();
+  return { userMs: utime * tick, sysMs: stime * tick };
+}
+
+/**
+ * CPU ms per thread name (`/proc/<pid>/task/<tid>/comm`: "node" is the main
+ * thread, "V8 DefaultWorke" V8's GC/compiler helpers, "libuv-worker" the
+ * pool), summed over threads of the same name. Threads that exit between two
+ * readings are lost, which is why totals come from /proc/<pid>/stat instead.
+ */
+export function readThreadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const tick = 1000 / clockTicksPerSecond();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'latin1').trim();
+      const { utime, stime } = parseProcStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'));
+      out.set(comm, (out.get(comm) ?? 0) + (utime + stime) * tick);
+    } catch {
+      // thread exited while reading
+    }
+  }
+  return out;
 }

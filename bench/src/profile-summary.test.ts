@@ -29,6 +29,25 @@ describe('summarizeProfile', () => {
   });
 });
 
+describe('summarizeProfile with a window', () => {
+  it('keeps only samples taken inside it', () => {
+    const profile: CpuProfile = {
+      startTime: 1000,
+      endTime: 5000,
+      nodes: [
+        { id: 1, callFrame: frame('startup', 'node:internal/modules/esm/hooks') },
+        { id: 2, callFrame: frame('relay', 'file:///work/main/apps/server/src/relay/channel.ts') },
+      ],
+      // Sample times 1000, 2000, 3000, 4000.
+      samples: [1, 2, 2, 1],
+      timeDeltas: [0, 1000, 1000, 1000],
+    };
+    const s = summarizeProfile(profile, 10, { fromUs: 2000, toUs: 4000 });
+    expect(s.rows.map((r) => r.name)).toEqual(['relay']);
+    expect(s.busyMs).toBeCloseTo(2);
+  });
+});
+
 describe('areaOf', () => {
   it('names pnpm dependencies, node internals and program time', () => {
     expect(areaOf('file:///x/node_modules/.pnpm/ws@8.23.0/node_modules/ws/lib/sender.js', 'f')).toBe('dep: ws');

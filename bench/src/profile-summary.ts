@@ -67,13 +67,31 @@ function shortLocation(url: string, line: number): string {
   return `${trimmed}:${line + 1}`;
 }
 
-export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary {
+/**
+ * A time range in the profile's clock: V8's TimeTicks, CLOCK_MONOTONIC in µs
+ * on Linux, the same clock as `process.hrtime` in any process on the machine,
+ * so a window the bench measured can select the samples taken inside it.
+ */
+export interface ProfileWindow {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/** CLOCK_MONOTONIC now, in µs: comparable with profile timestamps. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+export function summarizeProfile(profile: CpuProfile, top = 25, window?: ProfileWindow): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   // timeDeltas[i] is the gap before sample i; the time until the next sample is the sample's own.
+  let t = profile.startTime;
   for (let i = 0; i < samples.length; i++) {
+    t += deltas[i] ?? 0;
+    if (window && (t < window.fromUs || t >= window.toUs)) continue;
     const dt = deltas[i + 1] ?? 0;
     selfUs.set(samples[i]!, (selfUs.get(samples[i]!) ?? 0) + Math.max(0, dt));
   }
@@ -112,12 +130,12 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
   };
 }
 
-export function formatProfileSummary(s: ProfileSummary, title: string): string {
+export function formatProfileSummary(s: ProfileSummary, title: string, windowNote = ''): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const lines = [
     `#### ${title}`,
     '',
-    `Busy ${s.busyMs.toFixed(0)} ms of ${s.totalMs.toFixed(0)} ms profiled.`,
+    `Busy ${s.busyMs.toFixed(0)} ms of ${s.totalMs.toFixed(0)} ms profiled${windowNote}.`,
     '',
     '| area | self ms | share of busy |',
     '|---|---:|---:|',

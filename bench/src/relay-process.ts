@@ -4,7 +4,7 @@
  * on SIGINT and on errors: none outlives the run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ChildMethod, ParentMessage, RelayCounters } from './child-ipc.js';
@@ -40,6 +40,18 @@ const ENTRY: Record<RelayKind, string> = {
   floor: join(SRC, 'floor-child.ts'),
 };
 
+/**
+ * ws unmasks device frames with the native `bufferutil` when it can resolve
+ * it, else in a JS loop. The bench depends on bufferutil (for its own driver's
+ * masking), and pnpm's hoisting lets the server's ws find it too, so both
+ * relays get exactly what the server's own package.json provides: with no
+ * bufferutil dependency there, both run with WS_NO_BUFFER_UTIL=1.
+ */
+export function serverHasBufferutil(): boolean {
+  const pkg = JSON.parse(readFileSync(join(BENCH_ROOT, '..', 'apps', 'server', 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+  return ['dependencies', 'optionalDependencies'].some((k) => pkg[k]?.bufferutil !== undefined);
+}
+
 const live = new Set<ChildProcess>();
 
 /** Kills every child still running (SIGKILL); for exit paths that cannot wait. */
@@ -56,14 +68,23 @@ export async function startRelayProcess(kind: RelayKind, options: RelayProcessOp
   const logFd = openSync(options.logFile, 'a');
   const args: string[] = [];
   if (options.cpuProfDir) {
-    mkdirSync(options.cpuProfDir, { recursive: true });
-    args.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfDir, '--cpu-prof-name', `${kind}-${Date.now()}.cpuprofile`);
+    // One directory per child: Node writes a profile per thread (tsx's module
+    // hooks run on a worker), named CPU.<date>.<time>.<pid>.<tid>.<seq>; the
+    // main thread's is tid 0.
+    const dir = join(options.cpuProfDir, kind);
+    mkdirSync(dir, { recursive: true });
+    args.push('--cpu-prof', '--cpu-prof-dir', dir);
   }
   args.push('--import', 'tsx', ENTRY[kind]);
   const child = spawn(process.execPath, args, {
     cwd: BENCH_ROOT,
     stdio: ['ignore', logFd, logFd, 'ipc'],
-    env: { ...process.env, BENCH_SERVER_CONFIG: JSON.stringify(options.serverConfig ?? {}), NODE_OPTIONS: '' },
+    env: {
+      ...process.env,
+      BENCH_SERVER_CONFIG: JSON.stringify(options.serverConfig ?? {}),
+      NODE_OPTIONS: '',
+      ...(serverHasBufferutil() ? {} : { WS_NO_BUFFER_UTIL: '1' }),
+    },
   });
   closeSync(logFd);
   live.add(child);

@@ -164,18 +164,24 @@ if (profile.size > 0) {
   results.profiles = [];
   for (const mode of modes) {
     for (let r = 1; r <= runs; r++) {
-      const dir = join(outDir, 'prof', `${mode.name}-r${r}`);
-      let files: string[] = [];
-      try {
-        files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-      } catch {
-        continue;
-      }
-      for (const f of files) {
+      for (const kind of profile) {
+        const dir = join(outDir, 'prof', `${mode.name}-r${r}`, kind);
+        let files: string[] = [];
+        try {
+          // The main thread's profile: thread id 0 in Node's default name.
+          files = readdirSync(dir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+        } catch {
+          continue;
+        }
+        const f = files.sort().at(-1);
+        if (!f) continue;
         const file = join(dir, f);
-        const kind = f.startsWith('server') ? 'server' : 'floor';
-        const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 20);
-        results.profiles.push({ mode: mode.name, kind, file: relative(BENCH_ROOT, file), summary: formatProfileSummary(summary, `${mode.name} run ${r}, ${kind} (${relative(BENCH_ROOT, file)})`) });
+        // Only the measured window: startup (module loading through tsx) is not the relay's work.
+        const figures = records.get(mode.name)?.records[r - 1]?.[kind];
+        const window = figures?.windowFromUs && figures.windowToUs ? { fromUs: figures.windowFromUs, toUs: figures.windowToUs } : undefined;
+        const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 20, window);
+        const note = window ? ` within the measured window (${((window.toUs - window.fromUs) / 1e6).toFixed(1)} s)` : ' (whole process: no window recorded)';
+        results.profiles.push({ mode: mode.name, kind, file: relative(BENCH_ROOT, file), summary: formatProfileSummary(summary, `${mode.name} run ${r}, ${kind} (${relative(BENCH_ROOT, file)})`, note) });
       }
     }
   }

@@ -13,12 +13,32 @@ import { DeviceDriver } from './drivers/device.js';
 import { ViewerDriver } from './drivers/viewer.js';
 import { Ledger } from './ledger.js';
 import type { FrameMessage } from './payloads.js';
-import { readCpuMs, readMemory, RssSampler } from './proc-stat.js';
+import { readCpuMs, readCpuSplit, readMemory, readThreadCpu, RssSampler } from './proc-stat.js';
 import { startRelayProcess, type RelayKind, type RelayProcess } from './relay-process.js';
 import { addHost, type HostEndpoints } from './targets.js';
 
 /** Every this-many frame ids, the sent JPEG's hash is kept for viewers to check. */
 const HASH_EVERY = 16;
+
+export interface CpuSnapshot {
+  readonly userMs: number;
+  readonly sysMs: number;
+  readonly threads: ReadonlyMap<string, number>;
+}
+
+export interface CpuWindow {
+  readonly totalMs: number;
+  readonly userMs: number;
+  readonly sysMs: number;
+  /** The JS thread ("node"); the rest is V8 helpers (GC, compiler) and the libuv pool. */
+  readonly mainThreadMs: number;
+}
+
+export function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): CpuWindow {
+  const userMs = b.userMs - a.userMs;
+  const sysMs = b.sysMs - a.sysMs;
+  return { totalMs: userMs + sysMs, userMs, sysMs, mainThreadMs: (b.threads.get('node') ?? 0) - (a.threads.get('node') ?? 0) };
+}
 
 export interface SessionOptions {
   readonly kind: RelayKind;
@@ -168,6 +188,12 @@ export class Session {
 
   cpuMs(): number {
     return readCpuMs(this.relay.pid);
+  }
+
+  /** CPU so far, split by user/system and by thread, for a window's delta. */
+  cpuSnapshot(): CpuSnapshot {
+    const { userMs, sysMs } = readCpuSplit(this.relay.pid);
+    return { userMs, sysMs, threads: readThreadCpu(this.relay.pid) };
   }
 
   counters(rig: HostRig): Promise<RelayCounters | null> {

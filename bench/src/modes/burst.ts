@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { windowFigures, type Figures } from '../figures.js';
 import type { RelayKind } from '../relay-process.js';
-import { Session } from '../session.js';
+import { monotonicUs } from '../profile-summary.js';
+import { cpuDelta, Session } from '../session.js';
 import { sessionOptions, type ModeContext } from './context.js';
 
 export interface BurstOptions {
@@ -39,7 +40,8 @@ export async function runBurst(ctx: ModeContext, kind: RelayKind, o: BurstOption
       };
     }
     const before = [await session.counters(rig)];
-    const cpu0 = session.cpuMs();
+    const cpu0 = session.cpuSnapshot();
+    const mono0 = monotonicUs();
     const t0 = performance.now();
     let sent = 0;
     let written = 0;
@@ -68,7 +70,8 @@ export async function runBurst(ctx: ModeContext, kind: RelayKind, o: BurstOption
     while (Number.isNaN(lastSeenAt) && performance.now() < deadline) await sleep(5);
     await session.drained(1000);
     const endAt = Number.isNaN(lastSeenAt) ? latestReceipt : lastSeenAt;
-    const cpuMs = session.cpuMs() - cpu0;
+    const cpu = cpuDelta(cpu0, session.cpuSnapshot());
+    const mono1 = monotonicUs();
     const t1 = performance.now();
     const after = [await session.counters(rig)];
     for (const v of rig.viewers) v.onFrame = null;
@@ -77,7 +80,7 @@ export async function runBurst(ctx: ModeContext, kind: RelayKind, o: BurstOption
       session,
       fromId,
       toId: fromId + o.frames,
-      cpuMs,
+      cpu,
       windowMs: t1 - t0,
       framesSent: o.frames,
       distinctPerHost: o.frames,
@@ -87,6 +90,8 @@ export async function runBurst(ctx: ModeContext, kind: RelayKind, o: BurstOption
     figures.ingestFps = (o.frames * 1000) / (endAt - t0);
     figures.deviceWriteFps = (o.frames * 1000) / (writtenAt - t0);
     figures.lastFrameDelivered = Number.isNaN(lastSeenAt) ? 0 : 1;
+    figures.windowFromUs = mono0;
+    figures.windowToUs = mono1;
     return figures;
   } finally {
     await session.close();

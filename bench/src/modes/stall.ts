@@ -12,7 +12,8 @@ import { windowFigures, type Figures } from '../figures.js';
 import { Sample, summarize } from '../percentiles.js';
 import { readMemory } from '../proc-stat.js';
 import type { RelayKind } from '../relay-process.js';
-import { Session } from '../session.js';
+import { monotonicUs } from '../profile-summary.js';
+import { cpuDelta, Session } from '../session.js';
 import type { ViewerDriver } from '../drivers/viewer.js';
 import { sessionOptions, type ModeContext } from './context.js';
 
@@ -62,14 +63,16 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
     const keepPaused = setInterval(() => stalled.pause(), 200);
     const stallFrom = rig.ledger.sent;
     const before = [await session.counters(rig)];
-    const cpu0 = session.cpuMs();
+    const cpu0 = session.cpuSnapshot();
+    const mono0 = monotonicUs();
     const t0 = performance.now();
     session.rss.start(250);
     const rssAtPause = readMemory(session.relay.pid).rss;
     await session.paced(o.fps, frames(o.stallMs));
     const rssAtResume = readMemory(session.relay.pid).rss;
     const stallTo = rig.ledger.sent;
-    const cpuMs = session.cpuMs() - cpu0;
+    const cpu = cpuDelta(cpu0, session.cpuSnapshot());
+    const mono1 = monotonicUs();
     const t1 = performance.now();
     const after = [await session.counters(rig)];
 
@@ -93,7 +96,7 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
       session,
       fromId: stallFrom,
       toId: stallTo,
-      cpuMs,
+      cpu,
       windowMs: t1 - t0,
       framesSent: stallTo - stallFrom,
       distinctPerHost: stallTo - stallFrom,
@@ -111,6 +114,8 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
     figures.resumeMs = resumeMs;
     figures.staleFramesOnResume = staleFrames;
     figures.stalledGotDuringStall = stalled.byIds(stallFrom, stallTo).frames;
+    figures.windowFromUs = mono0;
+    figures.windowToUs = mono1;
     return figures;
   } finally {
     await session.close();

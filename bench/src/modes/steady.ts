@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { windowFigures, type Figures } from '../figures.js';
 import type { RelayKind } from '../relay-process.js';
-import { Session } from '../session.js';
+import { monotonicUs } from '../profile-summary.js';
+import { cpuDelta, Session } from '../session.js';
 import { sessionOptions, type ModeContext, type PayloadKind } from './context.js';
 
 export interface SteadyOptions {
@@ -30,21 +31,23 @@ export async function runSteady(ctx: ModeContext, kind: RelayKind, o: SteadyOpti
 
     const fromId = session.hosts[0]!.ledger.sent;
     const before = await Promise.all(session.hosts.map((rig) => session.counters(rig)));
-    const cpu0 = session.cpuMs();
+    const cpu0 = session.cpuSnapshot();
+    const mono0 = monotonicUs();
     const t0 = performance.now();
     const count = Math.round((o.durationMs / 1000) * o.fps);
     await session.paced(o.fps, count, isStatic);
     if (isStatic) await sleep(200);
     else await session.drained(1000);
     const t1 = performance.now();
-    const cpuMs = session.cpuMs() - cpu0;
+    const cpu = cpuDelta(cpu0, session.cpuSnapshot());
+    const mono1 = monotonicUs();
     const after = await Promise.all(session.hosts.map((rig) => session.counters(rig)));
     const toId = session.hosts[0]!.ledger.sent;
     const figures = windowFigures({
       session,
       fromId,
       toId,
-      cpuMs,
+      cpu,
       windowMs: t1 - t0,
       framesSent: count * o.hosts,
       distinctPerHost: isStatic ? 0 : toId - fromId,
@@ -57,6 +60,8 @@ export async function runSteady(ctx: ModeContext, kind: RelayKind, o: SteadyOpti
       // Share of the bytes a relay without dedup would have sent.
       figures.staticByteShare = figures.bytesToViewers! / (count * o.viewersPerHost * o.hosts * frameBytes);
     }
+    figures.windowFromUs = mono0;
+    figures.windowToUs = mono1;
     return figures;
   } finally {
     await session.close();
