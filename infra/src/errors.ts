@@ -3,15 +3,27 @@
  * a stack config key, an authentik object, a verification target.
  */
 
-/** A stack config key is missing or invalid. `key` is the full `project:key` path (with sub-path). */
+/** One problem with the stack config, located by its full key (`booxstream:vm.httpPort`). */
+export interface ConfigIssue {
+  readonly key: string;
+  readonly message: string;
+}
+
+/**
+ * The stack config is missing keys or has invalid values. Carries every problem found, each
+ * naming its key, so one `pulumi preview` shows everything to fix.
+ */
 export class ConfigError extends Error {
   readonly code = 'INFRA_ERR_CONFIG';
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`config '${key}': ${message}`);
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    super(
+      `invalid stack config (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
+        issues.map((i) => `  - ${i.key}: ${i.message}`).join('\n'),
+    );
     this.name = 'ConfigError';
+    this.issues = Object.freeze([...issues]);
   }
 }
 

@@ -1,0 +1,140 @@
+/**
+ * One app behind the gateway, wired end to end from the gateway model: its Traefik file on the
+ * gateway, its authentik proxy provider, application, embedded-outpost membership and group
+ * bindings, and its public DNS name. BooxStream and Affine are two instances.
+ *
+ * Everything it declares is computed by the gateway package's pure renderers; this component
+ * only turns rendered values into resources.
+ */
+import * as cloudflare from '@pulumi/cloudflare';
+import type * as command from '@pulumi/command';
+import * as pulumi from '@pulumi/pulumi';
+import {
+  authentikLookups,
+  renderAuthentikApplication,
+  renderAuthentikProvider,
+  renderPolicyBindings,
+  renderTraefikDynamicConfig,
+  type FlowPks,
+  type Gateway,
+  type ProtectedApp as GatewayApp,
+} from '@booxstream/gateway';
+import {
+  AuthentikApplication,
+  AuthentikOutpostMembership,
+  AuthentikPolicyBinding,
+  AuthentikProxyProvider,
+} from '../authentik/resources.js';
+import { sha256 } from '../digest.js';
+import { remoteFile } from './remote-file.js';
+
+export interface ProtectedAppArgs {
+  /** The validated gateway model (renderers read the shared Traefik and authentik settings). */
+  gateway: Gateway;
+  /** The app to wire; must be one of `gateway.apps`. */
+  app: GatewayApp;
+  /** Flow uuids, looked up once for all apps (`AuthentikFlow`). */
+  flowPks: pulumi.Input<FlowPks>;
+  /** Group name → uuid, for at least every `app.allowedGroups` entry (`AuthentikGroup`). */
+  groupPks: pulumi.Input<Record<string, string>>;
+  /** SSH connection to the gateway, where the Traefik file goes. */
+  gatewayConnection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+  /** Cloudflare zone holding `app.hostname`. */
+  zoneId: string;
+}
+
+export class ProtectedApp extends pulumi.ComponentResource {
+  /** `https://<hostname>/`. */
+  readonly url: pulumi.Output<string>;
+  /** The authentik application's slug. */
+  readonly applicationSlug: pulumi.Output<string>;
+  /** The proxy provider's pk. */
+  readonly providerPk: pulumi.Output<number>;
+  /** sha256 of the Traefik file written to the gateway. */
+  readonly traefikFileHash: pulumi.Output<string>;
+  /** Where that file is on the gateway. */
+  readonly traefikFilePath: pulumi.Output<string>;
+  /** Paths that skip single sign-on (for `pnpm verify`). */
+  readonly bypassPaths: pulumi.Output<string[]>;
+
+  constructor(name: string, args: ProtectedAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('booxstream:gateway:ProtectedApp', name, {}, opts);
+    const { gateway, app } = args;
+    if (!gateway.apps.includes(app)) {
+      throw new pulumi.ResourceError(`app '${app.name}' is not one of the gateway model's apps`, this);
+    }
+    const bindingNames = app.allowedGroups.map((g) => `${app.name}-binding-${g.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`);
+    if (new Set(bindingNames).size !== bindingNames.length) {
+      throw new pulumi.ResourceError(`app '${app.name}': allowedGroups ${JSON.stringify(app.allowedGroups)} collide once turned into resource names`, this);
+    }
+    const lookups = authentikLookups(gateway, app);
+
+    // Traefik: the app's dynamic config, hot-reloaded by the file provider.
+    const traefik = renderTraefikDynamicConfig(gateway, app);
+    const traefikFile = remoteFile(
+      `traefik-file-${app.name}`,
+      { connection: args.gatewayConnection, remotePath: traefik.remotePath, content: traefik.yaml, removeOnDelete: true },
+      this,
+    );
+
+    // authentik: provider → application → outpost membership and group bindings.
+    const provider = new AuthentikProxyProvider(
+      `${app.name}-provider`,
+      { request: pulumi.output(args.flowPks).apply((pks) => ({ ...renderAuthentikProvider(gateway, app, pks) })) },
+      { parent: this },
+    );
+    const application = new AuthentikApplication(
+      `${app.name}-application`,
+      { request: provider.pk.apply((pk) => ({ ...renderAuthentikApplication(app, pk) })) },
+      { parent: this },
+    );
+    const membership = new AuthentikOutpostMembership(
+      `${app.name}-outpost-membership`,
+      { outpost: lookups.embeddedOutpost, providerPk: provider.pk },
+      { parent: this },
+    );
+    const bindings = app.allowedGroups.map(
+      (_group, i) =>
+        new AuthentikPolicyBinding(
+          bindingNames[i] as string,
+          {
+            request: pulumi.all([pulumi.output(args.groupPks), application.pk]).apply(([groupPks, appPk]) => ({
+              ...(renderPolicyBindings(app, groupPks, appPk)[i] as object),
+            })),
+          },
+          { parent: this },
+        ),
+    );
+
+    // DNS last: the name goes public only once its route and its protection exist.
+    new cloudflare.DnsRecord(
+      `${app.name}-cname`,
+      {
+        zoneId: args.zoneId,
+        name: app.hostname,
+        type: 'CNAME',
+        content: `${gateway.tunnel.id}.cfargotunnel.com`,
+        // A tunnel CNAME only resolves proxied (orange cloud); ttl 1 = automatic.
+        proxied: true,
+        ttl: 1,
+        comment: `booxstream Pulumi: ${app.name} through the tunnel`,
+      },
+      { parent: this, dependsOn: [traefikFile.check, membership, ...bindings] },
+    );
+
+    this.url = pulumi.output(`https://${app.hostname}/`);
+    this.applicationSlug = application.slug;
+    this.providerPk = provider.pk;
+    this.traefikFileHash = pulumi.output(sha256(traefik.yaml));
+    this.traefikFilePath = pulumi.output(traefik.remotePath);
+    this.bypassPaths = pulumi.output([...app.bypassPaths]);
+    this.registerOutputs({
+      url: this.url,
+      applicationSlug: this.applicationSlug,
+      providerPk: this.providerPk,
+      traefikFileHash: this.traefikFileHash,
+      traefikFilePath: this.traefikFilePath,
+      bypassPaths: this.bypassPaths,
+    });
+  }
+}

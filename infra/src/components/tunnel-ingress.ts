@@ -1,0 +1,78 @@
+/**
+ * The tunnel's whole ingress list, applied the way the tunnel is managed:
+ * - remote: `ZeroTrustTunnelCloudflaredConfig` (a PUT of the whole list, so this resource owns
+ *   every hostname of the tunnel: the gateway model lists the other ones in `tunnelRoutes`);
+ * - local: the rendered config.yml copied to the gateway, then cloudflared restarted (it reads
+ *   config.yml at start only).
+ */
+import * as cloudflare from '@pulumi/cloudflare';
+import * as command from '@pulumi/command';
+import * as pulumi from '@pulumi/pulumi';
+import { renderTunnelIngress, type Gateway } from '@booxstream/gateway';
+import { sha256 } from '../digest.js';
+import { remoteFile } from './remote-file.js';
+
+export interface TunnelIngressArgs {
+  /** The validated gateway model: every app and `tunnelRoutes`. */
+  gateway: Gateway;
+  /** Cloudflare account of the tunnel. */
+  accountId: string;
+  /** How the tunnel is managed (see `cloudflare.tunnelMode`). */
+  mode: 'remote' | 'local';
+  /** SSH connection to the gateway (local mode). */
+  gatewayConnection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+  /** Where config.yml goes on the gateway (local mode). */
+  cloudflaredConfigPath: string;
+  /** Restarts cloudflared after config.yml changed (local mode). */
+  cloudflaredRestartCommand: string;
+}
+
+export class TunnelIngress extends pulumi.ComponentResource {
+  /** sha256 of what was applied (the API config as JSON, or config.yml). */
+  readonly configHash: pulumi.Output<string>;
+  /** Hostnames routed, in rule order (catch-all excluded). */
+  readonly hostnames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: TunnelIngressArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('booxstream:gateway:TunnelIngress', name, {}, opts);
+    const rendered = renderTunnelIngress(args.gateway);
+    const tunnelId = args.gateway.tunnel.id;
+
+    if (args.mode === 'remote') {
+      // The API's config is ignored by a tunnel run from a local config.yml: refuse to
+      // "succeed" with routes cloudflared will never read.
+      const tunnel = cloudflare.getZeroTrustTunnelCloudflaredOutput({ accountId: args.accountId, tunnelId }, { parent: this });
+      const checkedTunnelId = tunnel.apply((t) => {
+        if (t.configSrc !== 'cloudflare') {
+          throw new pulumi.ResourceError(
+            `tunnel ${tunnelId} is managed locally (config_src=${t.configSrc}); set booxstream:cloudflare.tunnelMode to "local" or migrate the tunnel to remote management`,
+            this,
+          );
+        }
+        return tunnelId;
+      });
+      new cloudflare.ZeroTrustTunnelCloudflaredConfig(
+        'tunnel-ingress',
+        { accountId: args.accountId, tunnelId: checkedTunnelId, config: rendered.cloudflareConfig, source: 'cloudflare' },
+        { parent: this },
+      );
+      this.configHash = pulumi.output(sha256(JSON.stringify(rendered.cloudflareConfig)));
+    } else {
+      const file = remoteFile(
+        'cloudflared-config',
+        // Kept on destroy: removing config.yml would take down every hostname of the tunnel.
+        { connection: args.gatewayConnection, remotePath: args.cloudflaredConfigPath, content: rendered.configYml, removeOnDelete: false },
+        this,
+      );
+      const hash = sha256(rendered.configYml);
+      new command.remote.Command(
+        'cloudflared-restart',
+        { connection: args.gatewayConnection, create: args.cloudflaredRestartCommand, triggers: [hash] },
+        { parent: this, dependsOn: [file.copy, file.check] },
+      );
+      this.configHash = pulumi.output(hash);
+    }
+    this.hostnames = pulumi.output(rendered.rules.flatMap((r) => (r.hostname ? [r.hostname] : [])));
+    this.registerOutputs({ configHash: this.configHash, hostnames: this.hostnames });
+  }
+}

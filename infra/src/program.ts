@@ -1,0 +1,109 @@
+/**
+ * The whole deployment, from a validated stack config: the tunnel's ingress, every app of the
+ * gateway model as a ProtectedApp, and the BooxStream server on its VM. index.ts calls this
+ * once and exports what it returns as the stack outputs.
+ */
+import * as cloudflare from '@pulumi/cloudflare';
+import * as pulumi from '@pulumi/pulumi';
+import { authentikLookups, type FlowPks } from '@booxstream/gateway';
+import { AuthentikFlow, AuthentikGroup } from './authentik/resources.js';
+import { BooxStreamVm } from './components/booxstream-vm.js';
+import { ProtectedApp } from './components/protected-app.js';
+import { TunnelIngress } from './components/tunnel-ingress.js';
+import type { StackConfig } from './config.js';
+import { commandConnection } from './ssh.js';
+
+/** What `pnpm verify` needs to test a deployment, and what an operator wants to see. */
+export interface GatewayOutputs {
+  /** App name → `https://<hostname>/`. */
+  appUrls: pulumi.Output<Record<string, string>>;
+  /** The BooxStream application's slug in authentik. */
+  authentikApplicationSlug: pulumi.Output<string>;
+  /** App name → authentik application slug. */
+  authentikApplicationSlugs: pulumi.Output<Record<string, string>>;
+  /** Rendered file → sha256 (`traefik/<app>.yml`, `cloudflared/ingress`). */
+  renderedFileHashes: pulumi.Output<Record<string, string>>;
+  /** The server image id running on the VM. */
+  serverImage: pulumi.Output<string>;
+  /** Input of `pnpm verify`: everything its checks need, no secrets. */
+  verify: pulumi.Output<VerifyTargets>;
+}
+
+/** The shape `pnpm verify` reads (src/verify/targets.ts parses it). */
+export interface VerifyTargets {
+  /** authentik as browsers reach it: a redirect for a signed-out visitor must point here. */
+  authentikExternalUrl: string;
+  apps: { name: string; url: string; bypassPaths: string[] }[];
+  /** The server's health endpoint as the gateway reaches it (the app's upstream). */
+  healthzUrl: string;
+}
+
+export function declareGateway(cfg: StackConfig, options: { projectDir: string; stack: string }): GatewayOutputs {
+  const s = cfg.secrets;
+  const cloudflareProvider = new cloudflare.Provider('cloudflare', { apiToken: pulumi.secret(s.cloudflareApiToken) });
+  const gatewayConnection = commandConnection(cfg.gatewayHost, pulumi.secret(s.gatewaySshPrivateKey));
+
+  // Lookups shared by every app: flows by slug, groups by name (authentik takes uuids).
+  const flowSlugs = { ...cfg.gateway.authentik.flows };
+  const flowPk = (role: string, slug: string) => new AuthentikFlow(`flow-${role}`, { slug }).pk;
+  const authentication = flowSlugs.authentication !== undefined ? flowPk('authentication', flowSlugs.authentication) : undefined;
+  const flowPks: pulumi.Output<FlowPks> = pulumi
+    .all([flowPk('authorization', flowSlugs.authorization), flowPk('invalidation', flowSlugs.invalidation), authentication])
+    .apply(([a, i, n]) => ({ authorization: a, invalidation: i, ...(n !== undefined ? { authentication: n } : {}) }));
+  const groupNames = [...new Set(cfg.gateway.apps.flatMap((app) => authentikLookups(cfg.gateway, app).groupNames))];
+  const groupPks = pulumi.all(
+    Object.fromEntries(groupNames.map((g) => [g, new AuthentikGroup(`group-${g.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, { name: g }).pk])),
+  );
+
+  const tunnel = new TunnelIngress(
+    'tunnel',
+    {
+      gateway: cfg.gateway,
+      accountId: cfg.cloudflare.accountId,
+      mode: cfg.cloudflare.tunnelMode,
+      gatewayConnection,
+      cloudflaredConfigPath: cfg.gatewayHost.cloudflaredConfigPath,
+      cloudflaredRestartCommand: cfg.gatewayHost.cloudflaredRestartCommand,
+    },
+    { providers: { cloudflare: cloudflareProvider } },
+  );
+
+  const apps = cfg.gateway.apps.map(
+    (app) =>
+      new ProtectedApp(
+        app.name,
+        { gateway: cfg.gateway, app, flowPks, groupPks, gatewayConnection, zoneId: cfg.cloudflare.zoneId },
+        { providers: { cloudflare: cloudflareProvider } },
+      ),
+  );
+
+  const vm = new BooxStreamVm('booxstream-vm', {
+    config: cfg,
+    sshPrivateKey: pulumi.secret(s.vmSshPrivateKey),
+    secretEnv: Object.keys(s.serverSecrets).length > 0 ? pulumi.secret({ ...s.serverSecrets }) : {},
+    projectDir: options.projectDir,
+    stack: options.stack,
+  });
+
+  const byName = <T>(pick: (app: ProtectedApp) => pulumi.Output<T>) =>
+    pulumi.all(Object.fromEntries(apps.map((a, i) => [cfg.gateway.apps[i]!.name, pick(a)]))) as pulumi.Output<Record<string, T>>;
+  const serverApp = apps[cfg.gateway.apps.indexOf(cfg.serverApp)]!;
+
+  return {
+    appUrls: byName((a) => a.url),
+    authentikApplicationSlug: serverApp.applicationSlug,
+    authentikApplicationSlugs: byName((a) => a.applicationSlug),
+    renderedFileHashes: pulumi
+      .all([byName((a) => a.traefikFileHash), tunnel.configHash])
+      .apply(([traefik, ingress]) => ({
+        ...Object.fromEntries(Object.entries(traefik).map(([name, hash]) => [`traefik/${name}.yml`, hash])),
+        [cfg.cloudflare.tunnelMode === 'remote' ? 'cloudflared/tunnel-config.json' : 'cloudflared/config.yml']: ingress,
+      })),
+    serverImage: vm.imageDigest,
+    verify: pulumi.all([byName((a) => a.url), vm.healthzUrl]).apply(([urls, healthzUrl]) => ({
+      authentikExternalUrl: cfg.gateway.authentik.externalUrl,
+      apps: cfg.gateway.apps.map((app) => ({ name: app.name, url: urls[app.name] as string, bypassPaths: [...app.bypassPaths] })),
+      healthzUrl,
+    })),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The BooxStream server container, as plain values: its environment and every Docker setting
+ * (ports, volume, health check, hardening from seed 002's "Container hardening" layer). Pure;
+ * the BooxStreamVm component only hands this to `docker.Container`.
+ */
+import type { StackConfig } from './config.js';
+
+/** Where the image keeps the built web app (apps/server/Dockerfile). */
+export const IMAGE_WEB_ROOT = '/app/web';
+/** DATA_DIR inside the container; the named volume is mounted here. */
+export const CONTAINER_DATA_DIR = '/data';
+/** `node` in the official Node images: the Dockerfile's USER. */
+export const CONTAINER_USER = '1000:1000';
+
+/** The server's environment (apps/server/src/config.ts reads these names), without secrets. */
+export function serverEnvironment(cfg: StackConfig): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: '0.0.0.0',
+    PORT: String(cfg.serverHttpPort),
+    // DEVICE_PORT=0 is the server's "off".
+    DEVICE_PORT: String(cfg.vm.devicePort),
+    DATA_DIR: CONTAINER_DATA_DIR,
+    WEB_ROOT: IMAGE_WEB_ROOT,
+    // Identity headers are believed from the gateway (Traefik) only. Docker's published ports
+    // keep the client address (iptables DNAT), so the gateway's LAN address is what the
+    // server sees.
+    TRUSTED_PROXIES: `${cfg.gatewayHost.address}/${cfg.gatewayHost.address.includes(':') ? 128 : 32}`,
+    ADMIN_GROUPS: cfg.server.adminGroups.join(','),
+    DEVICE_APPROVAL: cfg.server.deviceApproval,
+    LOG_LEVEL: cfg.server.logLevel,
+  };
+}
+
+/** `["K=V", …]` in a stable order (Docker compares envs as a list: order churn would replace). */
+export function envList(env: Record<string, string>): string[] {
+  return Object.keys(env)
+    .sort()
+    .map((k) => `${k}=${env[k]}`);
+}
+
+/**
+ * The health check Docker runs inside the container. The slim image has no curl: Node's own
+ * fetch, with a timeout, exit 0 only on a 2xx.
+ */
+export function healthcheckCommand(port: number): string[] {
+  const script =
+    `fetch('http://127.0.0.1:${port}/healthz',{signal:AbortSignal.timeout(4000)})` +
+    `.then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+  return ['CMD', 'node', '-e', script];
+}
+
+/** Everything of `docker.ContainerArgs` except `image` and the volume name (resource outputs). */
+export interface ServerContainerSpec {
+  name: string;
+  user: string;
+  restart: 'unless-stopped';
+  readOnly: true;
+  tmpfs: Record<string, string>;
+  capabilities: { drops: string[] };
+  securityOpts: string[];
+  init: true;
+  memory: number;
+  ports: { internal: number; external: number; protocol: 'tcp' }[];
+  volumeContainerPath: string;
+  healthcheck: { tests: string[]; interval: string; timeout: string; startPeriod: string; retries: number };
+  logDriver: 'json-file';
+  logOpts: Record<string, string>;
+  /** Pulumi waits for "healthy" before the update counts as done. */
+  wait: true;
+  waitTimeout: number;
+  /** Seconds Docker waits after SIGTERM: the server closes sockets with 1001 and SQLite cleanly. */
+  stopTimeout: number;
+  destroyGraceSeconds: number;
+}
+
+export function serverContainerSpec(cfg: StackConfig): ServerContainerSpec {
+  const ports: ServerContainerSpec['ports'] = [{ internal: cfg.serverHttpPort, external: cfg.serverHttpPort, protocol: 'tcp' }];
+  if (cfg.vm.devicePort !== 0) ports.push({ internal: cfg.vm.devicePort, external: cfg.vm.devicePort, protocol: 'tcp' });
+  return {
+    name: cfg.vm.containerName,
+    user: CONTAINER_USER,
+    restart: 'unless-stopped',
+    readOnly: true,
+    // The only writable places: the data volume, and a small non-executable /tmp.
+    tmpfs: { '/tmp': 'rw,noexec,nosuid,nodev,size=64m' },
+    capabilities: { drops: ['ALL'] },
+    securityOpts: ['no-new-privileges:true'],
+    init: true,
+    memory: cfg.vm.memoryMb,
+    ports,
+    volumeContainerPath: CONTAINER_DATA_DIR,
+    healthcheck: { tests: healthcheckCommand(cfg.serverHttpPort), interval: '30s', timeout: '5s', startPeriod: '15s', retries: 3 },
+    logDriver: 'json-file',
+    // Bounded logs: 3 × 10 MB per container, rotated by Docker.
+    logOpts: { 'max-size': '10m', 'max-file': '3' },
+    wait: true,
+    waitTimeout: 120,
+    stopTimeout: 20,
+    destroyGraceSeconds: 30,
+  };
+}
