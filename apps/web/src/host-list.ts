@@ -103,7 +103,11 @@ export function mountHostList(root: HTMLElement, session: Session, options: Host
       seen.add(host.uuid);
       let card = cards.get(host.uuid);
       if (!card) {
-        card = new HostCard(host.uuid, { approve: approveHost, revoke: revokeHost, remove: deleteHost }, () => void refresh());
+        card = new HostCard(host.uuid, { approve: approveHost, revoke: revokeHost, remove: deleteHost }, (removed) => {
+          // The focused button goes away with its card: hand focus to the heading, not to nowhere.
+          if (removed) heading.focus();
+          void refresh();
+        });
         cards.set(host.uuid, card);
       }
       card.update(host, now, session.admin);
@@ -157,7 +161,12 @@ class HostCard {
   private label = '';
   private busy = false;
 
-  constructor(private readonly uuid: string, private readonly api: HostActions, private readonly changed: () => void) {
+  constructor(
+    private readonly uuid: string,
+    private readonly api: HostActions,
+    /** Called after every action; `removed` when the device was deleted. */
+    private readonly changed: (removed: boolean) => void,
+  ) {
     this.link = el('a', { className: 'host-link', attrs: { href: hostHref(uuid) } });
     this.status = el('span', { className: 'badge' });
     this.facts = { owner: el('dd'), stream: el('dd'), viewers: el('dd'), fps: el('dd'), lastFrame: el('dd') };
@@ -208,15 +217,18 @@ class HostCard {
     this.busy = true;
     this.error.hidden = true;
     for (const b of [this.approveButton, this.revokeButton, this.deleteButton]) b.disabled = true;
+    let removed = false;
     try {
       await this.api[action](this.uuid);
+      removed = action === 'remove';
     } catch (err) {
       this.error.hidden = false;
       setText(this.error, `Could not ${action === 'remove' ? 'delete' : action} ${this.label}: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       this.busy = false;
       for (const b of [this.approveButton, this.revokeButton, this.deleteButton]) b.disabled = false;
-      this.changed();
+      if (removed) this.node.remove();
+      this.changed(removed);
     }
   }
 }

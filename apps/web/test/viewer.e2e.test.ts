@@ -134,6 +134,8 @@ describe('host list', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await card.getByRole('button', { name: `Delete ${PENDING_NAME}` }).click();
     await expect.poll(() => card.count(), { timeout: 10_000 }).toBe(0);
+    // Focus does not vanish with the deleted card.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Devices');
   });
 });
 
