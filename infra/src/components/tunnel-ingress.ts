@@ -27,6 +27,15 @@ export interface TunnelIngressArgs {
   cloudflaredRestartCommand: string;
 }
 
+/**
+ * Why remote ingress cannot be applied to this tunnel, if it cannot: cloudflared ignores the
+ * API configuration of a tunnel it runs from a local config.yml (`config_src: local`).
+ */
+export function remoteConfigProblem(tunnelId: string, configSrc: string): string | undefined {
+  if (configSrc === 'cloudflare') return undefined;
+  return `tunnel ${tunnelId} is managed locally (config_src=${configSrc}): routes set through the API would never be read; set booxstream:cloudflare.tunnelMode to "local" or migrate the tunnel to remote management`;
+}
+
 export class TunnelIngress extends pulumi.ComponentResource {
   /** sha256 of what was applied (the API config as JSON, or config.yml). */
   readonly configHash: pulumi.Output<string>;
@@ -43,12 +52,8 @@ export class TunnelIngress extends pulumi.ComponentResource {
       // "succeed" with routes cloudflared will never read.
       const tunnel = cloudflare.getZeroTrustTunnelCloudflaredOutput({ accountId: args.accountId, tunnelId }, { parent: this });
       const checkedTunnelId = tunnel.apply((t) => {
-        if (t.configSrc !== 'cloudflare') {
-          throw new pulumi.ResourceError(
-            `tunnel ${tunnelId} is managed locally (config_src=${t.configSrc}); set booxstream:cloudflare.tunnelMode to "local" or migrate the tunnel to remote management`,
-            this,
-          );
-        }
+        const problem = remoteConfigProblem(tunnelId, t.configSrc);
+        if (problem) throw new pulumi.ResourceError(problem, this);
         return tunnelId;
       });
       new cloudflare.ZeroTrustTunnelCloudflaredConfig(
