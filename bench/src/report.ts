@@ -168,6 +168,7 @@ const ROWS: readonly [key: string, label: string, digits?: number][] = [
   ['latMax', 'latency max ms', 2],
   ['ingestFps', 'device frames/s ingested', 0],
   ['deviceWriteFps', 'device frames/s written by the driver', 0],
+  ['cpuBoundIngestFps', 'frames/s one full core would ingest (1000 / CPU ms per ingested frame)', 0],
   ['staticByteShare', 'share of frame bytes sent (static)', 4],
   ['refOthersP99', "others' p99 ms, no stall", 2],
   ['stallOthersP99', "others' p99 ms, during stall", 2],

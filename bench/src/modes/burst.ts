@@ -89,6 +89,9 @@ export async function runBurst(ctx: ModeContext, kind: RelayKind, o: BurstOption
     });
     figures.ingestFps = (o.frames * 1000) / (endAt - t0);
     figures.deviceWriteFps = (o.frames * 1000) / (writtenAt - t0);
+    // What one full core would ingest at this CPU cost: on 2 shared cores the
+    // driver (10 viewers reading ~10x the ingested bytes) competes with the relay.
+    figures.cpuBoundIngestFps = 1000 / figures.cpuPerIngested!;
     figures.lastFrameDelivered = Number.isNaN(lastSeenAt) ? 0 : 1;
     figures.windowFromUs = mono0;
     figures.windowToUs = mono1;
