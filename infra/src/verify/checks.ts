@@ -1,0 +1,185 @@
+/**
+ * The post-deploy checks: the seed's "Test Final" (`curl -I https://booxstream.kevinvdb.dev/`
+ * must answer 302 to authentik) and what the gateway must also guarantee. Each check is a
+ * handful of bounded requests; none follows more than `maxRedirects` hops or sends cookies.
+ *
+ * Ids are the gateway package's `VERIFY_CHECK_IDS`, which its checklist coverage map cites.
+ */
+import { randomBytes } from 'node:crypto';
+import type { VerifyCheckId } from '@booxstream/gateway';
+import { probe, ProbeError, type ProbeOptions, type ProbeResponse } from './http-probe.js';
+import type { VerifyApp, VerifyTargets } from './targets.js';
+
+export interface CheckResult {
+  readonly id: VerifyCheckId;
+  /** What was checked: `<app> <url>` or a URL. */
+  readonly target: string;
+  readonly ok: boolean;
+  /** What was seen, enough to act on a failure. */
+  readonly detail: string;
+}
+
+export interface VerifyOptions {
+  /** [timeoutMs=10000] Per request. */
+  timeoutMs?: number;
+  /** hostname → address to connect to instead (curl's --connect-to). */
+  connectTo?: ReadonlyMap<string, { host: string; port: number }>;
+  /** [identityPath='/api/me'] An endpoint that answers with the caller's identity (BooxStream's MeView). */
+  identityPath?: string;
+  /** [maxRedirects=3] Hops followed to see a sign-in redirect reach authentik. */
+  maxRedirects?: number;
+}
+
+/** The X-authentik-* headers a forger would send, dash and underscore spellings. */
+export function forgedIdentityHeaders(marker: string): Record<string, string> {
+  return {
+    'X-authentik-username': marker,
+    'X-authentik-groups': 'authentik Admins',
+    'X-authentik-email': `${marker}@forged.invalid`,
+    'X-authentik-uid': marker,
+    // Go canonicalizes only dashes; some stacks read underscores as dashes (gateway-facts §2.4).
+    X_authentik_username: marker,
+    X_authentik_groups: 'authentik Admins',
+  };
+}
+
+/**
+ * Paths that a path-normalizing hop could turn from a bypass path into `identityPath`:
+ * `/a/b/c` → `/a/b/c/../../../api/me` and its percent-encoded form.
+ */
+export function traversalPaths(bypassPath: string, identityPath: string): string[] {
+  const depth = bypassPath.split('/').filter(Boolean).length;
+  return [`${bypassPath}${'/..'.repeat(depth)}${identityPath}`, `${bypassPath}${'/%2e%2e'.repeat(depth)}${identityPath}`];
+}
+
+export async function runChecks(targets: VerifyTargets, options: VerifyOptions = {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const app of targets.apps) results.push(await appRedirectsToAuthentik(app, targets.authentikExternalUrl, options));
+  for (const app of targets.apps) {
+    for (const path of app.bypassPaths) results.push(await bypassReachesServer(app, path, targets.authentikExternalUrl, options));
+  }
+  for (const app of targets.apps) results.push(await forgedIdentityIgnored(app, options));
+  results.push(await healthzThroughGateway(targets.healthzUrl, options));
+  return results;
+}
+
+/** The seed's final test: a signed-out `GET /` answers 302, and the redirects lead to authentik. */
+export async function appRedirectsToAuthentik(app: VerifyApp, authentikUrl: string, options: VerifyOptions): Promise<CheckResult> {
+  const id = 'app-redirects-to-authentik';
+  const target = `${app.name} ${app.url}`;
+  const first = await attempt(app.url, {}, options);
+  if ('error' in first) return { id, target, ok: false, detail: first.error };
+  if (first.status !== 302) {
+    return { id, target, ok: false, detail: `answered ${first.status} instead of 302: ${describeBody(first)}` };
+  }
+  const chain: string[] = [];
+  let response: ProbeResponse = first;
+  let url = app.url;
+  for (let hop = 0; hop <= (options.maxRedirects ?? 3); hop++) {
+    const location = response.headers.location;
+    if (!location || response.status < 300 || response.status >= 400) break;
+    url = new URL(location, url).href;
+    chain.push(url);
+    if (url.startsWith(authentikUrl.replace(/\/?$/, '/')) || url === authentikUrl) {
+      return { id, target, ok: true, detail: `302 → ${chain.join(' → ')}` };
+    }
+    // Only the app's own outpost paths are followed; anything else is a wrong redirect.
+    if (!new URL(url).pathname.startsWith('/outpost.goauthentik.io/')) break;
+    const next = await attempt(url, {}, options);
+    if ('error' in next) return { id, target, ok: false, detail: `302 → ${chain.join(' → ')}: ${next.error}` };
+    response = next;
+  }
+  return { id, target, ok: false, detail: `302, but the redirects (${chain.join(' → ') || 'no Location'}) never reach ${authentikUrl}` };
+}
+
+/** A device path answers from the server itself without sign-in. */
+export async function bypassReachesServer(app: VerifyApp, path: string, authentikUrl: string, options: VerifyOptions): Promise<CheckResult> {
+  const id = 'bypass-reaches-server';
+  const url = new URL(path, app.url).href;
+  const target = `${app.name} POST ${path}`;
+  // An empty JSON body: the server answers it itself (a validation or routing error in JSON),
+  // without registering anything.
+  const r = await attempt(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, options);
+  if ('error' in r) return { id, target, ok: false, detail: r.error };
+  const type = String(r.headers['content-type'] ?? '');
+  if (r.status >= 300 && r.status < 400) {
+    const to = r.headers.location ?? '';
+    return { id, target, ok: false, detail: `redirected (${r.status}) to ${to}${to.includes(new URL(authentikUrl).host) || to.includes('/outpost.goauthentik.io/') ? ': the path requires sign-in' : ''}` };
+  }
+  if (r.status === 401 || r.status === 403 || r.status === 407) return { id, target, ok: false, detail: `refused by the gateway (${r.status})` };
+  if (r.status >= 500) return { id, target, ok: false, detail: `${r.status}: the server is not reachable behind the gateway (${describeBody(r)})` };
+  if (!type.includes('application/json')) {
+    return { id, target, ok: false, detail: `${r.status} ${type || 'without content type'}: not the server's JSON answer (not routed to it?)` };
+  }
+  return { id, target, ok: true, detail: `${r.status} ${type.split(';')[0]} from the server, no sign-in` };
+}
+
+/**
+ * Forged identity headers are not believed: not on the protected app (it still redirects to
+ * sign-in), not on a bypass path, not through a bypass path turned into the identity endpoint.
+ * A fresh marker is the forged user name; it must appear in no answer.
+ */
+export async function forgedIdentityIgnored(app: VerifyApp, options: VerifyOptions): Promise<CheckResult> {
+  const id = 'forged-identity-ignored';
+  const target = `${app.name} ${app.url}`;
+  const identityPath = options.identityPath ?? '/api/me';
+  const marker = `verify-forged-${randomBytes(6).toString('hex')}`;
+  const headers = forgedIdentityHeaders(marker);
+  const requests: { method: string; path: string }[] = [{ method: 'GET', path: identityPath }];
+  for (const p of app.bypassPaths) {
+    requests.push({ method: 'POST', path: p });
+    for (const t of traversalPaths(p, identityPath)) requests.push({ method: 'GET', path: t });
+  }
+  for (const { method, path } of requests) {
+    const url = `${new URL(app.url).origin}${path}`;
+    const r = await attempt(url, { method, headers: { ...headers, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { body: '{}' } : {}) }, options);
+    if ('error' in r) return { id, target, ok: false, detail: `${method} ${path}: ${r.error}` };
+    if (r.body.includes(marker)) return { id, target, ok: false, detail: `${method} ${path}: the forged X-authentik-username reached the app and was echoed back (${r.status})` };
+    if (path === identityPath && r.status >= 200 && r.status < 300) {
+      return { id, target, ok: false, detail: `${method} ${path}: answered ${r.status} to a signed-out request with forged identity headers` };
+    }
+  }
+  return { id, target, ok: true, detail: `${requests.length} request(s) with forged X-authentik-* headers; none believed` };
+}
+
+/** The server's /healthz answers where the gateway reaches it (run from the gateway's network). */
+export async function healthzThroughGateway(url: string, options: VerifyOptions): Promise<CheckResult> {
+  const id = 'healthz-through-gateway';
+  const r = await attempt(url, {}, options);
+  if ('error' in r) return { id, target: url, ok: false, detail: r.error };
+  if (r.status < 200 || r.status >= 300) return { id, target: url, ok: false, detail: `answered ${r.status}: ${describeBody(r)}` };
+  return { id, target: url, ok: true, detail: `${r.status} ${describeBody(r)}` };
+}
+
+async function attempt(url: string, init: ProbeOptions, options: VerifyOptions): Promise<ProbeResponse | { error: string }> {
+  try {
+    return await probe(url, {
+      ...init,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.connectTo ? { connectTo: options.connectTo } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ProbeError) return { error: error.message };
+    throw error;
+  }
+}
+
+function describeBody(r: ProbeResponse): string {
+  const text = r.body.replace(/\s+/g, ' ').trim();
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text || '(empty body)';
+}
+
+/** The PASS/FAIL table, fixed-width columns. */
+export function formatTable(results: readonly CheckResult[]): string {
+  const rows = results.map((r) => [r.id, r.target, r.ok ? 'PASS' : 'FAIL', r.detail]);
+  const header = ['CHECK', 'TARGET', 'RESULT', 'DETAIL'];
+  const widths = [0, 1, 2].map((i) => Math.max(header[i]!.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  ');
+  const failed = results.filter((r) => !r.ok).length;
+  return [
+    line(header),
+    ...rows.map(line),
+    '',
+    failed === 0 ? `All ${results.length} checks passed.` : `${failed} of ${results.length} checks FAILED.`,
+  ].join('\n');
+}

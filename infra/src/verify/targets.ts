@@ -1,0 +1,75 @@
+/**
+ * What `pnpm verify` checks, read from a deployed stack's outputs (`pulumi stack output
+ * --json`): the `verify` output the program exports (src/program.ts `VerifyTargets`).
+ */
+
+export interface VerifyApp {
+  readonly name: string;
+  /** `https://<hostname>/`. */
+  readonly url: string;
+  /** Paths that skip single sign-on. */
+  readonly bypassPaths: readonly string[];
+}
+
+export interface VerifyTargets {
+  /** authentik as browsers reach it; a signed-out visitor must end up there. */
+  readonly authentikExternalUrl: string;
+  readonly apps: readonly VerifyApp[];
+  /** The server's health endpoint as the gateway reaches it. */
+  readonly healthzUrl: string;
+}
+
+export class TargetsError extends Error {
+  readonly code = 'INFRA_ERR_VERIFY_TARGETS';
+  constructor(message: string) {
+    super(`stack outputs: ${message}`);
+    this.name = 'TargetsError';
+  }
+}
+
+/**
+ * Parses `pulumi stack output --json` (or just its `verify` object).
+ * @throws TargetsError naming the missing or malformed field.
+ */
+export function parseTargets(json: string): VerifyTargets {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch {
+    throw new TargetsError('not JSON; pipe `pulumi stack output --json` or pass --outputs <file>');
+  }
+  const root = asObject(doc, '(root)');
+  const v = asObject('verify' in root ? root['verify'] : root, 'verify');
+  const authentikExternalUrl = httpUrl(v['authentikExternalUrl'], 'verify.authentikExternalUrl');
+  const healthzUrl = httpUrl(v['healthzUrl'], 'verify.healthzUrl');
+  if (!Array.isArray(v['apps']) || v['apps'].length === 0) throw new TargetsError('verify.apps must be a non-empty list');
+  const apps = v['apps'].map((raw, i) => {
+    const a = asObject(raw, `verify.apps[${i}]`);
+    if (typeof a['name'] !== 'string' || a['name'] === '') throw new TargetsError(`verify.apps[${i}].name must be a string`);
+    const bypass = a['bypassPaths'] ?? [];
+    if (!Array.isArray(bypass) || bypass.some((p) => typeof p !== 'string' || !p.startsWith('/'))) {
+      throw new TargetsError(`verify.apps[${i}].bypassPaths must be a list of absolute paths`);
+    }
+    return { name: a['name'], url: httpUrl(a['url'], `verify.apps[${i}].url`), bypassPaths: bypass as string[] };
+  });
+  return { authentikExternalUrl, apps, healthzUrl };
+}
+
+function asObject(value: unknown, where: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TargetsError(`${where} must be an object${where === 'verify' ? ' (was the stack deployed with this program?)' : ''}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function httpUrl(value: unknown, where: string): string {
+  if (typeof value !== 'string') throw new TargetsError(`${where} must be a URL`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TargetsError(`${where} is not a URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TargetsError(`${where} must be http(s): ${value}`);
+  return value;
+}

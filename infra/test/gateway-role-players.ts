@@ -1,0 +1,190 @@
+/**
+ * Loopback stand-ins for the deployed gateway, for the `pnpm verify` tests:
+ *
+ * - an upstream playing the BooxStream server: JSON answers, `/healthz`, `/api/me` that
+ *   believes X-authentik-* from its (loopback) peer as the real server believes its trusted
+ *   proxy, and every answer echoes the X-authentik-username it received;
+ * - an "outpost" playing authentik's embedded outpost: 200 + X-authentik-* for a request
+ *   carrying the session cookie, 401 otherwise, and `/outpost.goauthentik.io/start` that
+ *   redirects to authentik;
+ * - nginx configs playing Traefik with the rendered semantics: forward auth on the app with
+ *   identity taken only from the auth answer, the outpost's own path without forward auth,
+ *   exact bypass paths with the identity headers blanked. A deliberately broken variant
+ *   (prefix bypass without blanking, an app without forward auth) proves the checks can fail.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const SESSION_COOKIE = 'authentik_session=valid-session';
+export const AUTHENTIK_URL = 'https://auth.test';
+export const IDENTITY_HEADERS = ['username', 'groups', 'email', 'name', 'uid'];
+
+export interface RolePlayer {
+  readonly port: number;
+  /** Requests seen, `METHOD path`. */
+  readonly seen: string[];
+  /** Answer /healthz with this status. */
+  healthStatus: number;
+  close(): Promise<void>;
+}
+
+async function listen(handler: (req: IncomingMessage, res: ServerResponse, self: RolePlayer) => void): Promise<RolePlayer> {
+  const self = { port: 0, seen: [] as string[], healthStatus: 200, close: async () => {} };
+  const server: Server = createServer((req, res) => {
+    self.seen.push(`${req.method} ${req.url}`);
+    // Drain the body before answering.
+    req.resume();
+    req.on('end', () => handler(req, res, self));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  self.port = (server.address() as AddressInfo).port;
+  self.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return self;
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+};
+
+/** The BooxStream server's role. */
+export function startUpstream(): Promise<RolePlayer> {
+  return listen((req, res, self) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const username = req.headers['x-authentik-username'];
+    const echo = { receivedIdentity: username ?? null };
+    if (path === '/healthz') return json(res, self.healthStatus, { status: self.healthStatus === 200 ? 'ok' : 'failing' });
+    if (path === '/api/me') {
+      return username
+        ? json(res, 200, { username, groups: String(req.headers['x-authentik-groups'] ?? '').split('|') })
+        : json(res, 401, { error: { code: 'AUTH_ERR_NO_IDENTITY', message: 'Sign in first.' } });
+    }
+    if (req.method === 'POST' && (path === '/api/hosts/register' || path === '/api/hosts/update-ip')) {
+      return json(res, 400, { error: { code: 'DEVICE_ERR_BAD_REQUEST', message: 'uuid is required', field: 'uuid' }, ...echo });
+    }
+    if (path === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(`<h1>BooxStream</h1><!-- ${JSON.stringify(echo)} -->`);
+    return json(res, 404, { error: { code: 'HTTP_ERR_NOT_FOUND', message: `Nothing at ${req.method} ${path}.` }, ...echo });
+  });
+}
+
+/** authentik's embedded outpost role. */
+export function startOutpost(): Promise<RolePlayer> {
+  return listen((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/outpost.goauthentik.io/auth/nginx') {
+      if (String(req.headers.cookie ?? '').includes(SESSION_COOKIE)) {
+        res.writeHead(200, {
+          'X-authentik-username': 'alice',
+          'X-authentik-groups': 'admins',
+          'X-authentik-email': 'alice@example.test',
+          'X-authentik-name': 'Alice',
+          'X-authentik-uid': 'uid-alice',
+        });
+        return res.end();
+      }
+      return res.writeHead(401).end();
+    }
+    if (path === '/outpost.goauthentik.io/start') {
+      const rd = new URL(req.url ?? '/', 'http://x').searchParams.get('rd') ?? '/';
+      return res.writeHead(302, { location: `${AUTHENTIK_URL}/application/o/authorize/?client_id=test&state=${encodeURIComponent(rd)}` }).end();
+    }
+    return res.writeHead(404).end();
+  });
+}
+
+const blankIdentity = () =>
+  IDENTITY_HEADERS.map((h) => `      proxy_set_header X-authentik-${h} "";`).join('\n');
+
+const fromAuthAnswer = () =>
+  [
+    ...IDENTITY_HEADERS.map((h) => `      auth_request_set $ak_${h} $upstream_http_x_authentik_${h};`),
+    ...IDENTITY_HEADERS.map((h) => `      proxy_set_header X-authentik-${h} $ak_${h};`),
+  ].join('\n');
+
+function outpostLocations(): string {
+  return `
+    # The outpost's own paths: Traefik's companion router, no forward auth.
+    location /outpost.goauthentik.io/ {
+      proxy_pass http://outpost;
+      proxy_set_header Host $host;
+    }
+    # The forward-auth subrequest (Traefik's forwardAuth middleware).
+    location = /_forward_auth {
+      internal;
+      proxy_pass http://outpost/outpost.goauthentik.io/auth/nginx;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
+      proxy_set_header Host $host;
+    }
+    location @signin {
+      internal;
+      return 302 /outpost.goauthentik.io/start?rd=$scheme://$http_host$request_uri;
+    }`;
+}
+
+function protectedRoot(): string {
+  return `
+    location / {
+      auth_request /_forward_auth;
+      error_page 401 = @signin;
+${fromAuthAnswer()}
+      proxy_pass http://app;
+    }`;
+}
+
+/** The gateway as rendered: `booxstream.test` with bypass paths, `affine.test` without. */
+export function goodGatewayConfig(upstreamPort: number, outpostPort: number, bypassPaths: readonly string[]): string {
+  const bypass = bypassPaths
+    .map(
+      (p) => `
+    # Bypass: exact path, identity headers blanked (Traefik's strip-identity middleware).
+    location = ${p} {
+${blankIdentity()}
+      proxy_pass http://app;
+    }`,
+    )
+    .join('\n');
+  return `
+  upstream app { server 127.0.0.1:${upstreamPort}; }
+  upstream outpost { server 127.0.0.1:${outpostPort}; }
+  server {
+    listen LISTEN;
+    server_name booxstream.test;
+${outpostLocations()}
+${bypass}
+${protectedRoot()}
+  }
+  server {
+    listen LISTEN;
+    server_name affine.test;
+${outpostLocations()}
+${protectedRoot()}
+  }`;
+}
+
+/**
+ * A gateway with the two classic mistakes: the bypass is a prefix that passes client
+ * X-authentik-* through, and the app has no forward auth at all.
+ */
+export function brokenGatewayConfig(upstreamPort: number, outpostPort: number, bypassPaths: readonly string[]): string {
+  const bypass = bypassPaths.map((p) => `\n    location ${p} {\n      proxy_pass http://app;\n    }`).join('\n');
+  return `
+  upstream app { server 127.0.0.1:${upstreamPort}; }
+  upstream outpost { server 127.0.0.1:${outpostPort}; }
+  server {
+    listen LISTEN;
+    server_name booxstream.test;
+${outpostLocations()}
+${bypass}
+${protectedRoot()}
+  }
+  server {
+    listen LISTEN;
+    server_name affine.test;
+    location / { proxy_pass http://app; }
+  }`;
+}

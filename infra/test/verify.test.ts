@@ -1,0 +1,257 @@
+/**
+ * `pnpm verify` against loopback role-players: a real nginx playing the gateway (forward auth
+ * through auth_request, bypass paths with identity blanked), a small outpost, and an upstream
+ * that echoes the identity it receives. The same checks then run against a broken gateway and
+ * must fail. All traffic stays on 127.0.0.1; every request has a timeout.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERIFY_CHECK_IDS } from '@booxstream/gateway';
+import { formatTable, runChecks, traversalPaths, type CheckResult, type VerifyOptions } from '../src/verify/checks.js';
+import { parseArgs } from '../src/verify/cli.js';
+import { parseTargets, type VerifyTargets } from '../src/verify/targets.js';
+import {
+  AUTHENTIK_URL,
+  brokenGatewayConfig,
+  goodGatewayConfig,
+  SESSION_COOKIE,
+  startOutpost,
+  startUpstream,
+  type RolePlayer,
+} from './gateway-role-players.js';
+import { freePort, startNginx, type RunningNginx } from './nginx.js';
+import { probe } from '../src/verify/http-probe.js';
+
+const INFRA_DIR = fileURLToPath(new URL('..', import.meta.url));
+const BYPASS = ['/api/hosts/register', '/api/hosts/update-ip', '/android-ws'];
+
+let upstream: RolePlayer;
+let outpost: RolePlayer;
+let good: RunningNginx;
+let broken: RunningNginx;
+
+function targets(healthzPort: number): VerifyTargets {
+  return {
+    authentikExternalUrl: AUTHENTIK_URL,
+    apps: [
+      { name: 'booxstream', url: 'http://booxstream.test/', bypassPaths: BYPASS },
+      { name: 'affine', url: 'http://affine.test/', bypassPaths: [] },
+    ],
+    healthzUrl: `http://127.0.0.1:${healthzPort}/healthz`,
+  };
+}
+
+function via(nginx: RunningNginx, extra: Partial<VerifyOptions> = {}): VerifyOptions {
+  const to = { host: '127.0.0.1', port: nginx.port };
+  return { timeoutMs: 5000, connectTo: new Map([['booxstream.test', to], ['affine.test', to]]), ...extra };
+}
+
+const byId = (results: CheckResult[], id: string) => results.filter((r) => r.id === id);
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  outpost = await startOutpost();
+  good = await startNginx(goodGatewayConfig(upstream.port, outpost.port, BYPASS));
+  broken = await startNginx(brokenGatewayConfig(upstream.port, outpost.port, BYPASS));
+}, 30_000);
+
+afterAll(async () => {
+  await good?.stop();
+  await broken?.stop();
+  await upstream?.close();
+  await outpost?.close();
+});
+
+describe('the role-played gateway behaves like the rendered one', () => {
+  it('lets a signed-in browser through with identity from the outpost only, and a forged header loses', async () => {
+    const r = await probe('http://booxstream.test/api/me', {
+      headers: { cookie: SESSION_COOKIE, 'X-authentik-username': 'mallory' },
+      connectTo: via(good).connectTo!,
+      timeoutMs: 5000,
+    });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ username: 'alice' });
+  });
+});
+
+describe('pnpm verify against a correct gateway', () => {
+  let results: CheckResult[];
+  beforeAll(async () => {
+    results = await runChecks(targets(upstream.port), via(good));
+  }, 60_000);
+
+  it('runs every check id the checklist coverage cites, and all pass', () => {
+    expect([...new Set(results.map((r) => r.id))].sort()).toEqual([...VERIFY_CHECK_IDS].sort());
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it('follows the 302 of each app (Affine included) to authentik', () => {
+    const redirects = byId(results, 'app-redirects-to-authentik');
+    expect(redirects.map((r) => r.target)).toEqual(['booxstream http://booxstream.test/', 'affine http://affine.test/']);
+    for (const r of redirects) expect(r.detail).toMatch(/^302 → http:\/\/.*\/outpost\.goauthentik\.io\/start\?rd=.* → https:\/\/auth\.test\//);
+  });
+
+  it('reaches the server on every bypass path without signing in', () => {
+    const bypass = byId(results, 'bypass-reaches-server');
+    expect(bypass.map((r) => r.target)).toEqual(BYPASS.map((p) => `booxstream POST ${p}`));
+    expect(bypass[0]!.detail).toBe('400 application/json from the server, no sign-in');
+    // The requests really arrived upstream.
+    for (const p of BYPASS) expect(upstream.seen).toContain(`POST ${p}`);
+  });
+
+  it('sends forged identity headers to the app, each bypass path and the traversal variants, and none is believed', () => {
+    const forged = byId(results, 'forged-identity-ignored');
+    expect(forged.map((r) => r.detail)).toEqual([
+      `${1 + BYPASS.length * 3} request(s) with forged X-authentik-* headers; none believed`,
+      '1 request(s) with forged X-authentik-* headers; none believed',
+    ]);
+    expect(traversalPaths('/api/hosts/register', '/api/me')).toEqual([
+      '/api/hosts/register/../../../api/me',
+      '/api/hosts/register/%2e%2e/%2e%2e/%2e%2e/api/me',
+    ]);
+  });
+
+  it('prints a PASS/FAIL table', () => {
+    const table = formatTable(results);
+    expect(table.split('\n')[0]).toMatch(/^CHECK\s+TARGET\s+RESULT\s+DETAIL$/);
+    expect(table).toContain('All 8 checks passed.');
+    expect(table).not.toContain('FAIL');
+  });
+});
+
+describe('pnpm verify against a broken gateway', () => {
+  let results: CheckResult[];
+  beforeAll(async () => {
+    upstream.healthStatus = 503;
+    try {
+      results = await runChecks(targets(upstream.port), via(broken));
+    } finally {
+      upstream.healthStatus = 200;
+    }
+  }, 60_000);
+
+  it('fails the app without forward auth', () => {
+    const [boox, affine] = byId(results, 'app-redirects-to-authentik');
+    expect(boox!.ok).toBe(true);
+    expect(affine).toMatchObject({ ok: false, detail: expect.stringMatching(/^answered 200 instead of 302/) });
+  });
+
+  it('fails forged identity where the bypass passes X-authentik-* through, and where there is no forward auth', () => {
+    const [boox, affine] = byId(results, 'forged-identity-ignored');
+    expect(boox).toMatchObject({ ok: false, detail: expect.stringContaining('POST /api/hosts/register: the forged X-authentik-username reached the app') });
+    expect(affine).toMatchObject({ ok: false, detail: expect.stringContaining('GET /api/me: the forged X-authentik-username reached the app') });
+  });
+
+  it('fails an unhealthy server and reports it in the table', () => {
+    expect(byId(results, 'healthz-through-gateway')[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^answered 503/) });
+    expect(formatTable(results)).toMatch(/4 of 8 checks FAILED\.$/);
+  });
+});
+
+describe('bounded failures', () => {
+  let silent: Server;
+  let silentPort: number;
+  const sockets = new Set<Socket>();
+  beforeAll(async () => {
+    // Accepts connections and never answers.
+    silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    silentPort = (silent.address() as { port: number }).port;
+  });
+  afterAll(
+    () =>
+      new Promise<void>((r) => {
+        for (const socket of sockets) socket.destroy();
+        silent.close(() => r());
+      }),
+  );
+
+  it('a server that never answers fails within the timeout, a closed port fails at once', async () => {
+    const closed = await freePort();
+    const results = await runChecks(
+      {
+        authentikExternalUrl: AUTHENTIK_URL,
+        apps: [{ name: 'silent', url: `http://127.0.0.1:${silentPort}/`, bypassPaths: [] }],
+        healthzUrl: `http://127.0.0.1:${closed}/healthz`,
+      },
+      { timeoutMs: 300 },
+    );
+    expect(byId(results, 'app-redirects-to-authentik')[0]!.detail).toContain('no complete answer within 300 ms');
+    expect(byId(results, 'healthz-through-gateway')[0]!.detail).toContain('ECONNREFUSED');
+    expect(results.every((r) => !r.ok)).toBe(true);
+  });
+
+  it('a wrong path on the gateway (Traefik-style 404 text) is not mistaken for the server', async () => {
+    const results = await runChecks(
+      { ...targets(upstream.port), apps: [{ name: 'booxstream', url: 'http://booxstream.test/', bypassPaths: ['/outpost.goauthentik.io/nowhere'] }] },
+      via(good),
+    );
+    expect(byId(results, 'bypass-reaches-server')[0]).toMatchObject({ ok: false });
+  });
+});
+
+describe('the verify CLI', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'infra-verify-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cli = (args: string[], stdin?: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/verify/cli.ts', ...args], { cwd: INFRA_DIR });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => {
+        child.kill();
+        reject(new Error('verify CLI did not finish within 60 s'));
+      }, 60_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+      child.stdin.end(stdin ?? '');
+    });
+
+  it('reads `pulumi stack output --json` on stdin, prints the table and exits 0 when all pass', async () => {
+    const outputs = { appUrls: {}, verify: targets(upstream.port) };
+    const { code, stdout } = await cli(['--connect-to', `booxstream.test=127.0.0.1:${good.port}`, '--connect-to', `affine.test=127.0.0.1:${good.port}`], JSON.stringify(outputs));
+    expect(stdout).toContain('All 8 checks passed.');
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('reads --outputs and exits 1 when a check fails', async () => {
+    const file = join(dir, 'outputs.json');
+    writeFileSync(file, JSON.stringify({ verify: targets(upstream.port) }));
+    const { code, stdout } = await cli(['--outputs', file, '--timeout-ms', '2000', '--connect-to', `booxstream.test=127.0.0.1:${broken.port}`, '--connect-to', `affine.test=127.0.0.1:${broken.port}`]);
+    expect(stdout).toMatch(/FAIL/);
+    expect(code).toBe(1);
+  }, 60_000);
+
+  it('exits 2 with a clear message on bad usage or outputs without `verify`', async () => {
+    expect(await cli(['--bogus'])).toMatchObject({ code: 2, stderr: 'verify: unknown argument --bogus\n' });
+    const r = await cli([], JSON.stringify({ appUrls: {} }));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('verify.authentikExternalUrl must be a URL');
+  }, 60_000);
+
+  it('parses its flags', () => {
+    expect(parseArgs(['--connect-to', 'a.test=[::1]:8443', '--identity-path', '/api/me', '--timeout-ms', '500'])).toEqual({
+      options: { connectTo: new Map([['a.test', { host: '::1', port: 8443 }]]), identityPath: '/api/me', timeoutMs: 500 },
+    });
+    expect(() => parseArgs(['--timeout-ms', '5'])).toThrow('--timeout-ms must be an integer from 100 to 120000');
+    expect(() => parseTargets('{"verify": {"authentikExternalUrl": "https://a", "healthzUrl": "http://b/healthz", "apps": [{"name": "x", "url": "ftp://x"}]}}')).toThrow(
+      'verify.apps[0].url must be http(s): ftp://x',
+    );
+  });
+});
