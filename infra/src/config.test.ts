@@ -63,11 +63,11 @@ describe('loadStackConfig on the example stack', () => {
     const cfg = load((c) => {
       delete c['booxstream:server'];
       patch(c, 'booxstream:vm', (vm) => {
-        for (const k of ['sshPort', 'containerName', 'imageName', 'dataVolume', 'devicePort', 'memoryMb', 'buildContext', 'dockerfile']) delete vm[k];
+        for (const k of ['sshPort', 'containerName', 'imageName', 'dataVolume', 'devicePort', 'memoryMb', 'buildContext', 'dockerfile', 'platform']) delete vm[k];
       });
     });
     expect(cfg.server).toEqual({ app: 'booxstream', adminGroups: ['authentik Admins'], deviceApproval: 'manual', logLevel: 'info' });
-    expect(cfg.vm).toMatchObject({ sshPort: 22, containerName: 'booxstream', imageName: 'booxstream-server', devicePort: 8080, buildContext: '..', dockerfile: 'apps/server/Dockerfile' });
+    expect(cfg.vm).toMatchObject({ sshPort: 22, containerName: 'booxstream', imageName: 'booxstream-server', devicePort: 8080, buildContext: '..', dockerfile: 'apps/server/Dockerfile', platform: 'linux/amd64' });
   });
 });
 
@@ -115,13 +115,17 @@ describe('loadStackConfig errors name the key', () => {
         h['sshUser'] = 'Deploy User';
         h['hostKey'] = '192.168.1.200 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEVYQU1QTEUtZ2F0ZXdheS1ob3N0LWtleS1ub3QtcmVh';
       });
-      patch(c, 'booxstream:vm', (v) => (v['sshPort'] = 70000));
+      patch(c, 'booxstream:vm', (v) => {
+        v['sshPort'] = 70000;
+        v['platform'] = 'windows/amd64';
+      });
     });
     expect(issues.map((i) => i.key)).toEqual([
       'booxstream:gatewayHost.sshUser',
       'booxstream:gatewayHost.hostKey',
       'booxstream:gatewayHost.address',
       'booxstream:vm.sshPort',
+      'booxstream:vm.platform',
     ]);
     expect(issues[2]?.message).toContain('TRUSTED_PROXIES');
   });

@@ -39,7 +39,7 @@ export const CONFIG_KEYS = {
   authentikToken: { secret: true, required: true, structured: false, doc: 'authentik API token (intent: API) of an admin user' },
   gatewayHost: { secret: false, required: true, structured: true, doc: '{ address, sshPort, sshUser, hostKey, cloudflaredConfigPath, cloudflaredRestartCommand }' },
   gatewaySshPrivateKey: { secret: true, required: true, structured: false, doc: 'private key (OpenSSH/PEM, no passphrase) of gatewayHost.sshUser' },
-  vm: { secret: false, required: true, structured: true, doc: '{ address, sshPort, sshUser, hostKey, containerName, imageName, dataVolume, devicePort, memoryMb, buildContext, dockerfile }' },
+  vm: { secret: false, required: true, structured: true, doc: '{ address, sshPort, sshUser, hostKey, containerName, imageName, dataVolume, devicePort, memoryMb, buildContext, dockerfile, platform }' },
   vmSshPrivateKey: { secret: true, required: true, structured: false, doc: 'private key (OpenSSH/PEM, no passphrase) of vm.sshUser, who may run docker' },
   server: { secret: false, required: false, structured: true, doc: '{ app, adminGroups, deviceApproval, logLevel }' },
   serverSecrets: { secret: true, required: false, structured: true, doc: 'extra environment variables for the server container, e.g. {"SOME_TOKEN": "…"}' },
@@ -79,6 +79,8 @@ export interface VmConfig extends SshHostConfig {
   readonly buildContext: string;
   /** Dockerfile, relative to the build context. [dockerfile='apps/server/Dockerfile'] */
   readonly dockerfile: string;
+  /** The VM's platform, for the build. [platform='linux/amd64'] */
+  readonly platform: string;
 }
 
 export type DeviceApproval = 'manual' | 'auto';
@@ -256,7 +258,7 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
   const v = objectAt(
     raw('vm'),
     'vm',
-    ['address', 'sshPort', 'sshUser', 'hostKey', 'containerName', 'imageName', 'dataVolume', 'devicePort', 'memoryMb', 'buildContext', 'dockerfile'],
+    ['address', 'sshPort', 'sshUser', 'hostKey', 'containerName', 'imageName', 'dataVolume', 'devicePort', 'memoryMb', 'buildContext', 'dockerfile', 'platform'],
     issue,
   );
   const vm: VmConfig = {
@@ -268,6 +270,7 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
     memoryMb: intAt(v, 'vm.memoryMb', 64, 65536, 512, issue),
     buildContext: stringAt(v, 'vm.buildContext', issue, { fallback: '..' }),
     dockerfile: stringAt(v, 'vm.dockerfile', issue, { fallback: 'apps/server/Dockerfile' }),
+    platform: stringAt(v, 'vm.platform', issue, { fallback: 'linux/amd64', pattern: /^linux\/(amd64|arm64|arm\/v7)$/, hint: 'linux/amd64, linux/arm64 or linux/arm/v7' }),
   };
 
   // --- server settings ---------------------------------------------------------------------

@@ -53,7 +53,7 @@ export class BooxStreamVm extends pulumi.ComponentResource {
       `${name}-image`,
       {
         imageName: `${vm.imageName}:latest`,
-        build: { context, dockerfile: resolve(context, vm.dockerfile), platform: 'linux/amd64' },
+        build: { context, dockerfile: resolve(context, vm.dockerfile), platform: vm.platform },
         // Built by the VM's daemon and used there: nothing to push. CI previews must not build.
         skipPush: true,
         buildOnPreview: false,
