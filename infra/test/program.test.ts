@@ -9,6 +9,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checklistCoverage,
   loadExampleGateway,
   renderAuthentikApplication,
   renderAuthentikProvider,
@@ -87,6 +88,15 @@ describe('the example stack declares', () => {
         `${T.container}::booxstream-vm-container`,
       ].sort(),
     );
+  });
+
+  it("declares every resource the gateway package's checklist coverage cites", () => {
+    const refs = checklistCoverage.flatMap((line) => line.coveredBy.filter((c) => c.kind === 'resource').map((c) => c.ref));
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      const [type, name] = ref.split('#') as [string, string];
+      expect(() => run.get(type, name), ref).not.toThrow();
+    }
   });
 
   it('components parent their children', () => {
