@@ -118,7 +118,7 @@ export function check(kind: AuthentikKind, news: Record<string, unknown>): Check
       } else if (!containsUnknown(request)) {
         const schema = REQUEST_SCHEMA[kind] as string;
         for (const problem of loadAuthentikOpenApi().validateComponent(schema, request, 'request')) {
-          failures.push({ property: 'request', reason: `${schema}: ${problem}` });
+          failures.push({ property: 'request', reason: problem });
         }
       }
       break;
