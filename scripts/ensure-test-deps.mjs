@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs before `pnpm test`: the browser tests need Debian's Chromium, and the gateway
-// verification tests need a real nginx. On a fresh Debian machine as root this
-// installs them (once); anywhere else it says exactly what is missing.
+// Runs before `pnpm test`: the browser tests need Debian's Chromium, the gateway
+// verification tests a real nginx, infra's config tests ssh-keygen. On a fresh Debian
+// machine as root this installs them (once); anywhere else it says what is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -9,6 +9,8 @@ const needed = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
   { pkg: 'nginx', present: () => existsSync('/usr/sbin/nginx') },
   { pkg: 'fonts-dejavu-core', present: () => existsSync('/usr/share/fonts/truetype/dejavu') },
+  // infra's config tests check SSH keys with ssh-keygen.
+  { pkg: 'openssh-client', present: () => existsSync('/usr/bin/ssh-keygen') },
 ];
 const missing = needed.filter((n) => !n.present()).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);
