@@ -1,20 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, USER, api, register, removeTempDirs, start, tempDataDir, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  ADMIN, USER, api, register, tempDataDir, serversPerTest,
+} from './helpers.js';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  removeTempDirs();
-});
-
-async function server(overrides = {}): Promise<TestServer> {
-  const s = await start(overrides);
-  servers.push(s);
-  return s;
-}
+const server = serversPerTest();
 
 describe('viewer API', () => {
   it('answers /healthz without identity and /api/me with the proxy identity', async () => {

@@ -5,24 +5,12 @@
 import { connect as netConnect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { CloseCode, VIEWER_HEADER_BYTES, decodeViewerFrameHeader, encodeDeviceFrame } from '@booxstream/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  ADMIN, api, appFrame, approvedDevice, connect, eventually, lastText, makeJpeg, register, removeTempDirs,
-  start, streamingDevice, viewer, wsUrl, type TestServer,
+  ADMIN, api, appFrame, approvedDevice, connect, eventually, lastText, makeJpeg, register, streamingDevice, viewer, wsUrl, serversPerTest,
 } from './helpers.js';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  removeTempDirs();
-});
-
-async function server(overrides = {}): Promise<TestServer> {
-  const s = await start(overrides);
-  servers.push(s);
-  return s;
-}
+const server = serversPerTest();
 
 describe('the Android app on /android-ws and on DEVICE_PORT', () => {
   it('registers with the exact app request and gets the fields Gson reads', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import WebSocket from 'ws';
+import { afterEach } from 'vitest';
 import { startServer, type RunningServer, type ServerConfig } from '../src/index.js';
 
 export const ADMIN = { 'x-authentik-username': 'alice', 'x-authentik-groups': 'users|authentik Admins', 'x-authentik-email': 'alice@example.test' };
@@ -191,4 +192,22 @@ export async function eventually<T>(read: () => T, pred: (v: T) => boolean, what
 
 export function lastText(c: Client): Record<string, unknown> {
   return c.texts[c.texts.length - 1] as Record<string, unknown>;
+}
+
+/**
+ * Servers for one test file: returns a starter whose servers (and their temp
+ * data dirs) are closed after each test. `defaults` apply before each call's overrides.
+ */
+export function serversPerTest(defaults: Partial<ServerConfig> = {}): (overrides?: Partial<ServerConfig>) => Promise<TestServer> {
+  let servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+    removeTempDirs();
+  });
+  return async (overrides = {}) => {
+    const s = await start({ ...defaults, ...overrides });
+    servers.push(s);
+    return s;
+  };
 }

@@ -6,23 +6,14 @@
 import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/index.js';
-import { ADMIN, USER, api, appFrame, approvedDevice, makeJpeg, register, removeTempDirs, start, streamingDevice, viewer, wsUrl, type TestServer } from './helpers.js';
+import {
+  ADMIN, USER, api, appFrame, approvedDevice, makeJpeg, register, streamingDevice, viewer, wsUrl, type TestServer, serversPerTest,
+} from './helpers.js';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  removeTempDirs();
-});
-
-async function server(overrides = {}): Promise<TestServer> {
-  // Listen on all loopback addresses so 127.0.0.2 can connect.
-  const s = await start({ host: '0.0.0.0', ...overrides });
-  servers.push(s);
-  return s;
-}
+// Listen on all loopback addresses so 127.0.0.2 can connect.
+const server = serversPerTest({ host: '0.0.0.0' });
 
 /** An HTTP request from a chosen local address. */
 function from(localAddress: string, s: TestServer, method: string, path: string, headers: Record<string, string> = {}, body?: string) {

@@ -8,24 +8,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { CloseCode } from '@booxstream/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  ADMIN, api, appFrame, approvedDevice, connect, makeJpeg, register, removeTempDirs, start, streamingDevice, tempDataDir, viewer,
-  wsUrl, type TestServer,
+  ADMIN, api, appFrame, approvedDevice, connect, makeJpeg, register, start, streamingDevice, tempDataDir, viewer, wsUrl, type TestServer, serversPerTest,
 } from './helpers.js';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  removeTempDirs();
-});
-
-async function server(overrides = {}): Promise<TestServer> {
-  const s = await start(overrides);
-  servers.push(s);
-  return s;
-}
+const server = serversPerTest();
 
 function post(s: TestServer, path: string, body: string, headers: Record<string, string> = {}) {
   return fetch(`${s.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });

@@ -6,24 +6,12 @@
 import { CloseCode, VIEWER_HEADER_BYTES, decodeViewerFrameHeader } from '@booxstream/protocol';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  ADMIN, USER, api, appFrame, approvedDevice, eventually, jpegVariant, makeJpeg, removeTempDirs, start, streamingDevice,
-  viewer, wsUrl, type TestServer,
+  ADMIN, USER, api, appFrame, approvedDevice, eventually, jpegVariant, makeJpeg, streamingDevice, viewer, wsUrl, serversPerTest,
 } from './helpers.js';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  removeTempDirs();
-});
-
-async function server(overrides = {}): Promise<TestServer> {
-  const s = await start(overrides);
-  servers.push(s);
-  return s;
-}
+const server = serversPerTest();
 
 const seqOf = (m: Buffer): number => decodeViewerFrameHeader(m).seq;
 

@@ -1,19 +1,10 @@
 import { decodeViewerFrameHeader, VIEWER_HEADER_BYTES } from '@booxstream/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, appFrame, approvedDevice, makeJpeg, removeTempDirs, start, streamingDevice, viewer, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  ADMIN, appFrame, approvedDevice, makeJpeg, streamingDevice, viewer, serversPerTest,
+} from './helpers.js';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  removeTempDirs();
-});
-
-async function server(overrides = {}): Promise<TestServer> {
-  const s = await start(overrides);
-  servers.push(s);
-  return s;
-}
+const server = serversPerTest();
 
 describe('device to viewer streaming', () => {
   it('relays the Android app frames to a viewer as the exact JPEG bytes behind a v1 header', async () => {
