@@ -20,6 +20,13 @@ export interface RelayProcessOptions {
   readonly logFile: string;
   /** [readyTimeoutMs=30000] */
   readonly readyTimeoutMs?: number;
+  /**
+   * The bundled entry to run with plain `node` (see bundle-children.ts); when
+   * absent the TypeScript entry runs through `node --import tsx`.
+   */
+  readonly bundle?: string;
+  /** What-ifs (see server-child.ts); `bufferutil` lets both relays' ws use it. */
+  readonly experiments?: ReadonlySet<string>;
 }
 
 export interface RelayProcess {
@@ -75,7 +82,8 @@ export async function startRelayProcess(kind: RelayKind, options: RelayProcessOp
     mkdirSync(dir, { recursive: true });
     args.push('--cpu-prof', '--cpu-prof-dir', dir);
   }
-  args.push('--import', 'tsx', ENTRY[kind]);
+  if (options.bundle) args.push(options.bundle);
+  else args.push('--import', 'tsx', ENTRY[kind]);
   const child = spawn(process.execPath, args, {
     cwd: BENCH_ROOT,
     stdio: ['ignore', logFd, logFd, 'ipc'],
@@ -83,7 +91,8 @@ export async function startRelayProcess(kind: RelayKind, options: RelayProcessOp
       ...process.env,
       BENCH_SERVER_CONFIG: JSON.stringify(options.serverConfig ?? {}),
       NODE_OPTIONS: '',
-      ...(serverHasBufferutil() ? {} : { WS_NO_BUFFER_UTIL: '1' }),
+      BENCH_EXPERIMENTS: [...(options.experiments ?? [])].join(','),
+      ...(serverHasBufferutil() || options.experiments?.has('bufferutil') ? {} : { WS_NO_BUFFER_UTIL: '1' }),
     },
   });
   closeSync(logFd);

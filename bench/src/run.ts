@@ -7,18 +7,20 @@
  *   tsx src/run.ts --smoke           every mode for about a second (CI); exit 1 only on a crash or a failed correctness check
  *   tsx src/run.ts --mode steady-10,stall-10 --runs 1
  *   tsx src/run.ts --mode steady-100 --profile server   adds --cpu-prof and a self-time summary
+ *   tsx src/run.ts --mode static-10 --experiment eld-100,bufferutil   sizes a proposed server fix (what-if)
+ *   tsx src/run.ts --source          relays from TypeScript through tsx instead of esbuild bundles
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ModeContext } from './modes/context.js';
+import { bundleChildren } from './bundle-children.js';
 import { plan } from './plan.js';
 import { realPools, shapedPools, staticPools } from './pools.js';
 import { formatProfileSummary, summarizeProfile, type CpuProfile } from './profile-summary.js';
-import { killAllRelays, type RelayKind } from './relay-process.js';
+import { killAllRelays, serverHasBufferutil, type RelayKind } from './relay-process.js';
 import { correctnessFailures, renderResults, targets, type BenchResults, type MachineInfo, type ModeRecord } from './report.js';
 
 const BENCH_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -32,6 +34,8 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     results: { type: 'string' },
     'list-modes': { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
+    experiment: { type: 'string' },
   },
 });
 
@@ -51,6 +55,10 @@ const profile = new Set<RelayKind>(
   args.profile === 'both' ? ['server', 'floor'] : args.profile ? [args.profile as RelayKind] : [],
 );
 for (const p of profile) if (p !== 'server' && p !== 'floor') throw new Error(`--profile takes server, floor or both, got ${args.profile}`);
+
+const KNOWN_EXPERIMENTS = ['eld-100', 'bufferutil'];
+const experiments = new Set(args.experiment ? args.experiment.split(',').map((s) => s.trim()) : []);
+for (const e of experiments) if (!KNOWN_EXPERIMENTS.includes(e)) throw new Error(`unknown --experiment ${e}; known: ${KNOWN_EXPERIMENTS.join(', ')}`);
 
 const outDir = args.out ?? join(BENCH_ROOT, 'out');
 mkdirSync(outDir, { recursive: true });
@@ -105,6 +113,11 @@ const command = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.sli
 console.log(`bench: ${info.cpu}, ${info.cores} cores, Node ${info.node}, load ${info.loadAtStart.map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`bench: ${modes.length} mode(s) x ${runs} run(s) x server+floor${smoke ? ' (smoke)' : ''}`);
 
+// Relays run bundled on plain node, as the server ships; from source through
+// tsx with --source, and always when profiling, so profile locations name
+// the original files.
+const fromSource = (args.source ?? false) || profile.size > 0;
+const bundles = fromSource ? null : await bundleChildren(outDir);
 const real = await realPools(2);
 const pools = { shaped: shapedPools(), static: staticPools(), real };
 const results: BenchResults = { machine: info, command, runs, smoke, serverConfig, modes: [] };
@@ -144,7 +157,7 @@ for (let r = 1; r <= runs; r++) {
     const order: RelayKind[] = r % 2 === 1 ? ['server', 'floor'] : ['floor', 'server'];
     for (const kind of order) {
       const label = `${mode.name}-r${r}`;
-      const ctx: ModeContext = { outDir, serverConfig, profile, pools, smoke, label, log: (l) => console.log(l) };
+      const ctx: ModeContext = { outDir, serverConfig, profile, pools, smoke, label, log: (l) => console.log(l), bundles, experiments };
       const started = Date.now();
       try {
         record[kind] = await mode.run(ctx, kind);
@@ -193,15 +206,18 @@ const n100 = allModes.find((m) => m.name.startsWith('steady-') && m.name !== 'st
 const idle = allModes.find((m) => m.name.startsWith('idle-'))!.name;
 const commandNote = [
   'How it runs: `pnpm bench` = `pnpm --filter @booxstream/bench bench` = `tsx src/run.ts` in bench/.',
-  'The server (`startServer` from apps/server/src, via `node --import tsx`, fresh data dir, 127.0.0.1, device port off, manual approval through `approveDevice`,',
-  `overrides ${JSON.stringify(serverConfig)}) and the floor (bench/src/floor-relay.ts, same loader) each run in their own child process;`,
+  `The server (\`startServer\` from apps/server/src, ${bundles ? 'bundled with esbuild like apps/server/build.mjs and run on plain `node` as the Docker image runs it' : 'run from source through `node --import tsx`'}, fresh data dir, 127.0.0.1, device port off, manual approval through \`approveDevice\`,`,
+  `overrides ${JSON.stringify(serverConfig)}) and the floor (bench/src/floor-relay.ts, same build) each run in their own child process;`,
+  `ws in both relays: ${serverHasBufferutil() ? 'native mask/unmask (bufferutil, declared by apps/server)' : 'JS mask/unmask (WS_NO_BUFFER_UTIL=1: apps/server does not declare bufferutil)'}.`,
+  ...(experiments.size > 0 ? [`What-if run with --experiment ${[...experiments].join(',')} (see bench/src/server-child.ts): not the server as committed.`] : []),
+  ...(profile.size > 0 ? ['Profiled run (`--cpu-prof`): the sampler adds CPU to every figure; use these figures for where time goes, not for targets.'] : []),
   'CPU is Δ(utime+stime) of that process from /proc/<pid>/stat over the measured window; RSS from /proc/<pid>/status (sampled every 250 ms, plus VmHWM).',
   'Devices and viewers run in the bench process: latency is viewer receipt minus device send on one clock (performance.now), matched by a marker in a JPEG COM segment.',
   'Devices send the Android app\'s exact JSON frames; viewers sign in with X-authentik-username from loopback and offer permessage-deflate like browsers.',
   `Raw figures: bench/${relative(BENCH_ROOT, jsonFile)}.`,
 ].join('\n');
 const markdown = renderResults(results, targets({ n100, idle }), commandNote);
-const mdFile = args.results ?? (smoke || wanted ? join(outDir, `results-${stamp}.md`) : join(BENCH_ROOT, 'RESULTS.md'));
+const mdFile = args.results ?? (smoke || wanted || experiments.size > 0 || profile.size > 0 ? join(outDir, `results-${stamp}.md`) : join(BENCH_ROOT, 'RESULTS.md'));
 writeFileSync(mdFile, markdown + '\n');
 console.log(`\nbench: wrote ${relative(process.cwd(), mdFile)} and ${relative(process.cwd(), jsonFile)}`);
 

@@ -1,13 +1,24 @@
 /**
  * Child-process entry for the server under test: `startServer` from
- * @booxstream/server with the overrides in BENCH_SERVER_CONFIG (JSON), run
- * from its TypeScript source through tsx like the floor, so both pay the same
- * loader overhead.
+ * @booxstream/server with the overrides in BENCH_SERVER_CONFIG (JSON).
+ *
+ * BENCH_EXPERIMENTS (comma-separated) applies a what-if to the server from
+ * outside, to size a proposed fix before anyone edits apps/server; runs with
+ * experiments never write RESULTS.md:
+ *  - `eld-100`: the event-loop-delay monitor prom-client's default metrics
+ *    start samples every 100 ms instead of every 10 ms.
  */
+import perfHooks from 'node:perf_hooks';
 import { startServer, type ServerConfig } from '@booxstream/server';
 import { serveChild } from './child-ipc.js';
 
 const overrides = JSON.parse(process.env.BENCH_SERVER_CONFIG ?? '{}') as Partial<ServerConfig>;
+const experiments = new Set((process.env.BENCH_EXPERIMENTS ?? '').split(',').filter(Boolean));
+
+if (experiments.has('eld-100')) {
+  const original = perfHooks.monitorEventLoopDelay;
+  perfHooks.monitorEventLoopDelay = (options) => original({ ...options, resolution: 100 });
+}
 
 await serveChild(async () => {
   const server = await startServer(overrides);

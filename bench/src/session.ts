@@ -50,6 +50,9 @@ export interface SessionOptions {
   readonly serverConfig: Record<string, unknown>;
   readonly logFile: string;
   readonly cpuProfDir?: string;
+  /** Bundled child entry (plain node); the TypeScript source through tsx when absent. */
+  readonly bundle?: string;
+  readonly experiments?: ReadonlySet<string>;
   /** Viewers per host (the first ones) that hash-check sampled frames. [hashCheckers=2] */
   readonly hashCheckers?: number;
   /** [connectDevices=true] */
@@ -90,6 +93,8 @@ export class Session {
         serverConfig: { ...options.serverConfig, dataDir },
         logFile: options.logFile,
         ...(options.cpuProfDir ? { cpuProfDir: options.cpuProfDir } : {}),
+        ...(options.bundle ? { bundle: options.bundle } : {}),
+        ...(options.experiments ? { experiments: options.experiments } : {}),
       });
     } catch (err) {
       rmSync(dataDir, { recursive: true, force: true });

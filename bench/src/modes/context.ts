@@ -20,6 +20,10 @@ export interface ModeContext {
   /** Label of this run (mode name and run number), for log and profile names. */
   readonly label: string;
   readonly log: (line: string) => void;
+  /** Bundled child entries; relays run from source through tsx when null. */
+  readonly bundles: Record<RelayKind, string> | null;
+  /** What-ifs applied to the relays (see server-child.ts); empty for real results. */
+  readonly experiments: ReadonlySet<string>;
 }
 
 export function sessionOptions(
@@ -36,5 +40,7 @@ export function sessionOptions(
     logFile: `${ctx.outDir}/logs/${ctx.label}-${kind}.log`,
     ...(ctx.profile.has(kind) ? { cpuProfDir: `${ctx.outDir}/prof/${ctx.label}` } : {}),
     ...(o.connectDevices === false ? { connectDevices: false } : {}),
+    ...(ctx.bundles ? { bundle: ctx.bundles[kind] } : {}),
+    ...(ctx.experiments.size > 0 ? { experiments: ctx.experiments } : {}),
   };
 }
