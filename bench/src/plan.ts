@@ -64,9 +64,9 @@ export function plan(smoke: boolean): ModeSpec[] {
     {
       name: 'stall-10',
       title: 'one stalled viewer among 10',
-      shape: `1 host, 10 viewers at 10 fps: ${s(10, 1)} s reference, then viewer 0 stops reading for ${stallMs / 1000} s, then resumes for ${s(3, 1)} s`,
+      shape: `1 host, 10 viewers at 10 fps: ${s(15, 1)} s reference, then viewer 0 stops reading for ${stallMs / 1000} s, then resumes for ${s(3, 1)} s`,
       run: (ctx, kind) =>
-        runStall(ctx, kind, { viewersPerHost: 10, fps: 10, warmupMs, referenceMs: s(10_000, 1000), stallMs, afterMs: s(3000, 1000) }),
+        runStall(ctx, kind, { viewersPerHost: 10, fps: 10, warmupMs, referenceMs: s(15_000, 1000), stallMs, afterMs: s(3000, 1000) }),
     },
     {
       name: 'two-hosts',

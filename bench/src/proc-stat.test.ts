@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProcStat, parseStatusKb, readCpuMs, readMemory } from './proc-stat.js';
+import { parseProcStat, parseStatusKb, readCpuMs, readMemory, slope } from './proc-stat.js';
 
 // A real line's shape; the command name has a space and a parenthesis in it.
 const LINE =
@@ -35,5 +35,15 @@ describe('parseStatusKb', () => {
     const m = readMemory(process.pid);
     expect(m.rss).toBeGreaterThan(0);
     expect(m.hwm).toBeGreaterThanOrEqual(m.rss);
+  });
+});
+
+describe('slope', () => {
+  it('fits a line through a sawtooth', () => {
+    const x = Array.from({ length: 40 }, (_, i) => i);
+    const y = x.map((v) => 2 * v + (v % 4 === 0 ? 10 : 0));
+    expect(slope(x, y)).toBeCloseTo(2, 1);
+    expect(slope([1], [1])).toBeNaN();
+    expect(slope([1, 1], [1, 2])).toBeNaN();
   });
 });

@@ -92,6 +92,10 @@ export class RssSampler {
   #first = Number.NaN;
   #last = Number.NaN;
   #peak = 0;
+  /** (ms since start, bytes) pairs, for a trend that a GC sawtooth does not swing. */
+  #times: number[] = [];
+  #values: number[] = [];
+  #startedAt = 0;
 
   constructor(pid: number) {
     this.#pid = pid;
@@ -105,6 +109,9 @@ export class RssSampler {
     this.#first = m.rss;
     this.#last = m.rss;
     this.#peak = m.rss;
+    this.#startedAt = performance.now();
+    this.#times = [0];
+    this.#values = [m.rss];
     this.#timer = setInterval(() => this.sample(), intervalMs);
     this.#timer.unref();
   }
@@ -114,19 +121,21 @@ export class RssSampler {
       const m = readMemory(this.#pid);
       this.#last = m.rss;
       this.#peak = Math.max(this.#peak, m.rss, m.hwm);
+      this.#times.push(performance.now() - this.#startedAt);
+      this.#values.push(m.rss);
       return m;
     } catch {
       return null; // the process has exited; keep what was read
     }
   }
 
-  stop(): { start: number; end: number; peak: number } {
+  stop(): { start: number; end: number; peak: number; slopePerSec: number } {
     if (this.#timer) {
       this.sample();
       clearInterval(this.#timer);
       this.#timer = null;
     }
-    return { start: this.#first, end: this.#last, peak: this.#peak };
+    return { start: this.#first, end: this.#last, peak: this.#peak, slopePerSec: slope(this.#times, this.#values) * 1000 };
   }
 }
 
@@ -167,4 +176,25 @@ export function readThreadCpu(pid: number): Map<string, number> {
     }
   }
   return out;
+}
+
+/** Least-squares slope of y over x; NaN with fewer than two points. */
+export function slope(x: readonly number[], y: readonly number[]): number {
+  const n = Math.min(x.length, y.length);
+  if (n < 2) return Number.NaN;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i]!;
+    my += y[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (x[i]! - mx) * (y[i]! - my);
+    den += (x[i]! - mx) ** 2;
+  }
+  return den === 0 ? Number.NaN : num / den;
 }

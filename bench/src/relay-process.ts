@@ -82,6 +82,8 @@ export async function startRelayProcess(kind: RelayKind, options: RelayProcessOp
     mkdirSync(dir, { recursive: true });
     args.push('--cpu-prof', '--cpu-prof-dir', dir);
   }
+  // Extra node flags for diagnostics (e.g. --perf-basic-prof for perf record).
+  args.push(...(process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean));
   if (options.bundle) args.push(options.bundle);
   else args.push('--import', 'tsx', ENTRY[kind]);
   const child = spawn(process.execPath, args, {

@@ -139,7 +139,7 @@ const brief = (kind: string, f: Record<string, number>): string => {
   add('p99 ms', 'latP99', 2);
   add('delivered', 'delivered', 0);
   add('ingest fps', 'ingestFps', 0);
-  add('rss growth MB', 'rssGrowthMB', 2);
+  add('rss trend MB', 'rssTrendMB', 2);
   add('resume ms', 'resumeMs', 1);
   add('stale', 'staleFramesOnResume', 0);
   add('others p99 change', 'othersP99Change', 3);

@@ -21,6 +21,7 @@ export interface StallOptions {
   readonly viewersPerHost: number;
   readonly fps: number;
   readonly warmupMs: number;
+  /** Reference window with nobody stalled, for the others' p99. */
   readonly referenceMs: number;
   readonly stallMs: number;
   readonly afterMs: number;
@@ -61,6 +62,7 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
     stalled.pause();
     // ws resumes a socket it paused for its own backpressure; keep ours paused.
     const keepPaused = setInterval(() => stalled.pause(), 200);
+    keepPaused.unref();
     const stallFrom = rig.ledger.sent;
     const before = [await session.counters(rig)];
     const cpu0 = session.cpuSnapshot();
@@ -70,6 +72,7 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
     const rssAtPause = readMemory(session.relay.pid).rss;
     await session.paced(o.fps, frames(o.stallMs));
     const rssAtResume = readMemory(session.relay.pid).rss;
+    const stallRss = session.rss.stop();
     const stallTo = rig.ledger.sent;
     const cpu = cpuDelta(cpu0, session.cpuSnapshot());
     const mono1 = monotonicUs();
@@ -110,7 +113,10 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
     figures.othersDeliveredShare = during.frames / ((stallTo - stallFrom) * others.length);
     figures.rssAtPauseMB = rssAtPause / MB;
     figures.rssGrowthMB = (rssAtResume - rssAtPause) / MB;
-    figures.rssPeakGrowthMB = (figures.rssPeakMB! * MB - rssAtPause) / MB;
+    // The judged figure: the RSS trend over the stall (least squares over the
+    // 250 ms samples), which one GC's timing at either end cannot swing.
+    figures.rssTrendMB = (stallRss.slopePerSec * (t1 - t0)) / 1000 / MB;
+    figures.rssPeakGrowthMB = (stallRss.peak - rssAtPause) / MB;
     figures.resumeMs = resumeMs;
     figures.staleFramesOnResume = staleFrames;
     figures.stalledGotDuringStall = stalled.byIds(stallFrom, stallTo).frames;
