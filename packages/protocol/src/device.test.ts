@@ -114,3 +114,16 @@ describe('binary v1 device frames', () => {
     expect(protocolError(() => parseDeviceMessage(buf, true)).code).toBe(code);
   });
 });
+
+describe('decodeBase64Jpeg with headroom', () => {
+  it('leaves the requested bytes free before the JPEG, for a header written in place', () => {
+    const out = decodeBase64Jpeg(Buffer.from(JPEG.toString('base64'), 'latin1'), 24);
+    expect(out.length).toBe(24 + JPEG.length);
+    expect(out.subarray(24)).toEqual(JPEG);
+  });
+
+  it('validates the JPEG after the headroom, not the headroom', () => {
+    const png = Buffer.from('\x89PNG\r\n\x1a\n', 'latin1').toString('base64');
+    expect(protocolError(() => decodeBase64Jpeg(Buffer.from(png, 'latin1'), 24)).code).toBe('PROTO_ERR_NOT_JPEG');
+  });
+});

@@ -184,22 +184,29 @@ function parseJsonMessage(data: Buffer): DeviceMessage {
 /**
  * Decodes a frame's base64 text into JPEG bytes and checks them.
  *
+ * `headroom` bytes are left unwritten before the JPEG, so the caller can write a
+ * header in place (the relay puts the viewer frame header there) instead of
+ * allocating and copying the frame a second time. The returned buffer is the
+ * headroom followed by the JPEG.
+ *
  * Node's decoder skips characters outside the alphabet instead of failing, so
  * validity is checked by length: well-formed padded base64 of length n decodes
  * to exactly 3n/4 - padding bytes; any skipped character makes it shorter.
  */
-export function decodeBase64Jpeg(base64: Buffer): Buffer {
+export function decodeBase64Jpeg(base64: Buffer, headroom = 0): Buffer {
   const n = base64.length;
   if (n === 0 || n % 4 !== 0) {
     throw new ProtocolError('PROTO_ERR_INVALID_BASE64', `frame "data" is not padded base64 (length ${n} is not a positive multiple of 4)`, 'data');
   }
   const padding = (base64[n - 1] === 0x3d ? 1 : 0) + (base64[n - 2] === 0x3d ? 1 : 0);
-  const jpeg = Buffer.from(base64.toString('latin1'), 'base64');
-  if (jpeg.length !== (n / 4) * 3 - padding) {
+  const expected = (n / 4) * 3 - padding;
+  const out = Buffer.allocUnsafe(headroom + expected);
+  const written = out.write(base64.toString('latin1'), headroom, 'base64');
+  if (written !== expected) {
     throw new ProtocolError('PROTO_ERR_INVALID_BASE64', 'frame "data" contains characters outside the base64 alphabet', 'data');
   }
-  assertJpeg(jpeg);
-  return jpeg;
+  assertJpeg(headroom === 0 ? out : out.subarray(headroom));
+  return out;
 }
 
 /** JPEG files start with SOI (FF D8) followed by a marker (FF). */

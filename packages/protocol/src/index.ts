@@ -27,6 +27,7 @@ export type {
 // Viewer wire
 export {
   encodeViewerFrame,
+  writeViewerFrameHeader,
   decodeViewerFrameHeader,
   VIEWER_HEADER_BYTES,
   VIEWER_PROTOCOL_VERSION,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeViewerFrameHeader, encodeViewerFrame, VIEWER_HEADER_BYTES } from './viewer.js';
+import { decodeViewerFrameHeader, encodeViewerFrame, VIEWER_HEADER_BYTES, writeViewerFrameHeader } from './viewer.js';
 
 describe('viewer frames', () => {
   it('puts the JPEG bytes unchanged after a 24-byte header', () => {
@@ -19,5 +19,14 @@ describe('viewer frames', () => {
 
   it('rejects a truncated header', () => {
     expect(() => decodeViewerFrameHeader(new Uint8Array(10))).toThrow(/shorter than its header/);
+  });
+});
+
+describe('writeViewerFrameHeader', () => {
+  it('writes in place the same header encodeViewerFrame builds', () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 9, 8, 7]);
+    const inPlace = Buffer.concat([Buffer.alloc(VIEWER_HEADER_BYTES, 0xaa), jpeg]);
+    expect(writeViewerFrameHeader(inPlace, 42, 5, 4)).toBe(inPlace);
+    expect(inPlace).toEqual(encodeViewerFrame(jpeg, 42, 5, 4));
   });
 });

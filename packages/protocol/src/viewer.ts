@@ -39,14 +39,23 @@ export interface ViewerFrameHeader {
 /** Builds the one buffer that goes to every viewer of a host for this frame. */
 export function encodeViewerFrame(jpeg: Uint8Array, seq: number, serverTs: number, hostTs: number | undefined): Buffer {
   const out = Buffer.allocUnsafe(VIEWER_HEADER_BYTES + jpeg.length);
-  out.writeUInt8(VIEWER_PROTOCOL_VERSION, 0);
-  out.writeUInt8(ViewerFrameKind.Jpeg, 1);
-  out.writeUInt16BE(VIEWER_HEADER_BYTES, 2);
-  out.writeUInt32BE(seq >>> 0, 4);
-  out.writeDoubleBE(serverTs, 8);
-  out.writeDoubleBE(hostTs ?? Number.NaN, 16);
   out.set(jpeg, VIEWER_HEADER_BYTES);
-  return out;
+  return writeViewerFrameHeader(out, seq, serverTs, hostTs);
+}
+
+/**
+ * Writes the header into the first {@link VIEWER_HEADER_BYTES} of `frame`, whose
+ * JPEG already follows them (e.g. decoded there by `decodeBase64Jpeg(b64, VIEWER_HEADER_BYTES)`).
+ * Returns `frame`.
+ */
+export function writeViewerFrameHeader(frame: Buffer, seq: number, serverTs: number, hostTs: number | undefined): Buffer {
+  frame.writeUInt8(VIEWER_PROTOCOL_VERSION, 0);
+  frame.writeUInt8(ViewerFrameKind.Jpeg, 1);
+  frame.writeUInt16BE(VIEWER_HEADER_BYTES, 2);
+  frame.writeUInt32BE(seq >>> 0, 4);
+  frame.writeDoubleBE(serverTs, 8);
+  frame.writeDoubleBE(hostTs ?? Number.NaN, 16);
+  return frame;
 }
 
 /**

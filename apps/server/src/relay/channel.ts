@@ -5,10 +5,13 @@
  *
  * Hot path, per device message: compare with the previous frame's bytes
  * (memcmp) before any decoding, since consecutive e-ink frames are usually
- * identical; then decode once, encode once, offer to each viewer. No logging,
- * no SQLite, no JSON.
+ * identical; then decode once, straight into the viewer frame buffer behind
+ * room for its header, and offer that buffer to each viewer. Metrics are
+ * counted once per fan-out, not per viewer. No logging, no SQLite, no JSON.
  */
-import { decodeBase64Jpeg, encodeViewerFrame, VIEWER_HEADER_BYTES, type HostStatus, type ViewerEvent } from '@booxstream/protocol';
+import {
+  decodeBase64Jpeg, encodeViewerFrame, writeViewerFrameHeader, VIEWER_HEADER_BYTES, type HostStatus, type ViewerEvent,
+} from '@booxstream/protocol';
 import type { Metrics } from '../metrics.js';
 import { RateWindow } from './rate-window.js';
 import type { Viewer, ViewerHost } from './viewer.js';
@@ -78,11 +81,11 @@ export class Channel implements ViewerHost {
       this.#countDedup();
       return;
     }
-    const jpeg = decodeBase64Jpeg(base64);
+    const frame = decodeBase64Jpeg(base64, VIEWER_HEADER_BYTES);
     this.#previous = base64;
     this.#previousIsBase64 = true;
     this.#countIn(messageBytes, now);
-    this.#publish(jpeg, now, hostTs);
+    this.#publish(writeViewerFrameHeader(frame, this.#nextSeq(), now, hostTs), now);
   }
 
   /** A binary v1 frame (`jpeg` already checked by the parser). */
@@ -95,7 +98,7 @@ export class Channel implements ViewerHost {
     }
     this.#previous = jpeg;
     this.#previousIsBase64 = false;
-    this.#publish(jpeg, now, hostTs);
+    this.#publish(encodeViewerFrame(jpeg, this.#nextSeq(), now, hostTs), now);
   }
 
   /** A binary v1 "unchanged" marker. */
@@ -117,13 +120,18 @@ export class Channel implements ViewerHost {
     this.#metrics.framesDeduplicated.inc();
   }
 
-  #publish(jpeg: Uint8Array, now: number, hostTs: number | undefined): void {
+  #nextSeq(): number {
     this.#seq = (this.#seq + 1) >>> 0;
+    return this.#seq;
+  }
+
+  #publish(frame: Buffer, now: number): void {
     this.#fps.record(now);
     this.latestIngestAt = performance.now();
-    const frame = encodeViewerFrame(jpeg, this.#seq, now, hostTs);
     this.latest = frame;
-    for (const viewer of this.viewers) viewer.offer(frame);
+    let sent = 0;
+    for (const viewer of this.viewers) if (viewer.offer(frame)) sent++;
+    if (sent > 0) this.onViewerSent(sent, frame.length, performance.now() - this.latestIngestAt);
   }
 
   /** Forgets the dedup reference, so the next frame is relayed whatever it is (new device connection). */
@@ -131,11 +139,17 @@ export class Channel implements ViewerHost {
     this.#previous = null;
   }
 
-  onViewerSent(bytes: number, latencyMs: number): void {
-    this.framesOut++;
-    this.#metrics.framesOut.inc();
-    this.#metrics.bytesOut.inc(bytes);
-    this.#metrics.relayLatency.observe(latencyMs / 1000);
+  /**
+   * `count` viewers were sent a frame of `bytes`; `latencyMs` is from its ingest to
+   * the last of those sends (null: not a relay, e.g. the catch-up frame for a
+   * joining viewer). One call per fan-out keeps prom-client off the per-viewer
+   * path, where three metric updates would cost more than the send.
+   */
+  onViewerSent(count: number, bytes: number, latencyMs: number | null): void {
+    this.framesOut += count;
+    this.#metrics.framesOut.inc(count);
+    this.#metrics.bytesOut.inc(count * bytes);
+    if (latencyMs !== null) this.#metrics.relayLatency.observe(latencyMs / 1000);
   }
 
   onViewerSkipped(): void {

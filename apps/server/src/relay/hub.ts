@@ -194,7 +194,8 @@ export class Hub implements DeviceSessionHost {
     });
     // Viewers have nothing to say; anything they send is ignored.
     viewer.sendText(channel.statusEvent(), true);
-    if (channel.latest) viewer.offer(channel.latest);
+    // The latest frame at once; its age is not relay latency, so none is recorded.
+    if (channel.latest && viewer.offer(channel.latest)) channel.onViewerSent(1, channel.latest.length, null);
     return viewer;
   }
 

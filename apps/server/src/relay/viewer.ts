@@ -15,7 +15,8 @@ export interface ViewerHost {
   readonly latest: Buffer | null;
   /** `performance.now()` at the newest frame's ingest. */
   readonly latestIngestAt: number;
-  onViewerSent(bytes: number, latencyMs: number): void;
+  /** `count` sends of a `bytes` frame, the last `latencyMs` after its ingest (null: not a relay). */
+  onViewerSent(count: number, bytes: number, latencyMs: number | null): void;
   onViewerSkipped(): void;
 }
 
@@ -60,7 +61,10 @@ export class Viewer {
     return this.#inFlight || this.ws.bufferedAmount > this.#maxBuffered;
   }
 
-  /** Offers the channel's newest frame; sends it now or marks the viewer stale. Returns true if sent. */
+  /**
+   * Offers the channel's newest frame; sends it now or marks the viewer stale.
+   * Returns true if sent; the caller counts the send (once per fan-out).
+   */
   offer(frame: Buffer): boolean {
     if (frame === this.#lastSent) return false;
     if (this.congested) {
@@ -100,7 +104,6 @@ export class Viewer {
     this.ws.send(frame, FRAME_SEND_OPTIONS, this.#onSent);
     const buffered = this.ws.bufferedAmount;
     if (buffered > this.#peakBuffered) this.#peakBuffered = buffered;
-    this.#host.onViewerSent(frame.length, performance.now() - this.#host.latestIngestAt);
   }
 
   readonly #onSent = (err?: Error | null): void => {
@@ -108,6 +111,9 @@ export class Viewer {
     if (err || !this.#stale) return;
     this.#stale = false;
     const latest = this.#host.latest;
-    if (latest && latest !== this.#lastSent) this.#send(latest);
+    if (latest && latest !== this.#lastSent) {
+      this.#send(latest);
+      this.#host.onViewerSent(1, latest.length, performance.now() - this.#host.latestIngestAt);
+    }
   };
 }
