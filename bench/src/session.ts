@@ -181,6 +181,59 @@ export class Session {
     }
   }
 
+  /**
+   * Sends `count` frames of one host as fast as its device socket drains: a
+   * new frame each time ws hands one to the kernel, `inFlight` at most.
+   * Resolves with the time the last one was written (NaN on timeout).
+   */
+  burst(rig: HostRig, count: number, inFlight = 2, timeoutMs = 60_000): Promise<number> {
+    let sent = 0;
+    let written = 0;
+    let pending = 0;
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => resolve(Number.NaN), timeoutMs);
+      const pump = () => {
+        while (pending < inFlight && sent < count) {
+          pending++;
+          sent++;
+          this.sendFrame(rig, false, (err) => {
+            if (err) {
+              clearTimeout(timer);
+              reject(err);
+              return;
+            }
+            pending--;
+            written++;
+            if (written === count) {
+              clearTimeout(timer);
+              resolve(performance.now());
+            } else pump();
+          });
+        }
+      };
+      if (count === 0) {
+        clearTimeout(timer);
+        resolve(performance.now());
+      } else pump();
+    });
+  }
+
+  /**
+   * Brings both relays to the same steady state before a window: V8 tiers a
+   * function up after a budget of executions, not after wall time, and at
+   * 10 fps the server's hot path was still being compiled 30-50 s in (up to a
+   * third of its CPU went to TurboFan threads in the first 20 s). A burst of
+   * frames to every host runs the ingest and fan-out paths enough times for
+   * that in under a second; then `settleMs` at `fps` returns to the steady
+   * pattern (and, for static mode, sends the one distinct frame).
+   */
+  async warmUp(frames: number, fps: number, settleMs: number, repeat = false): Promise<void> {
+    for (const rig of this.hosts) await this.burst(rig, frames);
+    await this.drained(2000);
+    await this.paced(fps, Math.max(1, Math.round((settleMs / 1000) * fps)), repeat);
+    await this.drained(1000);
+  }
+
   /** Waits until every viewer of every host has the newest id sent, or `maxMs`. */
   async drained(maxMs = 1000): Promise<void> {
     const deadline = performance.now() + maxMs;

@@ -15,6 +15,8 @@ import { sessionOptions, type ModeContext } from './context.js';
 export interface BurstOptions {
   readonly viewersPerHost: number;
   readonly frames: number;
+  /** Frames of the warm-up burst before the measured one (see Session.warmUp). */
+  readonly warmupFrames: number;
   /** Frames handed to ws and not yet written to the kernel. [inFlight=2] */
   readonly inFlight?: number;
   /** [timeoutMs=60000] */
@@ -26,8 +28,7 @@ export async function runBurst(ctx: ModeContext, kind: RelayKind, o: BurstOption
   try {
     const rig = session.hosts[0]!;
     session.rss.start(250);
-    await session.paced(10, 10);
-    await session.drained(1000);
+    await session.warmUp(o.warmupFrames, 10, 1000);
 
     const fromId = rig.ledger.sent;
     const lastId = fromId + o.frames - 1;
@@ -43,28 +44,8 @@ export async function runBurst(ctx: ModeContext, kind: RelayKind, o: BurstOption
     const cpu0 = session.cpuSnapshot();
     const mono0 = monotonicUs();
     const t0 = performance.now();
-    let sent = 0;
-    let written = 0;
-    let inFlight = 0;
-    const maxInFlight = o.inFlight ?? 2;
-    const allWritten = new Promise<number>((resolve, reject) => {
-      const pump = () => {
-        while (inFlight < maxInFlight && sent < o.frames) {
-          inFlight++;
-          sent++;
-          session.sendFrame(rig, false, (err) => {
-            if (err) return reject(err);
-            inFlight--;
-            written++;
-            if (written === o.frames) resolve(performance.now());
-            else pump();
-          });
-        }
-      };
-      pump();
-    });
-    const timeout = sleep(o.timeoutMs ?? 60_000).then(() => Number.NaN);
-    const writtenAt = await Promise.race([allWritten, timeout]);
+    const allWritten = session.burst(rig, o.frames, o.inFlight ?? 2, o.timeoutMs ?? 60_000);
+    const writtenAt = await allWritten;
     // The relay has ingested everything once the last frame reaches a viewer.
     const deadline = performance.now() + 3000;
     while (Number.isNaN(lastSeenAt) && performance.now() < deadline) await sleep(5);

@@ -20,6 +20,7 @@ import { sessionOptions, type ModeContext } from './context.js';
 export interface StallOptions {
   readonly viewersPerHost: number;
   readonly fps: number;
+  readonly warmupFrames: number;
   readonly warmupMs: number;
   /** Reference window with nobody stalled, for the others' p99. */
   readonly referenceMs: number;
@@ -48,8 +49,7 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
     const [stalled, ...others] = rig.viewers as [ViewerDriver, ...ViewerDriver[]];
     const frames = (ms: number) => Math.max(1, Math.round((ms / 1000) * o.fps));
     session.rss.start(250);
-    await session.paced(o.fps, frames(o.warmupMs));
-    await session.drained(1000);
+    await session.warmUp(o.warmupFrames, o.fps, o.warmupMs);
 
     // Reference: nobody stalled.
     const refFrom = rig.ledger.sent;

@@ -15,6 +15,9 @@ export interface SteadyOptions {
   readonly hosts: number;
   readonly viewersPerHost: number;
   readonly fps: number;
+  /** Frames of the warm-up burst (see Session.warmUp). */
+  readonly warmupFrames: number;
+  /** Paced frames after the burst, before the window. */
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly payload: PayloadKind;
@@ -25,9 +28,8 @@ export async function runSteady(ctx: ModeContext, kind: RelayKind, o: SteadyOpti
   try {
     const isStatic = o.payload === 'static';
     session.rss.start(250);
-    // Warm-up: JIT, socket buffers, and (static) the one distinct frame.
-    await session.paced(o.fps, Math.max(1, Math.round((o.warmupMs / 1000) * o.fps)), isStatic);
-    await session.drained(1000);
+    // Warm-up: JIT (a burst), socket buffers, and (static) the one distinct frame.
+    await session.warmUp(o.warmupFrames, o.fps, o.warmupMs, isStatic);
 
     const fromId = session.hosts[0]!.ledger.sent;
     const before = await Promise.all(session.hosts.map((rig) => session.counters(rig)));
