@@ -63,6 +63,7 @@ describe('report', () => {
     const md = renderResults(results([steady10]), targets({ n100: 'steady-100', idle: 'idle-1000' }), 'note');
     expect(md).toContain('Machine: Test CPU, 2 cores');
     expect(md).toContain('| CPU/delivered frame, server/floor, 10 viewers | 1.30 [1.20–1.40]x | ≤ 1.30x | **pass**');
+    expect(md).toContain('| CPU/delivered frame, 10 viewers, ≤ ⅓ of original 0.185 ms | 0.1400 [0.1200–0.2600] ms | ≤ 0.0617 ms | **MISS**, missed by 127% (0.0783 ms over) | 0.1000 [0.1000–0.2000] ms |');
     expect(md).toContain('### steady-10');
     expect(md).toContain('| CPU ms / delivered frame | 0.1400 [0.1200–0.2600] | 0.1000 [0.1000–0.2000] | 1.30 [1.20–1.40] |');
   });

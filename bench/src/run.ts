@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     'list-modes': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
     experiment: { type: 'string' },
+    render: { type: 'string' },
   },
 });
 
@@ -45,6 +46,16 @@ if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error(`--runs mu
 const allModes = plan(smoke);
 if (args['list-modes']) {
   for (const m of allModes) console.log(`${m.name}\t${m.title}`);
+  process.exit(0);
+}
+if (args.render) {
+  // Re-renders a results JSON (e.g. after a report change) without running anything.
+  const saved = JSON.parse(readFileSync(args.render, 'utf8'), (_k, v) => (v === null ? Number.NaN : v)) as BenchResults & { commandNote?: string };
+  const n100r = saved.modes.find((m) => /^steady-\d+$/.test(m.name) && !['steady-1', 'steady-10'].includes(m.name))?.name ?? 'steady-100';
+  const idler = saved.modes.find((m) => m.name.startsWith('idle-'))?.name ?? 'idle-1000';
+  const out = args.results ?? join(BENCH_ROOT, 'RESULTS.md');
+  writeFileSync(out, renderResults(saved, targets({ n100: n100r, idle: idler }), saved.commandNote ?? '') + '\n');
+  console.log(`bench: rendered ${args.render} to ${out}`);
   process.exit(0);
 }
 const wanted = args.mode ? args.mode.split(',').map((s) => s.trim()) : null;
@@ -201,7 +212,6 @@ if (profile.size > 0) {
 }
 
 const jsonFile = join(outDir, `results-${stamp}.json`);
-writeFileSync(jsonFile, JSON.stringify(results, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
 const n100 = allModes.find((m) => m.name.startsWith('steady-') && m.name !== 'steady-1' && m.name !== 'steady-10')!.name;
 const idle = allModes.find((m) => m.name.startsWith('idle-'))!.name;
 const commandNote = [
@@ -216,6 +226,8 @@ const commandNote = [
   'Devices send the Android app\'s exact JSON frames; viewers sign in with X-authentik-username from loopback and offer permessage-deflate like browsers.',
   `Raw figures: bench/${relative(BENCH_ROOT, jsonFile)}.`,
 ].join('\n');
+(results as BenchResults & { commandNote?: string }).commandNote = commandNote;
+writeFileSync(jsonFile, JSON.stringify(results, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
 const markdown = renderResults(results, targets({ n100, idle }), commandNote);
 const mdFile = args.results ?? (smoke || wanted || experiments.size > 0 || profile.size > 0 ? join(outDir, `results-${stamp}.md`) : join(BENCH_ROOT, 'RESULTS.md'));
 writeFileSync(mdFile, markdown + '\n');
