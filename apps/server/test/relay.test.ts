@@ -3,7 +3,7 @@
  * (bounded memory, others unaffected, newest frame not backlog), viewer
  * limits, heartbeat, deletion.
  */
-import { CloseCode, VIEWER_HEADER_BYTES, decodeViewerFrameHeader } from '@booxstream/protocol';
+import { CloseCode, VIEWER_ACK_WINDOW, VIEWER_HEADER_BYTES, decodeViewerFrameHeader, encodeViewerAck } from '@booxstream/protocol';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +91,60 @@ describe('relay', () => {
     fast.close();
     slow.close();
   }, 30_000);
+
+  it('a stalled viewer that acks reads at most the ack window of older frames after resuming, then the newest', async () => {
+    const s = await server();
+    const dev = await approvedDevice(s);
+    const device = await streamingDevice(s, dev.token);
+    const fast = await viewer(s, dev.uuid);
+    const slow = await viewer(s, dev.uuid);
+    // As the web app does: ack every frame on receipt.
+    slow.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) slow.ws.send(encodeViewerAck(seqOf(data)));
+    });
+    const jpeg = await makeJpeg(7, 320, 240);
+    device.ws.send(appFrame(jpegVariant(jpeg, 1), 1));
+    await slow.until(() => slow.binaries.length === 1, 'first frame');
+    await eventually(() => s.relayStats(dev.uuid)!.viewers.some((v) => v.acking), Boolean, 'the slow viewer in ack mode');
+    const slowSocket = (slow.ws as unknown as { _socket: Socket })._socket;
+    slowSocket.pause();
+
+    // Far more than the window, and few enough bytes that the kernel's buffers
+    // alone would have held every one of them for the stalled viewer.
+    const LAST = 200;
+    for (let i = 2; i <= LAST; i++) device.ws.send(appFrame(jpegVariant(jpeg, i), i));
+    await fast.until(() => seqOf(fast.binaries[fast.binaries.length - 1]!) === LAST, 'fast viewer at the newest frame');
+    const stalled = s.relayStats(dev.uuid)!.viewers.find((v) => v.acking)!;
+    expect(stalled.unacked).toBe(VIEWER_ACK_WINDOW);
+
+    const receivedBefore = slow.binaries.length;
+    slowSocket.resume();
+    await slow.until(() => seqOf(slow.binaries[slow.binaries.length - 1]!) === LAST, 'slow viewer gets the newest frame');
+    const afterResume = slow.binaries.slice(receivedBefore).map(seqOf);
+    expect(afterResume.length).toBeLessThanOrEqual(VIEWER_ACK_WINDOW + 1);
+    expect(afterResume[afterResume.length - 1]).toBe(LAST);
+    expect(slow.binaries[slow.binaries.length - 1]!.subarray(VIEWER_HEADER_BYTES).equals(jpegVariant(jpeg, LAST))).toBe(true);
+    device.close();
+    fast.close();
+    slow.close();
+  }, 30_000);
+
+  it('ignores acks for frames it never sent, so a bogus seq cannot stall a viewer', async () => {
+    const s = await server();
+    const dev = await approvedDevice(s);
+    const device = await streamingDevice(s, dev.token);
+    const v = await viewer(s, dev.uuid);
+    v.ws.send(encodeViewerAck(12345));
+    v.ws.send('{"type":"ack","seq":"nope"}');
+    const jpeg = await makeJpeg(8);
+    for (let i = 1; i <= 5; i++) {
+      device.ws.send(appFrame(jpegVariant(jpeg, i), i));
+      await v.until(() => v.binaries.length > 0 && seqOf(v.binaries[v.binaries.length - 1]!) === i, `frame ${i}`);
+    }
+    expect(s.relayStats(dev.uuid)!.viewers[0]!.acking).toBe(false);
+    device.close();
+    v.close();
+  });
 
   it('limits viewers per host (429 at the upgrade)', async () => {
     const s = await server({ maxViewersPerHost: 1 });

@@ -5,7 +5,7 @@
  * Binary messages (frames) and JSON text messages (events) are handed over
  * unparsed beyond the JSON; the live view decides what they mean.
  */
-import type { ViewerEvent } from '@booxstream/protocol/viewer';
+import { encodeViewerAck, VIEWER_HEADER_BYTES, type ViewerEvent } from '@booxstream/protocol/viewer';
 import { CloseCode } from '@booxstream/protocol/close-codes';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 
@@ -133,6 +133,10 @@ export class StreamSocket {
       // does the backoff start over (a server that accepts and drops at once must not be hammered).
       this.attempt = 0;
       if (msg.data instanceof ArrayBuffer) {
+        // Ack on receipt: the relay keeps at most VIEWER_ACK_WINDOW frames unacked
+        // for us, so after a stall we read the newest frame, not what the kernel's
+        // buffers held. Decoding is separate: the pipeline drops frames it can't keep up with.
+        if (msg.data.byteLength >= VIEWER_HEADER_BYTES) socket.send(encodeViewerAck(new DataView(msg.data).getUint32(4)));
         this.handlers.onFrame(msg.data);
       } else if (typeof msg.data === 'string') {
         let event: ViewerEvent;

@@ -172,6 +172,8 @@ describe('live view', () => {
     expect(overlay).toMatch(/relay \d/);
     expect(overlay).toMatch(/createImageBitmap|ImageDecoder/);
     await expect.poll(() => page.locator('.overlay').innerText(), { timeout: 5000 }).toMatch(/1 viewer\b/);
+    // The page acks every frame, so the relay bounds its backlog by the ack window, not the kernel's buffers.
+    await expect.poll(() => server.relayStats(demoUuid)?.viewers.map((v) => v.acking)).toEqual([true]);
     await saveScreenshot(page, 'live-desktop');
 
     // Full screen from the keyboard, and back.

@@ -28,12 +28,15 @@ export type {
 export {
   encodeViewerFrame,
   writeViewerFrameHeader,
+  encodeViewerAck,
+  parseViewerClientMessage,
+  VIEWER_ACK_WINDOW,
   decodeViewerFrameHeader,
   VIEWER_HEADER_BYTES,
   VIEWER_PROTOCOL_VERSION,
   ViewerFrameKind,
 } from './viewer.js';
-export type { ViewerFrameHeader, ViewerEvent, StreamStats } from './viewer.js';
+export type { ViewerFrameHeader, ViewerEvent, ViewerClientMessage, StreamStats } from './viewer.js';
 
 // Errors and close codes
 export { ProtocolError } from './errors.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeViewerFrameHeader, encodeViewerFrame, VIEWER_HEADER_BYTES, writeViewerFrameHeader } from './viewer.js';
+import {
+  decodeViewerFrameHeader, encodeViewerAck, encodeViewerFrame, parseViewerClientMessage, VIEWER_HEADER_BYTES, writeViewerFrameHeader,
+} from './viewer.js';
 
 describe('viewer frames', () => {
   it('puts the JPEG bytes unchanged after a 24-byte header', () => {
@@ -29,4 +31,18 @@ describe('writeViewerFrameHeader', () => {
     expect(writeViewerFrameHeader(inPlace, 42, 5, 4)).toBe(inPlace);
     expect(inPlace).toEqual(encodeViewerFrame(jpeg, 42, 5, 4));
   });
+});
+
+describe('viewer acks', () => {
+  it('round-trips an ack', () => {
+    expect(parseViewerClientMessage(encodeViewerAck(7))).toEqual({ type: 'ack', seq: 7 });
+    expect(parseViewerClientMessage(encodeViewerAck(2 ** 32 - 1))).toEqual({ type: 'ack', seq: 2 ** 32 - 1 });
+  });
+
+  it.each(['not json', '[]', '{"type":"ack"}', '{"type":"ack","seq":-1}', '{"type":"ack","seq":1.5}', '{"type":"hello","seq":1}', 'null'])(
+    'ignores %s',
+    (text) => {
+      expect(parseViewerClientMessage(text)).toBeNull();
+    },
+  );
 });

@@ -19,6 +19,15 @@
  * (it was congested, or joined late): frames are dropped, never queued.
  *
  * Text messages are JSON {@link ViewerEvent}s: host status and once-a-second stats.
+ *
+ * Flow control: a viewer should answer each binary frame with a text message
+ * `{"type":"ack","seq":<seq>}` as soon as it has received it. From its first ack
+ * on, the server keeps at most {@link VIEWER_ACK_WINDOW} frames unacknowledged
+ * and skips to the newest frame otherwise. Without acks the server can only see
+ * its own send buffer, while the kernel's socket buffers (tens of MB on Linux
+ * with autotuning) can still hold hundreds of old frames for a viewer that
+ * stopped reading; with acks, a viewer that resumes gets the newest frame
+ * after at most the window, not a backlog.
  */
 import { ProtocolError } from './errors.js';
 import type { HostStatus } from './api.js';
@@ -85,6 +94,31 @@ export function decodeViewerFrameHeader(bytes: ArrayBuffer | ArrayBufferView): V
     serverTs: view.getFloat64(8),
     hostTs: view.getFloat64(16),
   };
+}
+
+/** Frames the server sends an acking viewer before it waits for an ack (it skips to the newest meanwhile). */
+export const VIEWER_ACK_WINDOW = 2;
+
+/** Viewer → server text messages. */
+export type ViewerClientMessage = { readonly type: 'ack'; readonly seq: number };
+
+/** Builds the ack a viewer sends for a received frame. */
+export function encodeViewerAck(seq: number): string {
+  return `{"type":"ack","seq":${seq >>> 0}}`;
+}
+
+/** Reads a viewer's text message; null if it is not one the server understands. */
+export function parseViewerClientMessage(text: string): ViewerClientMessage | null {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof msg !== 'object' || msg === null) return null;
+  const { type, seq } = msg as Record<string, unknown>;
+  if (type === 'ack' && typeof seq === 'number' && Number.isInteger(seq) && seq >= 0 && seq <= 0xffffffff) return { type: 'ack', seq };
+  return null;
 }
 
 /** Stats of one host's stream, sent to its viewers about once a second. */

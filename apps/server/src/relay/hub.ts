@@ -192,7 +192,7 @@ export class Hub implements DeviceSessionHost {
       this.#viewers.delete(viewer);
       channel.viewers.delete(viewer);
     });
-    // Viewers have nothing to say; anything they send is ignored.
+    // Viewers only send acks (the Viewer reads them); anything else is ignored.
     viewer.sendText(channel.statusEvent(), true);
     // The latest frame at once; its age is not relay latency, so none is recorded.
     if (channel.latest && viewer.offer(channel.latest)) channel.onViewerSent(1, channel.latest.length, null);

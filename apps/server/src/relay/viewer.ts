@@ -6,7 +6,15 @@
  * marked stale; when its in-flight send completes it gets the newest frame,
  * never a backlog. So a congested viewer holds at most one frame of server
  * memory and never delays the others.
+ *
+ * The send callback only says the kernel took the bytes, and the kernel's
+ * socket buffers (sender and receiver, autotuned to tens of MB) can hold
+ * hundreds of frames for a viewer that stopped reading. A viewer that acks its
+ * frames (`{"type":"ack","seq"}`, see @booxstream/protocol) closes that gap: from
+ * its first ack on, it is also congested while VIEWER_ACK_WINDOW frames are
+ * unacknowledged, so what it reads after a stall is the newest frame.
  */
+import { VIEWER_ACK_WINDOW, parseViewerClientMessage } from '@booxstream/protocol';
 import type { WebSocket } from 'ws';
 import type { Identity } from '../identity/identity.js';
 
@@ -26,6 +34,10 @@ export interface ViewerSnapshot {
   readonly framesSent: number;
   readonly framesSkipped: number;
   readonly inFlight: boolean;
+  /** Whether the viewer acks frames (flow control beyond the kernel's buffers). */
+  readonly acking: boolean;
+  /** Frames sent but not yet acked; null for a viewer that does not ack. */
+  readonly unacked: number | null;
   /** Bytes the socket holds unsent now. */
   readonly bufferedBytes: number;
   /** The most bytes the socket held right after any of our sends. */
@@ -43,6 +55,10 @@ export class Viewer {
   #inFlight = false;
   #stale = false;
   #lastSent: Buffer | null = null;
+  /** Seq of the last frame sent, and the newest seq the viewer acked (once it acks at all). */
+  #lastSentSeq = 0;
+  #lastAckedSeq = 0;
+  #acking = false;
   #framesSent = 0;
   #framesSkipped = 0;
   #peakBuffered = 0;
@@ -54,11 +70,16 @@ export class Viewer {
     this.identity = identity;
     this.#host = host;
     this.#maxBuffered = maxBufferedBytes;
+    ws.on('message', this.#onMessage);
   }
 
   /** True when a frame offered now would be skipped. */
   get congested(): boolean {
-    return this.#inFlight || this.ws.bufferedAmount > this.#maxBuffered;
+    return (
+      this.#inFlight ||
+      this.ws.bufferedAmount > this.#maxBuffered ||
+      (this.#acking && ((this.#lastSentSeq - this.#lastAckedSeq) >>> 0) >= VIEWER_ACK_WINDOW)
+    );
   }
 
   /**
@@ -90,6 +111,8 @@ export class Viewer {
       framesSent: this.#framesSent,
       framesSkipped: this.#framesSkipped,
       inFlight: this.#inFlight,
+      acking: this.#acking,
+      unacked: this.#acking ? (this.#lastSentSeq - this.#lastAckedSeq) >>> 0 : null,
       bufferedBytes: this.ws.bufferedAmount,
       peakBufferedBytes: this.#peakBuffered,
     };
@@ -100,20 +123,40 @@ export class Viewer {
     this.#inFlight = true;
     this.#stale = false;
     this.#lastSent = frame;
+    this.#lastSentSeq = frame.readUInt32BE(4);
     this.#framesSent++;
     this.ws.send(frame, FRAME_SEND_OPTIONS, this.#onSent);
     const buffered = this.ws.bufferedAmount;
     if (buffered > this.#peakBuffered) this.#peakBuffered = buffered;
   }
 
-  readonly #onSent = (err?: Error | null): void => {
-    this.#inFlight = false;
-    if (err || !this.#stale) return;
+  /** A viewer that was skipped gets the newest frame as soon as it is no longer congested. */
+  #catchUp(): void {
+    if (!this.#stale || this.congested) return;
     this.#stale = false;
     const latest = this.#host.latest;
     if (latest && latest !== this.#lastSent) {
       this.#send(latest);
       this.#host.onViewerSent(1, latest.length, performance.now() - this.#host.latestIngestAt);
     }
+  }
+
+  readonly #onSent = (err?: Error | null): void => {
+    this.#inFlight = false;
+    if (!err) this.#catchUp();
+  };
+
+  readonly #onMessage = (data: Buffer, isBinary: boolean): void => {
+    if (isBinary) return;
+    const msg = parseViewerClientMessage(data.toString());
+    if (msg === null) return; // viewers have nothing else to say; unknown messages are ignored
+    // Only acks for frames this viewer was sent, and only forward: a stray or
+    // stale seq must not open or shut the window.
+    const behindSent = (this.#lastSentSeq - msg.seq) >>> 0;
+    if (behindSent > 0x7fffffff) return;
+    if (this.#acking && ((msg.seq - this.#lastAckedSeq) >>> 0) > 0x7fffffff) return;
+    this.#acking = true;
+    this.#lastAckedSeq = msg.seq;
+    this.#catchUp();
   };
 }
