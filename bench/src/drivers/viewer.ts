@@ -1,10 +1,12 @@
 /**
  * A signed-in viewer on the binary viewer WebSocket, as the web app uses it,
  * recording every frame it receives: id (from the JPEG's marker), latency from
- * the device's send on the same clock, size, and receipt time.
+ * the device's send on the same clock, size, and receipt time. Like the web app,
+ * it acks each server frame on receipt (the relay's flow control); the floor's
+ * bare JPEGs get no ack, as the floor reads nothing.
  */
 import { performance } from 'node:perf_hooks';
-import { decodeViewerFrameHeader } from '@booxstream/protocol';
+import { decodeViewerFrameHeader, encodeViewerAck } from '@booxstream/protocol';
 import { WebSocket } from 'ws';
 import type { Ledger } from '../ledger.js';
 import { readMarker, sha1 } from '../payloads.js';
@@ -97,6 +99,7 @@ export class ViewerDriver {
     let offset = 0;
     if (this.#options.headerBytes > 0) {
       const header = decodeViewerFrameHeader(data);
+      this.#ws.send(encodeViewerAck(header.seq));
       offset = header.headerLength;
       if (this.#lastSeq >= 0 && header.seq > this.#lastSeq + 1) this.seqSkipped += header.seq - this.#lastSeq - 1;
       this.#lastSeq = header.seq;

@@ -46,3 +46,13 @@ describe('viewer acks', () => {
     },
   );
 });
+
+describe('parseViewerClientMessage', () => {
+  it('reads other spellings of an ack through the full parser', () => {
+    expect(parseViewerClientMessage('{ "seq": 3, "type": "ack" }')).toEqual({ type: 'ack', seq: 3 });
+  });
+
+  it('refuses a seq past 32 bits on the fast path too', () => {
+    expect(parseViewerClientMessage('{"type":"ack","seq":4294967296}')).toBeNull();
+  });
+});

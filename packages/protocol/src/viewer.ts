@@ -107,8 +107,16 @@ export function encodeViewerAck(seq: number): string {
   return `{"type":"ack","seq":${seq >>> 0}}`;
 }
 
+// The exact text encodeViewerAck writes; a viewer acks every frame, so this skips JSON.parse.
+const ACK_TEXT = /^\{"type":"ack","seq":(\d{1,10})\}$/;
+
 /** Reads a viewer's text message; null if it is not one the server understands. */
 export function parseViewerClientMessage(text: string): ViewerClientMessage | null {
+  const fast = ACK_TEXT.exec(text);
+  if (fast) {
+    const seq = Number(fast[1]);
+    return seq <= 0xffffffff ? { type: 'ack', seq } : null;
+  }
   let msg: unknown;
   try {
     msg = JSON.parse(text);
