@@ -2,8 +2,10 @@
  * A signed-in viewer on the binary viewer WebSocket, as the web app uses it,
  * recording every frame it receives: id (from the JPEG's marker), latency from
  * the device's send on the same clock, size, and receipt time. Like the web app,
- * it acks each server frame on receipt (the relay's flow control); the floor's
- * bare JPEGs get no ack, as the floor reads nothing.
+ * it acks each frame on receipt (the server's flow control). It acks the floor's
+ * frames too, with a running count for their missing seq: a browser sends its
+ * acks whatever relay it talks to, and the same load means the floor's ws reads
+ * (and ignores) them as the server's reads and uses them.
  */
 import { performance } from 'node:perf_hooks';
 import { decodeViewerFrameHeader, encodeViewerAck } from '@booxstream/protocol';
@@ -104,6 +106,7 @@ export class ViewerDriver {
       if (this.#lastSeq >= 0 && header.seq > this.#lastSeq + 1) this.seqSkipped += header.seq - this.#lastSeq - 1;
       this.#lastSeq = header.seq;
     }
+    if (this.#options.headerBytes === 0) this.#ws.send(encodeViewerAck(this.frames + 1));
     this.frames++;
     this.bytes += data.length;
     const marker = readMarker(data, offset);
