@@ -10,6 +10,7 @@
  *   tsx src/run.ts --mode static-10 --experiment eld-100,bufferutil   sizes a proposed server fix (what-if)
  *   tsx src/run.ts --source          relays from TypeScript through tsx instead of esbuild bundles
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -67,9 +68,9 @@ const profile = new Set<RelayKind>(
 );
 for (const p of profile) if (p !== 'server' && p !== 'floor') throw new Error(`--profile takes server, floor or both, got ${args.profile}`);
 
-const KNOWN_EXPERIMENTS = ['eld-100', 'bufferutil'];
+const KNOWN_EXPERIMENTS = /^(eld-\d+|bufferutil)$/;
 const experiments = new Set(args.experiment ? args.experiment.split(',').map((s) => s.trim()) : []);
-for (const e of experiments) if (!KNOWN_EXPERIMENTS.includes(e)) throw new Error(`unknown --experiment ${e}; known: ${KNOWN_EXPERIMENTS.join(', ')}`);
+for (const e of experiments) if (!KNOWN_EXPERIMENTS.test(e)) throw new Error(`unknown --experiment ${e}; known: eld-<ms>, bufferutil`);
 
 const outDir = args.out ?? join(BENCH_ROOT, 'out');
 mkdirSync(outDir, { recursive: true });
@@ -214,7 +215,15 @@ if (profile.size > 0) {
 const jsonFile = join(outDir, `results-${stamp}.json`);
 const n100 = allModes.find((m) => m.name.startsWith('steady-') && m.name !== 'steady-1' && m.name !== 'steady-10')!.name;
 const idle = allModes.find((m) => m.name.startsWith('idle-'))!.name;
+const serverCommit = (() => {
+  try {
+    return execFileSync('git', ['log', '-1', '--format=%h %s', '--', 'apps/server', 'packages/protocol'], { cwd: dirname(BENCH_ROOT), encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown (no git)';
+  }
+})();
 const commandNote = [
+  `Server under test: the working tree at its last commit touching apps/server or packages/protocol, ${serverCommit.slice(0, 160)}.`,
   'How it runs: `pnpm bench` = `pnpm --filter @booxstream/bench bench` = `tsx src/run.ts` in bench/.',
   `The server (\`startServer\` from apps/server/src, ${bundles ? 'bundled with esbuild like apps/server/build.mjs and run on plain `node` as the Docker image runs it' : 'run from source through `node --import tsx`'}, fresh data dir, 127.0.0.1, device port off, manual approval through \`approveDevice\`,`,
   `overrides ${JSON.stringify(serverConfig)}) and the floor (bench/src/floor-relay.ts, same build) each run in their own child process;`,

@@ -5,8 +5,8 @@
  * BENCH_EXPERIMENTS (comma-separated) applies a what-if to the server from
  * outside, to size a proposed fix before anyone edits apps/server; runs with
  * experiments never write RESULTS.md:
- *  - `eld-100`: the event-loop-delay monitor prom-client's default metrics
- *    start samples every 100 ms instead of every 10 ms.
+ *  - `eld-<ms>`: the event-loop-delay monitor prom-client's default metrics
+ *    start samples every <ms> ms (its default is 10 ms, the server's 100 ms).
  */
 import perfHooks from 'node:perf_hooks';
 import { startServer, type ServerConfig } from '@booxstream/server';
@@ -15,9 +15,11 @@ import { serveChild } from './child-ipc.js';
 const overrides = JSON.parse(process.env.BENCH_SERVER_CONFIG ?? '{}') as Partial<ServerConfig>;
 const experiments = new Set((process.env.BENCH_EXPERIMENTS ?? '').split(',').filter(Boolean));
 
-if (experiments.has('eld-100')) {
+const eld = [...experiments].map((e) => /^eld-(\d+)$/.exec(e)).find((m) => m !== null);
+if (eld) {
+  const resolution = Number(eld[1]);
   const original = perfHooks.monitorEventLoopDelay;
-  perfHooks.monitorEventLoopDelay = (options) => original({ ...options, resolution: 100 });
+  perfHooks.monitorEventLoopDelay = (options) => original({ ...options, resolution });
 }
 
 await serveChild(async () => {
