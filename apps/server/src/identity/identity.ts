@@ -7,15 +7,8 @@ import type { MeView } from '@booxstream/protocol';
 import type { ServerConfig } from '../config.js';
 import type { TrustedProxies } from './trusted-proxy.js';
 
-export interface Identity {
-  readonly username: string;
-  readonly email: string | null;
-  readonly name: string | null;
-  readonly uid: string | null;
-  readonly groups: readonly string[];
-  readonly admin: boolean;
-  readonly source: 'proxy' | 'dev';
-}
+/** A signed-in viewer: exactly what `GET /api/me` reports. */
+export type Identity = MeView;
 
 /** Why a request has no identity, for the 401 message. */
 export type IdentityFailure = 'untrusted-peer' | 'no-headers';
