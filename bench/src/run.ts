@@ -121,6 +121,14 @@ const serverConfig: Record<string, unknown> = {
 };
 
 const info = machine();
+// Taken before the runs: the relays are bundled from the working tree now, and a commit landing mid-run is not in them.
+const serverCommit = (() => {
+  try {
+    return execFileSync('git', ['log', '-1', '--format=%h %s', '--', 'apps/server', 'packages/protocol'], { cwd: dirname(BENCH_ROOT), encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown (no git)';
+  }
+})();
 const command = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 console.log(`bench: ${info.cpu}, ${info.cores} cores, Node ${info.node}, load ${info.loadAtStart.map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`bench: ${modes.length} mode(s) x ${runs} run(s) x server+floor${smoke ? ' (smoke)' : ''}`);
@@ -215,13 +223,7 @@ if (profile.size > 0) {
 const jsonFile = join(outDir, `results-${stamp}.json`);
 const n100 = allModes.find((m) => m.name.startsWith('steady-') && m.name !== 'steady-1' && m.name !== 'steady-10')!.name;
 const idle = allModes.find((m) => m.name.startsWith('idle-'))!.name;
-const serverCommit = (() => {
-  try {
-    return execFileSync('git', ['log', '-1', '--format=%h %s', '--', 'apps/server', 'packages/protocol'], { cwd: dirname(BENCH_ROOT), encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown (no git)';
-  }
-})();
+
 const commandNote = [
   `Server under test: the working tree at its last commit touching apps/server or packages/protocol, ${serverCommit.slice(0, 160)}.`,
   'How it runs: `pnpm bench` = `pnpm --filter @booxstream/bench bench` = `tsx src/run.ts` in bench/.',
