@@ -14,15 +14,10 @@ import sharp from 'sharp';
 import { isJpeg } from '@booxstream/protocol';
 import { FrameSourceError, InvalidOptionError } from '../errors.js';
 import type { FrameSource } from './frame-source.js';
+import { resolveScreen, type ScreenOptions } from './screen.js';
 
-export interface ImageSourceOptions {
-  /** [width=936] screen width every frame is fitted to. */
-  readonly width?: number;
-  /** [height=702] */
-  readonly height?: number;
-  /** [quality=60] JPEG quality for converted images. */
-  readonly quality?: number;
-}
+/** The screen every image is fitted to; the quality applies to converted images. */
+export type ImageSourceOptions = ScreenOptions;
 
 export interface FolderSourceOptions extends ImageSourceOptions {
   /** [intervalMs=3000] how long each image stays on screen. */
@@ -32,22 +27,6 @@ export interface FolderSourceOptions extends ImageSourceOptions {
 }
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
-
-interface Screen {
-  readonly width: number;
-  readonly height: number;
-  readonly quality: number;
-}
-
-function resolveScreen(o: ImageSourceOptions): Screen {
-  const width = o.width ?? 936;
-  const height = o.height ?? 702;
-  const quality = o.quality ?? 60;
-  if (!Number.isInteger(width) || width < 1 || width > 8192) throw new InvalidOptionError('width', `must be an integer from 1 to 8192, got ${String(width)}`);
-  if (!Number.isInteger(height) || height < 1 || height > 8192) throw new InvalidOptionError('height', `must be an integer from 1 to 8192, got ${String(height)}`);
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new InvalidOptionError('quality', `must be an integer from 1 to 100, got ${String(quality)}`);
-  return { width, height, quality };
-}
 
 /** Reads one image file and returns the JPEG to stream for it (see the module comment). */
 export async function loadScreenJpeg(file: string, options: ImageSourceOptions = {}): Promise<Buffer> {

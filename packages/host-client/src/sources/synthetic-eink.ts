@@ -13,16 +13,11 @@ import sharp from 'sharp';
 import { InvalidOptionError } from '../errors.js';
 import { textWidth } from './bitmap-font.js';
 import type { FrameSource } from './frame-source.js';
+import { resolveScreen, type ScreenOptions } from './screen.js';
 import { cloneRaster, createRaster, drawLine, drawText, fillRect, strokeRect, type GreyRaster } from './raster.js';
 
-/** Options shared by the synthetic source and {@link renderEinkFrame}. */
-export interface EinkPageOptions {
-  /** [width=936] a Boox Note Air's 1872 px at the app's half resolution. */
-  readonly width?: number;
-  /** [height=702] */
-  readonly height?: number;
-  /** [quality=60] JPEG quality, the app's. */
-  readonly quality?: number;
+/** Options shared by the synthetic source and {@link renderEinkFrame}; the screen's defaults are a Note Air at the app's half resolution. */
+export interface EinkPageOptions extends ScreenOptions {
   /** [seed=1] picks the page text and the pen's path; the same seed gives the same pages. */
   readonly seed?: number;
   /** [label='BOOXSTREAM DEMO DEVICE'] printed in the header, e.g. to tell several demo devices apart. */
@@ -52,14 +47,10 @@ interface ResolvedPage {
 }
 
 function resolvePage(o: EinkPageOptions): ResolvedPage {
-  const width = o.width ?? 936;
-  const height = o.height ?? 702;
-  const quality = o.quality ?? 60;
+  // The page layout (header band, text column, pen box) needs at least 160x120.
+  const { width, height, quality } = resolveScreen(o, { width: 160, height: 120 });
   const seed = o.seed ?? 1;
   const label = o.label ?? 'BOOXSTREAM DEMO DEVICE';
-  if (!Number.isInteger(width) || width < 160 || width > 8192) throw new InvalidOptionError('width', `must be an integer from 160 to 8192, got ${String(width)}`);
-  if (!Number.isInteger(height) || height < 120 || height > 8192) throw new InvalidOptionError('height', `must be an integer from 120 to 8192, got ${String(height)}`);
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new InvalidOptionError('quality', `must be an integer from 1 to 100, got ${String(quality)}`);
   if (!Number.isInteger(seed)) throw new InvalidOptionError('seed', `must be an integer, got ${String(seed)}`);
   if (typeof label !== 'string') throw new InvalidOptionError('label', 'must be a string');
   return { width, height, quality, seed, label };
