@@ -3,6 +3,7 @@
  * `auth` message, then legacy JSON `frame` text messages.
  */
 import { WebSocket } from 'ws';
+import { closeSocket } from './close-socket.js';
 
 export interface DeviceOptions {
   readonly url: string;
@@ -81,17 +82,6 @@ export class DeviceDriver {
   }
 
   close(): Promise<void> {
-    if (this.#ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#ws.terminate();
-        resolve();
-      }, 2000);
-      this.#ws.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.#ws.close(1000);
-    });
+    return closeSocket(this.#ws);
   }
 }

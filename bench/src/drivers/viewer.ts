@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { decodeViewerFrameHeader, encodeViewerAck } from '@booxstream/protocol';
 import { WebSocket } from 'ws';
+import { closeSocket } from './close-socket.js';
 import type { Ledger } from '../ledger.js';
 import { readMarker, sha1 } from '../payloads.js';
 import { Sample } from '../percentiles.js';
@@ -170,18 +171,7 @@ export class ViewerDriver {
   }
 
   close(): Promise<void> {
-    if (this.#ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#ws.terminate();
-        resolve();
-      }, 2000);
-      this.#ws.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.#ws.close(1000);
-    });
+    return closeSocket(this.#ws);
   }
 
   terminate(): void {
