@@ -94,7 +94,14 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     perMessageDeflate: false,
     clientTracking: false,
   });
-  const viewerWss = new WebSocketServer({ noServer: true, maxPayload: VIEWER_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false });
+  // Viewers send only acks (ASCII); their text is never passed on, so UTF-8 validation per ack buys nothing.
+  const viewerWss = new WebSocketServer({
+    noServer: true,
+    maxPayload: VIEWER_MAX_PAYLOAD,
+    skipUTF8Validation: true,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
 
   const acceptDevice = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     deviceWss.handleUpgrade(req, socket, head, (ws) => {

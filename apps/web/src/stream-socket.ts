@@ -5,7 +5,7 @@
  * Binary messages (frames) and JSON text messages (events) are handed over
  * unparsed beyond the JSON; the live view decides what they mean.
  */
-import { encodeViewerAck, VIEWER_HEADER_BYTES, type ViewerEvent } from '@booxstream/protocol/viewer';
+import { ViewerAcker, VIEWER_HEADER_BYTES, type ViewerEvent } from '@booxstream/protocol/viewer';
 import { CloseCode } from '@booxstream/protocol/close-codes';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 
@@ -122,6 +122,7 @@ export class StreamSocket {
     }
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
+    const acker = new ViewerAcker();
     this.setStatus({ state: this.attempt === 0 ? 'connecting' : 'reconnecting', retryInMs: null });
 
     socket.onopen = () => {
@@ -133,10 +134,12 @@ export class StreamSocket {
       // does the backoff start over (a server that accepts and drops at once must not be hammered).
       this.attempt = 0;
       if (msg.data instanceof ArrayBuffer) {
-        // Ack on receipt: the relay keeps at most VIEWER_ACK_WINDOW frames unacked
-        // for us, so after a stall we read the newest frame, not what the kernel's
-        // buffers held. Decoding is separate: the pipeline drops frames it can't keep up with.
-        if (msg.data.byteLength >= VIEWER_HEADER_BYTES) socket.send(encodeViewerAck(new DataView(msg.data).getUint32(4)));
+        // Ack on receipt (cumulative, every few frames): the relay keeps at most
+        // VIEWER_ACK_WINDOW frames unacked for us, so after a stall we read the newest
+        // frame, not what the kernel's buffers held. Decoding is separate: the
+        // pipeline drops frames it can't keep up with.
+        const ack = msg.data.byteLength >= VIEWER_HEADER_BYTES ? acker.onFrame(new DataView(msg.data).getUint32(4)) : null;
+        if (ack !== null) socket.send(ack);
         this.handlers.onFrame(msg.data);
       } else if (typeof msg.data === 'string') {
         let event: ViewerEvent;

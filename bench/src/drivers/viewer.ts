@@ -2,13 +2,14 @@
  * A signed-in viewer on the binary viewer WebSocket, as the web app uses it,
  * recording every frame it receives: id (from the JPEG's marker), latency from
  * the device's send on the same clock, size, and receipt time. Like the web app,
- * it acks each frame on receipt (the server's flow control). It acks the floor's
- * frames too, with a running count for their missing seq: a browser sends its
+ * it acks on receipt with the protocol's ViewerAcker (cumulative, every few
+ * frames: the server's flow control). It acks the floor's frames the same way,
+ * with a running count for their missing seq: a browser sends its
  * acks whatever relay it talks to, and the same load means the floor's ws reads
  * (and ignores) them as the server's reads and uses them.
  */
 import { performance } from 'node:perf_hooks';
-import { decodeViewerFrameHeader, encodeViewerAck } from '@booxstream/protocol';
+import { ViewerAcker, decodeViewerFrameHeader } from '@booxstream/protocol';
 import { WebSocket } from 'ws';
 import { closeSocket } from './close-socket.js';
 import type { Ledger } from '../ledger.js';
@@ -50,6 +51,7 @@ export class ViewerDriver {
   /** Sum of gaps in the server's `seq` (frames the server skipped for this viewer). */
   seqSkipped = 0;
   #lastSeq = -1;
+  readonly #acker = new ViewerAcker();
   newestId = -1;
   lastStats: Record<string, unknown> | null = null;
   closeCode: number | null = null;
@@ -92,6 +94,11 @@ export class ViewerDriver {
     return viewer;
   }
 
+  #ack(seq: number): void {
+    const ack = this.#acker.onFrame(seq);
+    if (ack !== null) this.#ws.send(ack);
+  }
+
   #onMessage(data: Buffer, isBinary: boolean): void {
     const at = performance.now();
     if (!isBinary) {
@@ -102,12 +109,12 @@ export class ViewerDriver {
     let offset = 0;
     if (this.#options.headerBytes > 0) {
       const header = decodeViewerFrameHeader(data);
-      this.#ws.send(encodeViewerAck(header.seq));
+      this.#ack(header.seq);
       offset = header.headerLength;
       if (this.#lastSeq >= 0 && header.seq > this.#lastSeq + 1) this.seqSkipped += header.seq - this.#lastSeq - 1;
       this.#lastSeq = header.seq;
     }
-    if (this.#options.headerBytes === 0) this.#ws.send(encodeViewerAck(this.frames + 1));
+    if (this.#options.headerBytes === 0) this.#ack(this.frames + 1);
     this.frames++;
     this.bytes += data.length;
     const marker = readMarker(data, offset);

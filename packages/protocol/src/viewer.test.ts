@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decodeViewerFrameHeader, encodeViewerAck, encodeViewerFrame, parseViewerClientMessage, VIEWER_HEADER_BYTES, writeViewerFrameHeader,
+  decodeViewerFrameHeader, encodeViewerAck, parseViewerAckBytes, ViewerAcker, VIEWER_ACK_EVERY, VIEWER_ACK_WINDOW, encodeViewerFrame, parseViewerClientMessage, VIEWER_HEADER_BYTES, writeViewerFrameHeader,
 } from './viewer.js';
 
 describe('viewer frames', () => {
@@ -54,5 +54,62 @@ describe('parseViewerClientMessage', () => {
 
   it('refuses a seq past 32 bits on the fast path too', () => {
     expect(parseViewerClientMessage('{"type":"ack","seq":4294967296}')).toBeNull();
+  });
+});
+
+describe('parseViewerAckBytes', () => {
+  const bytes = (text: string) => Buffer.from(text, 'utf8');
+
+  it('reads what encodeViewerAck writes, across the whole u32 range', () => {
+    for (const seq of [0, 7, 10, 123_456, 2 ** 32 - 1]) expect(parseViewerAckBytes(bytes(encodeViewerAck(seq)))).toBe(seq);
+  });
+
+  it.each([
+    '{"type":"ack","seq":}',
+    '{"type":"ack","seq":4294967296}',
+    '{"type":"ack","seq":12345678901}',
+    '{"type":"ack","seq":-1}',
+    '{"type":"ack","seq":1.5}',
+    '{"type":"ack","seq":1 }',
+    '{"type":"ack","seq":"1"}',
+    '{"type":"acx","seq":1}',
+    '{ "type":"ack","seq":1}',
+    '',
+    'x',
+  ])('leaves %j to the full parser (undefined)', (text) => {
+    expect(parseViewerAckBytes(bytes(text))).toBeUndefined();
+  });
+
+  it('agrees with the text parser wherever it answers', () => {
+    for (const text of ['{"type":"ack","seq":0}', '{"type":"ack","seq":99}', '{"type":"ack","seq":4294967295}']) {
+      expect(parseViewerAckBytes(bytes(text))).toBe(parseViewerClientMessage(text)?.seq);
+    }
+  });
+});
+
+describe('ViewerAcker', () => {
+  it('acks the first frame, then every VIEWER_ACK_EVERY-th, with the newest seq', () => {
+    const acker = new ViewerAcker();
+    const acks: number[] = [];
+    for (let seq = 100; seq < 100 + 1 + 3 * VIEWER_ACK_EVERY; seq++) {
+      const ack = acker.onFrame(seq);
+      if (ack !== null) acks.push(parseViewerClientMessage(ack)!.seq);
+    }
+    expect(acks).toEqual([100, 100 + VIEWER_ACK_EVERY, 100 + 2 * VIEWER_ACK_EVERY, 100 + 3 * VIEWER_ACK_EVERY]);
+  });
+
+  it('counts frames received, not seq numbers, so skipped seqs do not delay an ack', () => {
+    const acker = new ViewerAcker(2);
+    expect([1, 50, 90, 91, 500].map((seq) => acker.onFrame(seq) !== null)).toEqual([true, false, true, false, true]);
+  });
+
+  it('keeps the window at twice the interval, so a viewer that keeps up never waits for its own ack', () => {
+    expect(VIEWER_ACK_WINDOW).toBe(2 * VIEWER_ACK_EVERY);
+  });
+
+  it('acks every frame with every = 1, and refuses a non-positive interval by name', () => {
+    const acker = new ViewerAcker(1);
+    expect([1, 2, 3].map((seq) => acker.onFrame(seq))).toEqual([encodeViewerAck(1), encodeViewerAck(2), encodeViewerAck(3)]);
+    expect(() => new ViewerAcker(0)).toThrow(/every must be a positive integer/);
   });
 });

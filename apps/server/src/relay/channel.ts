@@ -54,6 +54,8 @@ export class Channel implements ViewerHost {
   persistedLastSeen = 0;
   readonly #fps = new RateWindow(5);
   readonly #metrics: Metrics;
+  /** The stats event last broadcast, so an unchanged one is not sent again. */
+  #lastStatsEvent = '';
 
   constructor(uuid: string, status: HostStatus, metrics: Metrics) {
     this.uuid = uuid;
@@ -187,6 +189,18 @@ export class Channel implements ViewerHost {
       framesDeduplicated: s.framesDeduplicated,
     };
     return JSON.stringify(event);
+  }
+
+  /**
+   * The stats event to broadcast now, or null when it is the same as the last
+   * one broadcast: a device that is not streaming would otherwise cost every
+   * viewer a message a second that says nothing new.
+   */
+  statsEventIfChanged(now = Date.now()): string | null {
+    const text = this.statsEvent(now);
+    if (text === this.#lastStatsEvent) return null;
+    this.#lastStatsEvent = text;
+    return text;
   }
 
   /** Sends a status event to every viewer (never dropped for congestion: it is small and rare). */

@@ -194,6 +194,8 @@ export class Hub implements DeviceSessionHost {
     });
     // Viewers only send acks (the Viewer reads them); anything else is ignored.
     viewer.sendText(channel.statusEvent(), true);
+    // Stats are broadcast only when they change, so a newcomer gets the current ones now.
+    viewer.sendText(channel.statsEvent());
     // The latest frame at once; its age is not relay latency, so none is recorded.
     if (channel.latest && viewer.offer(channel.latest)) channel.onViewerSent(1, channel.latest.length, null);
     return viewer;
@@ -290,10 +292,8 @@ export class Hub implements DeviceSessionHost {
   readonly #tick = (): void => {
     const now = Date.now();
     for (const c of this.#channels.values()) {
-      if (c.viewers.size > 0) {
-        const text = c.statsEvent(now);
-        for (const v of c.viewers) v.sendText(text);
-      }
+      const text = c.viewers.size > 0 ? c.statsEventIfChanged(now) : null;
+      if (text !== null) for (const v of c.viewers) v.sendText(text);
       this.#persistLastSeen(c, false);
     }
   };

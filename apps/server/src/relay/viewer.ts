@@ -10,11 +10,13 @@
  * The send callback only says the kernel took the bytes, and the kernel's
  * socket buffers (sender and receiver, autotuned to tens of MB) can hold
  * hundreds of frames for a viewer that stopped reading. A viewer that acks its
- * frames (`{"type":"ack","seq"}`, see @booxstream/protocol) closes that gap: from
- * its first ack on, it is also congested while VIEWER_ACK_WINDOW frames are
- * unacknowledged, so what it reads after a stall is the newest frame.
+ * frames (`{"type":"ack","seq"}`, cumulative, see @booxstream/protocol) closes
+ * that gap: from its first ack on, it is also congested while VIEWER_ACK_WINDOW
+ * frames it was sent are unacknowledged, so what it reads after a stall is at
+ * most that many older frames, then the newest.
  */
-import { VIEWER_ACK_WINDOW, parseViewerClientMessage } from '@booxstream/protocol';
+import { VIEWER_ACK_WINDOW, parseViewerAckBytes, parseViewerClientMessage } from '@booxstream/protocol';
+import { SentSeqs } from './sent-seqs.js';
 import type { WebSocket } from 'ws';
 import type { Identity } from '../identity/identity.js';
 
@@ -55,8 +57,8 @@ export class Viewer {
   #inFlight = false;
   #stale = false;
   #lastSent: Buffer | null = null;
-  /** Seq of the last frame sent, and the newest seq the viewer acked (once it acks at all). */
-  #lastSentSeq = 0;
+  /** Seqs sent and not yet acked, oldest first (counted in frames: seqs skip over skipped frames). */
+  readonly #unacked = new SentSeqs(VIEWER_ACK_WINDOW);
   #lastAckedSeq = 0;
   #acking = false;
   #framesSent = 0;
@@ -78,7 +80,7 @@ export class Viewer {
     return (
       this.#inFlight ||
       this.ws.bufferedAmount > this.#maxBuffered ||
-      (this.#acking && ((this.#lastSentSeq - this.#lastAckedSeq) >>> 0) >= VIEWER_ACK_WINDOW)
+      (this.#acking && this.#unacked.size >= VIEWER_ACK_WINDOW)
     );
   }
 
@@ -112,7 +114,7 @@ export class Viewer {
       framesSkipped: this.#framesSkipped,
       inFlight: this.#inFlight,
       acking: this.#acking,
-      unacked: this.#acking ? (this.#lastSentSeq - this.#lastAckedSeq) >>> 0 : null,
+      unacked: this.#acking ? this.#unacked.size : null,
       bufferedBytes: this.ws.bufferedAmount,
       peakBufferedBytes: this.#peakBuffered,
     };
@@ -123,7 +125,7 @@ export class Viewer {
     this.#inFlight = true;
     this.#stale = false;
     this.#lastSent = frame;
-    this.#lastSentSeq = frame.readUInt32BE(4);
+    this.#unacked.push(frame.readUInt32BE(4));
     this.#framesSent++;
     this.ws.send(frame, FRAME_SEND_OPTIONS, this.#onSent);
     const buffered = this.ws.bufferedAmount;
@@ -148,15 +150,16 @@ export class Viewer {
 
   readonly #onMessage = (data: Buffer, isBinary: boolean): void => {
     if (isBinary) return;
-    const msg = parseViewerClientMessage(data.toString());
-    if (msg === null) return; // viewers have nothing else to say; unknown messages are ignored
+    const seq = parseViewerAckBytes(data) ?? parseViewerClientMessage(data.toString())?.seq;
+    if (seq === undefined) return; // viewers have nothing else to say; unknown messages are ignored
     // Only acks for frames this viewer was sent, and only forward: a stray or
     // stale seq must not open or shut the window.
-    const behindSent = (this.#lastSentSeq - msg.seq) >>> 0;
-    if (behindSent > 0x7fffffff) return;
-    if (this.#acking && ((msg.seq - this.#lastAckedSeq) >>> 0) > 0x7fffffff) return;
+    const newest = this.#unacked.newest;
+    if (newest === undefined || ((newest - seq) >>> 0) > 0x7fffffff) return;
+    if (this.#acking && ((seq - this.#lastAckedSeq) >>> 0) > 0x7fffffff) return;
     this.#acking = true;
-    this.#lastAckedSeq = msg.seq;
+    this.#lastAckedSeq = seq;
+    this.#unacked.ackThrough(seq);
     this.#catchUp();
   };
 }
