@@ -62,6 +62,7 @@ export function windowFigures(input: WindowInput): Figures {
     viewers,
     windowMs: input.windowMs,
     cpuMs: input.cpu.totalMs,
+    cpuStatMs: input.cpu.statTotalMs,
     cpuUserMs: input.cpu.userMs,
     cpuSysMs: input.cpu.sysMs,
     cpuMainThreadMs: input.cpu.mainThreadMs,

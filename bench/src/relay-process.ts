@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ChildMethod, ParentMessage, RelayCounters } from './child-ipc.js';
+import type { CpuSplit } from './proc-stat.js';
 
 export type RelayKind = 'server' | 'floor';
 
@@ -36,6 +37,8 @@ export interface RelayProcess {
   approve(uuid: string, owner: string): Promise<void>;
   /** The relay's own per-host counters (server only; null on the floor). */
   counters(uuid: string): Promise<RelayCounters | null>;
+  /** CPU the relay has used so far, from inside (getrusage): µs resolution, where /proc/<pid>/stat has 10 ms. */
+  cpuUsage(): Promise<CpuSplit>;
   /** Graceful stop (the profile gets written), SIGKILL after a grace period. */
   stop(): Promise<void>;
 }
@@ -149,6 +152,10 @@ export async function startRelayProcess(kind: RelayKind, options: RelayProcessOp
     },
     async counters(uuid) {
       return (await call('counters', [uuid])) as RelayCounters | null;
+    },
+    async cpuUsage() {
+      const { user, system } = (await call('cpuUsage', [])) as NodeJS.CpuUsage;
+      return { userMs: user / 1000, sysMs: system / 1000 };
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

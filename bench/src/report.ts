@@ -169,10 +169,11 @@ export function correctnessFailures(results: BenchResults): string[] {
 const ROWS: readonly [key: string, label: string, digits?: number][] = [
   ['cpuPerDelivered', 'CPU ms / delivered frame', 4],
   ['cpuPerIngested', 'CPU ms / ingested device frame', 3],
-  ['cpuMs', 'CPU ms in window (utime+stime)', 0],
+  ['cpuMs', 'CPU ms in window (utime+stime, getrusage in the relay: µs)', 0],
   ['cpuUserMs', '… of which user', 0],
   ['cpuSysMs', '… of which system (kernel: socket writes, loopback TCP)', 0],
   ['cpuMainThreadMs', '… of which the JS thread (rest: GC/compiler helpers)', 0],
+  ['cpuStatMs', 'CPU ms in window from /proc/<pid>/stat (10 ms ticks; cross-check)', 0],
   ['windowMs', 'window ms', 0],
   ['framesSent', 'device frames sent', 0],
   ['delivered', 'frames delivered (all viewers)', 0],

@@ -232,7 +232,7 @@ const commandNote = [
   `ws in both relays: ${serverHasBufferutil() ? 'native mask/unmask (bufferutil, declared by apps/server)' : 'JS mask/unmask (WS_NO_BUFFER_UTIL=1: apps/server does not declare bufferutil)'}.`,
   ...(experiments.size > 0 ? [`What-if run with --experiment ${[...experiments].join(',')} (see bench/src/server-child.ts): not the server as committed.`] : []),
   ...(profile.size > 0 ? ['Profiled run (`--cpu-prof`): the sampler adds CPU to every figure; use these figures for where time goes, not for targets.'] : []),
-  'CPU is Δ(utime+stime) of that process from /proc/<pid>/stat over the measured window; RSS from /proc/<pid>/status (sampled every 250 ms, plus VmHWM).',
+  'CPU is Δ(utime+stime) of that process over the measured window, read with getrusage inside it (µs; /proc/<pid>/stat, which rounds the same counters to 10 ms ticks, is shown as a cross-check); RSS from /proc/<pid>/status (sampled every 250 ms, plus VmHWM).',
   'Devices and viewers run in the bench process: latency is viewer receipt minus device send on one clock (performance.now), matched by a marker in a JPEG COM segment.',
   'Devices send the Android app\'s exact JSON frames; viewers sign in with X-authentik-username from loopback and offer permessage-deflate like browsers.',
   `Raw figures: bench/${relative(BENCH_ROOT, jsonFile)}.`,

@@ -27,10 +27,13 @@ export interface MetricsSources {
 
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
-  // prom-client samples event-loop delay with a timer at this resolution; its 10 ms
-  // default woke the process 100 times a second, 4 ms of CPU per second on an idle
-  // server (0.4 ms per frame at 10 fps). 100 ms still catches a blocked loop.
-  collectDefaultMetrics({ register: registry, prefix: 'booxstream_', eventLoopMonitoringPrecision: 100 });
+  // prom-client samples event-loop delay with a timer at this resolution. Its 10 ms
+  // default woke the process 100 times a second (4 ms of CPU per second on an idle
+  // server, 0.4 ms per frame at 10 fps); 100 ms still cost ~1 ms/s, a third of the
+  // server's lead over the bench's floor relay at 10 viewers. At 1 s a stall still
+  // shows whenever the timer falls due inside it, which over a scrape interval of
+  // 15-60 samples catches any that matter.
+  collectDefaultMetrics({ register: registry, prefix: 'booxstream_', eventLoopMonitoringPrecision: 1000 });
   const r = [registry];
   new Gauge({
     name: 'booxstream_hosts',

@@ -41,7 +41,7 @@ export async function runBurst(ctx: ModeContext, kind: RelayKind, o: BurstOption
       };
     }
     const before = [await session.counters(rig)];
-    const cpu0 = session.cpuSnapshot();
+    const cpu0 = await session.cpuSnapshot();
     const mono0 = monotonicUs();
     const t0 = performance.now();
     const allWritten = session.burst(rig, o.frames, o.inFlight ?? 2, o.timeoutMs ?? 60_000);
@@ -51,7 +51,7 @@ export async function runBurst(ctx: ModeContext, kind: RelayKind, o: BurstOption
     while (Number.isNaN(lastSeenAt) && performance.now() < deadline) await sleep(5);
     await session.drained(1000);
     const endAt = Number.isNaN(lastSeenAt) ? latestReceipt : lastSeenAt;
-    const cpu = cpuDelta(cpu0, session.cpuSnapshot());
+    const cpu = cpuDelta(cpu0, await session.cpuSnapshot());
     const mono1 = monotonicUs();
     const t1 = performance.now();
     const after = [await session.counters(rig)];

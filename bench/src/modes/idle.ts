@@ -10,7 +10,7 @@ import type { Figures } from '../figures.js';
 import { percentileSorted } from '../percentiles.js';
 import { readMemory } from '../proc-stat.js';
 import type { RelayKind } from '../relay-process.js';
-import { Session } from '../session.js';
+import { cpuDelta, Session } from '../session.js';
 import { sessionOptions, type ModeContext } from './context.js';
 
 export interface IdleOptions {
@@ -44,9 +44,9 @@ export async function runIdle(ctx: ModeContext, kind: RelayKind, o: IdleOptions)
     await session.addViewers(rig, o.connections);
     const afterRss = await settledRss(pid, o.settleMs);
     const open = rig.viewers.filter((v) => v.closeCode === null).length;
-    const cpu0 = session.cpuMs();
+    const cpu0 = await session.cpuSnapshot();
     await sleep(o.idleMs);
-    const idleCpu = session.cpuMs() - cpu0;
+    const idleCpu = cpuDelta(cpu0, await session.cpuSnapshot()).totalMs;
     const stillOpen = rig.viewers.filter((v) => v.closeCode === null).length;
     return {
       connections: o.connections,

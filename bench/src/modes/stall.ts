@@ -65,7 +65,7 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
     keepPaused.unref();
     const stallFrom = rig.ledger.sent;
     const before = [await session.counters(rig)];
-    const cpu0 = session.cpuSnapshot();
+    const cpu0 = await session.cpuSnapshot();
     const mono0 = monotonicUs();
     const t0 = performance.now();
     session.rss.start(250);
@@ -74,7 +74,7 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
     const rssAtResume = readMemory(session.relay.pid).rss;
     const stallRss = session.rss.stop();
     const stallTo = rig.ledger.sent;
-    const cpu = cpuDelta(cpu0, session.cpuSnapshot());
+    const cpu = cpuDelta(cpu0, await session.cpuSnapshot());
     const mono1 = monotonicUs();
     const t1 = performance.now();
     const after = [await session.counters(rig)];

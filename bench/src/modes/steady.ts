@@ -33,7 +33,7 @@ export async function runSteady(ctx: ModeContext, kind: RelayKind, o: SteadyOpti
 
     const fromId = session.hosts[0]!.ledger.sent;
     const before = await Promise.all(session.hosts.map((rig) => session.counters(rig)));
-    const cpu0 = session.cpuSnapshot();
+    const cpu0 = await session.cpuSnapshot();
     const mono0 = monotonicUs();
     const t0 = performance.now();
     const count = Math.round((o.durationMs / 1000) * o.fps);
@@ -41,7 +41,7 @@ export async function runSteady(ctx: ModeContext, kind: RelayKind, o: SteadyOpti
     if (isStatic) await sleep(200);
     else await session.drained(1000);
     const t1 = performance.now();
-    const cpu = cpuDelta(cpu0, session.cpuSnapshot());
+    const cpu = cpuDelta(cpu0, await session.cpuSnapshot());
     const mono1 = monotonicUs();
     const after = await Promise.all(session.hosts.map((rig) => session.counters(rig)));
     const toId = session.hosts[0]!.ledger.sent;
