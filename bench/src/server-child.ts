@@ -6,14 +6,20 @@
  * outside, to size a proposed fix before anyone edits apps/server; runs with
  * experiments never write RESULTS.md:
  *  - `eld-<ms>`: the event-loop-delay monitor prom-client's default metrics
- *    start samples every <ms> ms (its default is 10 ms, the server's 100 ms).
+ *    start samples every <ms> ms (its default is 10 ms, the server's 1000 ms);
+ *  - `stats-<ms>`: the relay's stats/last_seen tick runs every <ms> ms (the
+ *    server's default is 1000 ms).
  */
 import perfHooks from 'node:perf_hooks';
 import { startServer, type ServerConfig } from '@booxstream/server';
 import { serveChild } from './child-ipc.js';
 
-const overrides = JSON.parse(process.env.BENCH_SERVER_CONFIG ?? '{}') as Partial<ServerConfig>;
 const experiments = new Set((process.env.BENCH_EXPERIMENTS ?? '').split(',').filter(Boolean));
+const stats = [...experiments].map((e) => /^stats-(\d+)$/.exec(e)).find((m) => m !== null);
+const overrides = {
+  ...(JSON.parse(process.env.BENCH_SERVER_CONFIG ?? '{}') as Partial<ServerConfig>),
+  ...(stats ? { statsIntervalMs: Number(stats[1]) } : {}),
+};
 
 const eld = [...experiments].map((e) => /^eld-(\d+)$/.exec(e)).find((m) => m !== null);
 if (eld) {

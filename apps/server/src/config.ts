@@ -45,7 +45,10 @@ export interface ServerConfig {
   readonly registerBurst: number;
   /** A viewer whose socket holds more than this many unsent bytes is skipped. [viewerMaxBufferedBytes=1048576] */
   readonly viewerMaxBufferedBytes: number;
-  /** Period of `stats` events and of `last_seen` persistence. [statsIntervalMs=1000] */
+  /**
+   * Period of the relay's tick: a `stats` event when a host's audience changed,
+   * refreshed counters every 5 ticks, and `last_seen` persistence. [statsIntervalMs=1000]
+   */
   readonly statsIntervalMs: number;
   /** pino level. [logLevel='info'] */
   readonly logLevel: LogLevel;

@@ -18,7 +18,8 @@
  * All integers big-endian. A viewer that sees a gap in `seq` was skipped over
  * (it was congested, or joined late): frames are dropped, never queued.
  *
- * Text messages are JSON {@link ViewerEvent}s: host status and once-a-second stats.
+ * Text messages are JSON {@link ViewerEvent}s: host status, and stats (on join,
+ * when the audience changes, and every few seconds while the counters change).
  *
  * Flow control: a viewer acks cumulatively with a text message
  * `{"type":"ack","seq":<seq>}`, the seq of the newest frame it has received,
@@ -183,7 +184,7 @@ export function parseViewerClientMessage(text: string): ViewerClientMessage | nu
   return null;
 }
 
-/** Stats of one host's stream, sent to its viewers about once a second. */
+/** Stats of one host's stream: sent to a viewer as it joins, when the audience changes, and every few seconds while these change. */
 export interface StreamStats {
   /** Distinct frames ingested per second over the last few seconds. */
   readonly fps: number;

@@ -1,6 +1,6 @@
 /**
  * The relay: channels by host uuid, device sessions, viewers, heartbeat and
- * the once-a-second stats/persistence tick. Knows the stores only through the
+ * the stats/persistence tick. Knows the stores only through the
  * narrow calls below; never logs a token, a frame or a full uuid.
  */
 import { CloseCode, type HostView, type ProtocolError, type ViewerEvent } from '@booxstream/protocol';
@@ -32,6 +32,9 @@ export interface HubOptions {
 
 /** `last_seen` is written at most this often per host. */
 const LAST_SEEN_PERSIST_MS = 5000;
+
+/** Stats events refresh changed counters every this many ticks; a new audience goes out at the next tick. */
+const STATS_REFRESH_TICKS = 5;
 
 export const DEVICE_MESSAGES = {
   unknown: 'This token is not known to the server. Open the BooxStream app again so it registers and gets a new token.',
@@ -292,7 +295,7 @@ export class Hub implements DeviceSessionHost {
   readonly #tick = (): void => {
     const now = Date.now();
     for (const c of this.#channels.values()) {
-      const text = c.viewers.size > 0 ? c.statsEventIfChanged(now) : null;
+      const text = c.viewers.size > 0 ? c.statsEventIfChanged(now, STATS_REFRESH_TICKS * this.#o.statsIntervalMs) : null;
       if (text !== null) for (const v of c.viewers) v.sendText(text);
       this.#persistLastSeen(c, false);
     }
