@@ -70,12 +70,12 @@ function nextReply(child: ChildProcess): Promise<ProbeReply> {
   });
 }
 
-async function cpuOf(child: ChildProcess): Promise<number> {
+async function readingOf(child: ChildProcess): Promise<{ cpuUs: number; bytes: number }> {
   const answer = nextReply(child);
   child.send('cpu');
   const r = await answer;
   if (!('cpuUs' in r)) throw new Error('receiver answered a CPU request with a port');
-  return r.cpuUs;
+  return r;
 }
 
 /** CPU ms per wake-up of one receiver, over `messages` wake-ups after a warm-up. */
@@ -103,14 +103,18 @@ async function measure(bundle: string, kind: Receiver, messages: number): Promis
       send();
       await sleep(20);
     }
-    const cpu0 = await cpuOf(child);
+    const r0 = await readingOf(child);
     for (let i = 0; i < messages; i++) {
       send();
       await sleep(GAP_MS);
     }
-    const cpu1 = await cpuOf(child);
+    const r1 = await readingOf(child);
     close();
-    return (cpu1 - cpu0) / 1000 / messages;
+    // The receiver must have had exactly the work it is charged for (the timer: about one tick per gap, the sender's sleeps drift a little).
+    const got = r1.bytes - r0.bytes;
+    const ok = kind === 'timer' ? Math.abs(got - messages) <= 2 + messages * 0.05 : got === messages * MESSAGE_BYTES;
+    if (!ok) throw new Error(`${kind} receiver got ${got} ${kind === 'timer' ? 'ticks' : 'bytes'} for ${messages} wake-ups`);
+    return (r1.cpuUs - r0.cpuUs) / 1000 / messages;
   } finally {
     child.kill();
   }

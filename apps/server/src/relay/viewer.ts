@@ -16,9 +16,9 @@
  * most that many older frames, then the newest.
  */
 import { VIEWER_ACK_WINDOW, parseViewerAckBytes, parseViewerClientMessage } from '@booxstream/protocol';
-import { SentSeqs } from './sent-seqs.js';
 import type { WebSocket } from 'ws';
 import type { Identity } from '../identity/identity.js';
+import { SentSeqs } from './sent-seqs.js';
 
 export interface ViewerHost {
   /** The newest viewer frame of the channel, if any. */
