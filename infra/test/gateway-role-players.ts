@@ -136,6 +136,20 @@ ${fromAuthAnswer()}
     }`;
 }
 
+/** Both upstreams and the `booxstream.test` server: the outpost's paths, the given bypass locations, the protected root. */
+function booxstreamGateway(upstreamPort: number, outpostPort: number, bypassLocations: string): string {
+  return `
+  upstream app { server 127.0.0.1:${upstreamPort}; }
+  upstream outpost { server 127.0.0.1:${outpostPort}; }
+  server {
+    listen LISTEN;
+    server_name booxstream.test;
+${outpostLocations()}
+${bypassLocations}
+${protectedRoot()}
+  }`;
+}
+
 /** The gateway as rendered: `booxstream.test` with bypass paths, `affine.test` without. */
 export function goodGatewayConfig(upstreamPort: number, outpostPort: number, bypassPaths: readonly string[]): string {
   const bypass = bypassPaths
@@ -148,16 +162,7 @@ ${blankIdentity()}
     }`,
     )
     .join('\n');
-  return `
-  upstream app { server 127.0.0.1:${upstreamPort}; }
-  upstream outpost { server 127.0.0.1:${outpostPort}; }
-  server {
-    listen LISTEN;
-    server_name booxstream.test;
-${outpostLocations()}
-${bypass}
-${protectedRoot()}
-  }
+  return `${booxstreamGateway(upstreamPort, outpostPort, bypass)}
   server {
     listen LISTEN;
     server_name affine.test;
@@ -172,16 +177,7 @@ ${protectedRoot()}
  */
 export function brokenGatewayConfig(upstreamPort: number, outpostPort: number, bypassPaths: readonly string[]): string {
   const bypass = bypassPaths.map((p) => `\n    location ${p} {\n      proxy_pass http://app;\n    }`).join('\n');
-  return `
-  upstream app { server 127.0.0.1:${upstreamPort}; }
-  upstream outpost { server 127.0.0.1:${outpostPort}; }
-  server {
-    listen LISTEN;
-    server_name booxstream.test;
-${outpostLocations()}
-${bypass}
-${protectedRoot()}
-  }
+  return `${booxstreamGateway(upstreamPort, outpostPort, bypass)}
   server {
     listen LISTEN;
     server_name affine.test;

@@ -179,7 +179,8 @@ describe('live view', () => {
     // Full screen from the keyboard, and back.
     await page.keyboard.press('f');
     await expect.poll(() => page.evaluate(() => document.fullscreenElement?.className ?? null)).toBe('stage');
-    expect(await page.getByRole('button', { name: 'Exit full screen' }).isVisible()).toBe(true);
+    // The label follows the fullscreenchange event, which fires after fullscreenElement is set.
+    await expect.poll(() => page.getByRole('button', { name: 'Exit full screen' }).isVisible()).toBe(true);
     await page.keyboard.press('f');
     await expect.poll(() => page.evaluate(() => document.fullscreenElement)).toBeNull();
 
