@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `pnpm mutation <area>`: StrykerJS over one area's source with that package's vitest
+// project. On demand only (an area takes 15–30 min on a 2-core machine), never in CI.
+// Reports land in reports/mutation/<area>.html|json; the last line is the area's score.
+import { Stryker } from '@stryker-mutator/core';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/** Each area: the package it lives in, the files whose mutants count, the goal. */
+const areas = {
+  relay: {
+    pkg: 'apps/server',
+    mutate: ['src/relay/**/*.ts', '!src/**/*.test.ts'],
+  },
+  identity: {
+    pkg: 'apps/server',
+    mutate: ['src/identity/**/*.ts', 'src/http/api-device.ts', 'src/http/api-hosts.ts', '!src/**/*.test.ts'],
+  },
+  gateway: {
+    pkg: 'packages/gateway',
+    mutate: ['src/render/**/*.ts', 'src/model/**/*.ts', '!src/**/*.test.ts', '!src/**/fixtures/**'],
+  },
+};
+
+const [name, ...files] = process.argv.slice(2);
+const area = areas[name];
+if (!area) {
+  console.error(`usage: pnpm mutation <area> [file-glob …]\nareas: ${Object.keys(areas).join(', ')}`);
+  process.exit(2);
+}
+
+const cwd = path.join(root, area.pkg);
+process.chdir(cwd);
+const stryker = new Stryker({
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'vitest.config.ts' },
+  // Narrow to given files when asked (`pnpm mutation relay src/relay/viewer.ts`).
+  mutate: files.length > 0 ? files : area.mutate,
+  coverageAnalysis: 'perTest',
+  concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
+  timeoutMS: 20_000,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: path.join(root, 'reports/mutation', `${name}.html`) },
+  jsonReporter: { fileName: path.join(root, 'reports/mutation', `${name}.json`) },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: false },
+  // In place: a sandbox copy of one package loses pnpm's per-package node_modules links and
+  // the root tsconfig it extends. Stryker restores every file when it ends; run it on a
+  // clean work tree (commit or stash first) and let it finish.
+  inPlace: true,
+  tempDirName: path.join(root, '.stryker-tmp', name),
+  thresholds: { high: 90, low: 80, break: null },
+});
+const results = await stryker.runMutationTest();
+const killed = results.filter((m) => m.status === 'Killed' || m.status === 'Timeout').length;
+const counted = results.filter((m) => !['Ignored', 'CompileError', 'RuntimeError'].includes(m.status)).length;
+console.log(`mutation ${name}: ${killed}/${counted} killed (${counted ? ((100 * killed) / counted).toFixed(1) : '0'}%)`);
