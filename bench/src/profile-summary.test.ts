@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { areaOf, summarizeProfile, type CpuProfile } from './profile-summary.js';
 
+// Frames as this checkout's own files would appear in a profile, wherever it is cloned.
+const CHECKOUT = new URL('../../', import.meta.url).href;
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber, columnNumber: 0 });
 
 describe('summarizeProfile', () => {
@@ -10,8 +12,8 @@ describe('summarizeProfile', () => {
     nodes: [
       { id: 1, callFrame: frame('(root)'), children: [2, 3, 4, 5] },
       { id: 2, callFrame: frame('(idle)') },
-      { id: 3, callFrame: frame('ingestBase64', 'file:///work/main/apps/server/src/relay/channel.ts', 71) },
-      { id: 4, callFrame: frame('mask', 'file:///work/main/node_modules/.pnpm/ws@8.23.0/node_modules/ws/lib/buffer-util.js', 9) },
+      { id: 3, callFrame: frame('ingestBase64', `${CHECKOUT}apps/server/src/relay/channel.ts`, 71) },
+      { id: 4, callFrame: frame('mask', `${CHECKOUT}node_modules/.pnpm/ws@8.23.0/node_modules/ws/lib/buffer-util.js`, 9) },
       { id: 5, callFrame: frame('(garbage collector)') },
     ],
     // Each sample owns the delta that follows it.
@@ -36,7 +38,7 @@ describe('summarizeProfile with a window', () => {
       endTime: 5000,
       nodes: [
         { id: 1, callFrame: frame('startup', 'node:internal/modules/esm/hooks') },
-        { id: 2, callFrame: frame('relay', 'file:///work/main/apps/server/src/relay/channel.ts') },
+        { id: 2, callFrame: frame('relay', `${CHECKOUT}apps/server/src/relay/channel.ts`) },
       ],
       // Sample times 1000, 2000, 3000, 4000.
       samples: [1, 2, 2, 1],

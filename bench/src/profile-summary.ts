@@ -61,9 +61,13 @@ export function areaOf(url: string, functionName: string): string {
   return 'other';
 }
 
+/** This checkout's root as a file URL (with a trailing slash), wherever it was cloned. */
+const CHECKOUT_URL = new URL('../../', import.meta.url).href;
+
 function shortLocation(url: string, line: number): string {
   if (url === '') return '';
-  const trimmed = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?/, '').replace(/^.*\/work\/main\//, '');
+  const inCheckout = url.startsWith(CHECKOUT_URL) ? url.slice(CHECKOUT_URL.length) : url;
+  const trimmed = inCheckout.replace(/^file:\/\//, '').replace(/^.*\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?/, '');
   return `${trimmed}:${line + 1}`;
 }
 

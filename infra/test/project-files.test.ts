@@ -1,6 +1,6 @@
 /**
  * The files Pulumi and GitHub read, checked without either: Pulumi.yaml against the project
- * file schema (SchemaStore, shared/schemas/pulumi.json) and the runtime choices the program
+ * file schema (SchemaStore, vendored in vendor/schemastore/pulumi.json) and the runtime choices the program
  * depends on; the preview workflow's structure, pins, permissions and credential gate.
  */
 import { readFileSync } from 'node:fs';
@@ -12,13 +12,12 @@ import { PROJECT } from '../src/config.js';
 
 const INFRA = fileURLToPath(new URL('..', import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
 
 describe('Pulumi.yaml', () => {
   const project = yaml.load(readFileSync(`${INFRA}Pulumi.yaml`, 'utf8')) as Record<string, unknown>;
 
   it('is a valid Pulumi project file', () => {
-    const schema = JSON.parse(readFileSync(`${SHARED}schemas/pulumi.json`, 'utf8')) as Record<string, unknown>;
+    const schema = JSON.parse(readFileSync(`${REPO}vendor/schemastore/pulumi.json`, 'utf8')) as Record<string, unknown>;
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(schema);
     expect(validate(project), JSON.stringify(validate.errors)).toBe(true);

@@ -1,7 +1,7 @@
 /**
  * A rendered file written to a host over SSH (SFTP) by @pulumi/command's CopyToRemote, plus a
  * companion Command that checks the file landed and, on delete, removes it: CopyToRemote has
- * no delete of its own (gateway-facts §5), so without the companion `pulumi destroy` would
+ * no delete of its own (packages/gateway/VENDOR-NOTES.md#copy-to-remote), so without the companion `pulumi destroy` would
  * leave a Traefik router serving a deleted app.
  */
 import * as command from '@pulumi/command';

@@ -37,7 +37,7 @@ export function forgedIdentityHeaders(marker: string): Record<string, string> {
     'X-authentik-groups': 'authentik Admins',
     'X-authentik-email': `${marker}@forged.invalid`,
     'X-authentik-uid': marker,
-    // Go canonicalizes only dashes; some stacks read underscores as dashes (gateway-facts §2.4).
+    // Go canonicalizes only dashes; some stacks read underscores as dashes (packages/gateway/VENDOR-NOTES.md#forward-auth-headers).
     X_authentik_username: marker,
     X_authentik_groups: 'authentik Admins',
   };

@@ -1,7 +1,7 @@
 /**
  * The demo device: streams a {@link FrameSource} to a BooxStream server over the
  * device WebSocket, the way the installed Android app does
- * (shared/reference/legacy-android-protocol.md §2), or with binary v1 frames when
+ * (packages/protocol/ANDROID-APP.md §2), or with binary v1 frames when
  * asked to and the server offers them.
  *
  * Behaviour kept from the app, on purpose:

@@ -1,6 +1,6 @@
 /**
  * Device registration over HTTP, exactly as the Android app's `ApiClient` does it
- * (shared/reference/legacy-android-protocol.md §1): no credentials, JSON body with
+ * (packages/protocol/ANDROID-APP.md §1): no credentials, JSON body with
  * explicit nulls, 10 s timeouts.
  */
 import type { RegisterRequest, RegisterResponse } from '@booxstream/protocol';

@@ -1,6 +1,6 @@
 /**
  * The Android app's rule for turning the API URL the user typed into the
- * streaming WebSocket URL (shared/reference/legacy-android-protocol.md §2).
+ * streaming WebSocket URL (packages/protocol/ANDROID-APP.md §2).
  */
 import { InvalidOptionError } from './errors.js';
 

@@ -1,7 +1,7 @@
 /**
  * Wire conformance: what the demo device puts on the socket, recorded by a
  * real ws server on 127.0.0.1, compared with the Android app's format
- * (shared/reference/legacy-android-protocol.md §2).
+ * (packages/protocol/ANDROID-APP.md §2).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeBase64Jpeg, encodeLegacyFrame, parseDeviceMessage } from '@booxstream/protocol';

@@ -3,7 +3,7 @@
  *
  * Two encodings share one socket (`/android-ws`, or the root of the LAN device port):
  *  - legacy JSON text frames, exactly as the installed Android app sends them
- *    (see shared/reference/legacy-android-protocol.md): `auth`, then `frame`
+ *    (packages/protocol/ANDROID-APP.md §2): `auth`, then `frame`
  *    messages carrying a base64 JPEG;
  *  - binary v1 frames for new clients, after the same JSON `auth`: a 12-byte
  *    header and the raw JPEG, with no base64 and no JSON to parse.

@@ -1,16 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { loadExampleGateway } from '../model/load.js';
 import { BLUEPRINT_SCHEMA } from '../render/blueprint.js';
 import { renderPreview } from '../preview/render.js';
-import { checklistCoverage, extractChecklistLines, RESOURCE_TYPES, VERIFY_CHECK_IDS } from './coverage.js';
-
-// The project's shared reference folder sits beside the repository root (shared/README.md).
-const SEEDS = new URL('../../../../../shared/seeds/', import.meta.url);
-const seedName = readdirSync(SEEDS).find((f) => f.startsWith('000_'));
-const seed = readFileSync(new URL(seedName ?? 'missing-000-seed', SEEDS), 'utf8');
-const seedLines = extractChecklistLines(seed);
+import { CHECKLIST_SOURCE, checklistCoverage, RESOURCE_TYPES, VERIFY_CHECK_IDS } from './coverage.js';
 
 const preview = new Map(renderPreview(loadExampleGateway(), 'examples/home.gateway.yaml').map((f) => [f.path, f.content]));
 
@@ -32,25 +25,43 @@ function resolvePointer(doc: unknown, pointer: string): unknown {
 }
 
 describe('checklist coverage', () => {
-  it("reads the seed's checklist and final test", () => {
-    expect(seedLines.length).toBeGreaterThanOrEqual(14);
-    expect(seedLines.filter((l) => l.section === 'Test Final').map((l) => l.line)).toEqual([
+  it("holds the document's whole checklist and final test, in its order", () => {
+    expect(checklistCoverage.map((l) => l.id)).toEqual([
+      'traefik-file',
+      'traefik-reload',
+      'tunnel-route',
+      'authentik-provider',
+      'provider-external-host',
+      'provider-internal-host',
+      'authentik-application',
+      'application-provider',
+      'application-launch-url',
+      'application-metadata',
+      'server-running',
+      'server-reachable-from-gateway',
+      'final-expect-redirect',
+      'final-request',
+    ]);
+    expect(checklistCoverage.filter((l) => l.section === 'Test Final').map((l) => l.line)).toEqual([
       '# Doit retourner 302 (redirection Authentik) comme Affine',
       'curl -I https://booxstream.kevinvdb.dev/',
     ]);
+    // Sections come in the document's order: the checklist, then the final test.
+    const sections = checklistCoverage.map((l) => CHECKLIST_SOURCE.sections.indexOf(l.section));
+    expect(sections).toEqual([...sections].sort((a, b) => a - b));
+    expect(CHECKLIST_SOURCE.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it.each(seedLines.map((l) => [l.line, l.section] as const))('covers %s', (line, section) => {
-    const entry = checklistCoverage.find((c) => c.line === line && c.section === section);
-    expect(entry, `no coverage for "${line}"`).toBeDefined();
-    expect(entry?.coveredBy.length).toBeGreaterThan(0);
+  it.each(checklistCoverage.map((l) => [l.id, l] as const))('covers %s, worded and quoted once', (_id, entry) => {
+    expect(entry.coveredBy.length).toBeGreaterThan(0);
+    expect(entry.wording.length).toBeGreaterThan(20);
+    expect(entry.line).toBe(entry.line.trim());
+    expect(entry.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
   });
 
-  it('quotes only lines the seed has, each once', () => {
-    const seedSet = new Set(seedLines.map((l) => `${l.section}\0${l.line}`));
-    const keys = checklistCoverage.map((c) => `${c.section}\0${c.line}`);
-    for (const k of keys) expect(seedSet.has(k), k.replace('\0', ': ')).toBe(true);
-    expect(new Set(keys).size).toBe(keys.length);
+  it('keys and quotes each line once', () => {
+    expect(new Set(checklistCoverage.map((c) => c.id)).size).toBe(checklistCoverage.length);
+    expect(new Set(checklistCoverage.map((c) => `${c.section}\0${c.line}`)).size).toBe(checklistCoverage.length);
   });
 
   it('points artifacts at files and fields the preview really renders', () => {
@@ -92,17 +103,5 @@ describe('checklist coverage', () => {
   it('uses every verify check somewhere', () => {
     const used = new Set(checklistCoverage.flatMap((l) => l.coveredBy).filter((c) => c.kind === 'check').map((c) => c.ref));
     expect([...used].sort()).toEqual([...VERIFY_CHECK_IDS].sort());
-  });
-});
-
-describe('extractChecklistLines', () => {
-  it('ignores headings, blank lines and other sections', () => {
-    const text = ['## Other', '- [ ] not me', '## ✅ Checklist de Configuration', '### Sur X', '', '- [ ] one', '  - sub', '### Test Final', '```bash', '# c', 'cmd', '```', '---', '## Next', '- [ ] nope'].join('\n');
-    expect(extractChecklistLines(text)).toEqual([
-      { section: 'Checklist de Configuration', line: '- [ ] one' },
-      { section: 'Checklist de Configuration', line: '- sub' },
-      { section: 'Test Final', line: '# c' },
-      { section: 'Test Final', line: 'cmd' },
-    ]);
   });
 });

@@ -1,13 +1,23 @@
 /**
- * Where each line of the seed's "Checklist de Configuration" and "Test Final"
- * (shared/seeds/000_*.txt) is taken care of now that the gateway is rendered and deployed:
- * by a rendered artifact (a file of `pnpm preview`, optionally a JSON pointer into it), a
- * resource of the Pulumi program (type token + logical role), or a post-deploy check of
- * `pnpm verify` (check id).
+ * The gateway checklist of the owner's design document, as data of its own, and where each
+ * of its lines is taken care of now that the gateway is rendered and deployed: by a rendered
+ * artifact (a file of `pnpm preview`, optionally a JSON pointer into it), a resource of the
+ * Pulumi program (type token + logical role), or a post-deploy check of `pnpm verify`
+ * (check id).
  *
- * Lines are quoted exactly as the seed writes them (trimmed). `coverage.test.ts` re-reads the
- * seed and fails if a line is missing here, and resolves every artifact ref against the preview.
+ * Source: the design document "SCHÉMA DE FLUX COMPLET - BooxStream Server" (French), its
+ * "Checklist de Configuration" list and the command block of its "Test Final" section
+ * ({@link CHECKLIST_SOURCE}). Each line keeps the document's words in `line` (so the table
+ * can be traced back to it) and says what it asks in our words in `wording`. The document
+ * is not part of this repository; if it changes, update these lines and the digest.
  */
+
+/** Which document and version the checklist lines were taken from. */
+export const CHECKLIST_SOURCE = Object.freeze({
+  document: 'design seed 000, "SCHÉMA DE FLUX COMPLET - BooxStream Server" (000_c88d7397b0f80b09.txt)',
+  sections: ['Checklist de Configuration', 'Test Final'] as const,
+  sha256: 'ed434949122aac8aa6204bde24df82f2ac25e9ee1d0b3af7a05fb2846ce409d2',
+});
 
 export type CoverageKind = 'artifact' | 'resource' | 'check';
 
@@ -24,8 +34,12 @@ export interface Coverage {
 }
 
 export interface ChecklistLine {
-  readonly section: 'Checklist de Configuration' | 'Test Final';
-  /** The seed's line, verbatim (leading/trailing spaces trimmed). */
+  readonly section: (typeof CHECKLIST_SOURCE.sections)[number];
+  /** Stable key for the line (kebab-case). */
+  readonly id: string;
+  /** What the line asks for, in our words. */
+  readonly wording: string;
+  /** The document's line as written (leading/trailing spaces trimmed). */
   readonly line: string;
   readonly coveredBy: readonly Coverage[];
 }
@@ -40,7 +54,7 @@ export const VERIFY_CHECK_IDS = Object.freeze([
 
 export type VerifyCheckId = (typeof VERIFY_CHECK_IDS)[number];
 
-/** Pulumi type tokens the coverage refers to (gateway-facts §1, §5). */
+/** Pulumi type tokens the coverage refers to (VENDOR-NOTES.md#cloudflare-types, #copy-to-remote). */
 export const RESOURCE_TYPES = Object.freeze({
   tunnelConfig: 'cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig',
   dnsRecord: 'cloudflare:index/dnsRecord:DnsRecord',
@@ -53,6 +67,8 @@ const TEST_FINAL = 'Test Final' as const;
 export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
   {
     section: CHECKLIST,
+    id: 'traefik-file',
+    wording: 'Traefik has a dynamic-config file for the app at /opt/traefik/config/booxstream.yml.',
     line: '- [ ] Fichier `/opt/traefik/config/booxstream.yml` créé',
     coveredBy: [
       { kind: 'artifact', ref: 'traefik/booxstream.yml#/http/routers/booxstream' },
@@ -61,18 +77,22 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
   },
   {
     section: CHECKLIST,
+    id: 'traefik-reload',
+    wording: 'Traefik has picked that file up (the seed says: restart Traefik).',
     line: '- [ ] Traefik redémarré pour charger la config',
     coveredBy: [
       {
         kind: 'artifact',
         ref: 'traefik/booxstream.yml',
-        note: 'no restart needed: the file provider watches its directory and hot-reloads changed files (gateway-facts §2.7)',
+        note: 'no restart needed: the file provider watches its directory and hot-reloads changed files (VENDOR-NOTES.md#file-provider)',
       },
       { kind: 'check', ref: 'app-redirects-to-authentik', note: 'a redirect to authentik can only come from the loaded forward-auth router' },
     ],
   },
   {
     section: CHECKLIST,
+    id: 'tunnel-route',
+    wording: 'The tunnel routes booxstream.kevinvdb.dev to traefik:80 (the seed edits /opt/cloudflare/config.yml).',
     line: '- [ ] Route dans `/opt/cloudflare/config.yml` : `booxstream.kevinvdb.dev → traefik:80`',
     coveredBy: [
       { kind: 'artifact', ref: 'cloudflared/config.yml#/ingress/0' },
@@ -83,6 +103,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
   },
   {
     section: CHECKLIST,
+    id: 'authentik-provider',
+    wording: 'authentik has a proxy provider named booxstream-proxy.',
     line: '- [ ] Provider `booxstream-proxy` créé',
     coveredBy: [
       { kind: 'artifact', ref: 'authentik/booxstream/provider.json#/name' },
@@ -91,11 +113,15 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
   },
   {
     section: CHECKLIST,
+    id: 'provider-external-host',
+    wording: 'The provider\'s external host is https://booxstream.kevinvdb.dev.',
     line: '- External host: `https://booxstream.kevinvdb.dev`',
     coveredBy: [{ kind: 'artifact', ref: 'authentik/booxstream/provider.json#/external_host' }],
   },
   {
     section: CHECKLIST,
+    id: 'provider-internal-host',
+    wording: 'The provider\'s internal host is http://192.168.1.202:3001.',
     line: '- Internal host: `http://192.168.1.202:3001`',
     coveredBy: [
       { kind: 'artifact', ref: 'authentik/booxstream/provider.json#/internal_host', note: 'recorded; unused in forward_single mode' },
@@ -104,6 +130,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
   },
   {
     section: CHECKLIST,
+    id: 'authentik-application',
+    wording: 'authentik has an application named BooxStream.',
     line: '- [ ] Application `BooxStream` créée',
     coveredBy: [
       { kind: 'artifact', ref: 'authentik/booxstream/application.json#/name' },
@@ -112,6 +140,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
   },
   {
     section: CHECKLIST,
+    id: 'application-provider',
+    wording: 'The application uses the booxstream-proxy provider.',
     line: '- Provider: `booxstream-proxy`',
     coveredBy: [
       { kind: 'artifact', ref: 'authentik/booxstream/application.json#/provider' },
@@ -120,11 +150,15 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
   },
   {
     section: CHECKLIST,
+    id: 'application-launch-url',
+    wording: 'The application\'s launch URL is https://booxstream.kevinvdb.dev.',
     line: '- Launch URL: `https://booxstream.kevinvdb.dev`',
     coveredBy: [{ kind: 'artifact', ref: 'authentik/booxstream/application.json#/meta_launch_url' }],
   },
   {
     section: CHECKLIST,
+    id: 'application-metadata',
+    wording: 'The application has an icon, a description and a publisher.',
     line: '- Métadonnées: Icon, Description, Publisher',
     coveredBy: [
       { kind: 'artifact', ref: 'authentik/booxstream/application.json#/meta_icon' },
@@ -134,6 +168,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
   },
   {
     section: CHECKLIST,
+    id: 'server-running',
+    wording: 'The BooxStream server (service booxstream-web) runs on port 3001 of its VM.',
     line: '- [ ] Service `booxstream-web` actif sur port 3001',
     coveredBy: [
       { kind: 'check', ref: 'healthz-through-gateway' },
@@ -142,6 +178,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
   },
   {
     section: CHECKLIST,
+    id: 'server-reachable-from-gateway',
+    wording: 'The gateway can reach the server: a request to http://192.168.1.202:3001/api/hosts answers.',
     line: '- [ ] Service accessible depuis le gateway : `curl http://192.168.1.202:3001/api/hosts`',
     coveredBy: [
       { kind: 'check', ref: 'bypass-reaches-server', note: 'a device path through the gateway reaches the server' },
@@ -150,41 +188,16 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
   },
   {
     section: TEST_FINAL,
+    id: 'final-expect-redirect',
+    wording: 'Final test, expectation: like Affine, the app answers a signed-out request with a 302 to authentik.',
     line: '# Doit retourner 302 (redirection Authentik) comme Affine',
     coveredBy: [{ kind: 'check', ref: 'app-redirects-to-authentik', note: 'run for every app of the model, Affine included' }],
   },
   {
     section: TEST_FINAL,
+    id: 'final-request',
+    wording: 'Final test, the request: a HEAD request (curl -I) to https://booxstream.kevinvdb.dev/.',
     line: 'curl -I https://booxstream.kevinvdb.dev/',
     coveredBy: [{ kind: 'check', ref: 'app-redirects-to-authentik' }],
   },
 ]);
-
-/**
- * The lines of the seed's checklist and final test, trimmed, in order: list items of the
- * "Checklist de Configuration" section and the non-fence lines of the "Test Final" code block.
- */
-export function extractChecklistLines(seed: string): { section: ChecklistLine['section']; line: string }[] {
-  const out: { section: ChecklistLine['section']; line: string }[] = [];
-  let section: ChecklistLine['section'] | undefined;
-  let inCode = false;
-  for (const raw of seed.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (/^##\s/.test(raw) && !/^###/.test(raw)) {
-      section = line.includes('Checklist de Configuration') ? CHECKLIST : undefined;
-      continue;
-    }
-    if (section === undefined) continue;
-    if (/^###\s+Test Final/.test(line)) {
-      section = TEST_FINAL;
-      continue;
-    }
-    if (line.startsWith('```')) {
-      inCode = !inCode;
-      continue;
-    }
-    if (line === '' || line === '---' || line.startsWith('###')) continue;
-    if (section === TEST_FINAL ? inCode : line.startsWith('- ')) out.push({ section, line });
-  }
-  return out;
-}

@@ -8,7 +8,7 @@ export const DEFAULTS = {
     // The entry point cloudflared's plain-HTTP traffic arrives on (the seed's `web`, port 80).
     entryPoint: 'web',
     // The directory the file provider watches; mounting the directory (not the file) keeps
-    // fsnotify events flowing when a file is replaced (gateway-facts §2.7).
+    // fsnotify events flowing when a file is replaced (VENDOR-NOTES.md#file-provider).
     configDir: '/opt/traefik/config',
   },
   authentik: {

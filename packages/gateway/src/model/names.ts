@@ -1,7 +1,7 @@
 /**
  * Names of everything an app contributes to Traefik's dynamic configuration. All are prefixed
  * with the app's name: the file provider merges every file of the directory into one
- * namespace and *skips* a duplicate name with only a warning (gateway-facts §2.7), so
+ * namespace and *skips* a duplicate name with only a warning (VENDOR-NOTES.md#file-provider), so
  * unprefixed names would silently shadow another app's.
  */
 import type { ProtectedApp } from './types.js';

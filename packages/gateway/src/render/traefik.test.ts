@@ -14,8 +14,8 @@ import {
   type TraefikRouter,
 } from './traefik.js';
 
-// The project's shared reference folder sits beside the repository root (shared/README.md).
-const SCHEMA_URL = new URL('../../../../../shared/schemas/traefik-v3-file-provider.json', import.meta.url);
+// Traefik's own contract, vendored with its source and digest (vendor/schemastore/SOURCE.md).
+const SCHEMA_URL = new URL('../../../../vendor/schemastore/traefik-v3-file-provider.json', import.meta.url);
 
 const gateway = loadExampleGateway();
 const rendered = gateway.apps.map((app) => renderTraefikDynamicConfig(gateway, app));

@@ -7,14 +7,14 @@
  *   main router     Host                                  → headers, blank identity, forward auth → backend
  *
  * Traefik forwards client headers unchanged on any route without forward auth, and forward
- * auth itself only replaces the headers it lists (gateway-facts §2.3, §2.4), so every route to
+ * auth itself only replaces the headers it lists (VENDOR-NOTES.md#forward-auth-headers), so every route to
  * the backend blanks the `X-authentik-*` identity headers first.
  */
 import yaml from 'js-yaml';
 import type { Gateway, ProtectedApp } from '../model/types.js';
 import { OUTPOST_PATH_PREFIX, traefikNames } from '../model/names.js';
 
-/** The identity headers authentik's Traefik guide lists in `authResponseHeaders` (gateway-facts §2.2). */
+/** The identity headers authentik's Traefik guide lists in `authResponseHeaders` (VENDOR-NOTES.md#forward-auth-headers). */
 export const AUTHENTIK_RESPONSE_HEADERS = Object.freeze([
   'X-authentik-username',
   'X-authentik-groups',
@@ -153,7 +153,7 @@ export function renderTraefikDynamicConfig(gateway: Gateway, app: ProtectedApp):
         address: `${gateway.authentik.outpostUrl}${OUTPOST_PATH_PREFIX}auth/traefik`,
         // Safe only because the entry point does not trust cloudflared's X-Forwarded-* (its
         // IP is not in forwardedHeaders.trustedIPs): Traefik rebuilds them, so "trusted" here
-        // means "as Traefik set them", not as the client sent them (gateway-facts §2.4).
+        // means "as Traefik set them", not as the client sent them (VENDOR-NOTES.md#forward-auth-headers).
         trustForwardHeader: true,
         authResponseHeaders: [...AUTHENTIK_RESPONSE_HEADERS],
         maxResponseBodySize: FORWARD_AUTH_MAX_RESPONSE_BODY_SIZE,
