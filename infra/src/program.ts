@@ -5,7 +5,7 @@
  */
 import * as cloudflare from '@pulumi/cloudflare';
 import * as pulumi from '@pulumi/pulumi';
-import { authentikLookups, type FlowPks } from '@booxstream/gateway';
+import { appResourceNames, assertUniqueNames, authentikLookups, GATEWAY_RESOURCE_NAMES as NAMES, type FlowPks } from '@booxstream/gateway';
 import { AuthentikFlow, AuthentikGroup } from './authentik/resources.js';
 import { BooxStreamVm } from './components/booxstream-vm.js';
 import { ProtectedApp } from './components/protected-app.js';
@@ -39,24 +39,26 @@ export interface VerifyTargets {
 }
 
 export function declareGateway(cfg: StackConfig, options: { projectDir: string; stack: string }): GatewayOutputs {
+  // Every name below comes from the gateway model: refuse before declaring anything if two meet.
+  assertUniqueNames(cfg.gateway);
   const s = cfg.secrets;
-  const cloudflareProvider = new cloudflare.Provider('cloudflare', { apiToken: pulumi.secret(s.cloudflareApiToken) });
+  const cloudflareProvider = new cloudflare.Provider(NAMES.cloudflareProvider, { apiToken: pulumi.secret(s.cloudflareApiToken) });
   const gatewayConnection = commandConnection(cfg.gatewayHost, pulumi.secret(s.gatewaySshPrivateKey));
 
   // Lookups shared by every app: flows by slug, groups by name (authentik takes uuids).
   const flowSlugs = { ...cfg.gateway.authentik.flows };
-  const flowPk = (role: string, slug: string) => new AuthentikFlow(`flow-${role}`, { slug }).pk;
+  const flowPk = (role: string, slug: string) => new AuthentikFlow(NAMES.flowLookup(role), { slug }).pk;
   const authentication = flowSlugs.authentication !== undefined ? flowPk('authentication', flowSlugs.authentication) : undefined;
   const flowPks: pulumi.Output<FlowPks> = pulumi
     .all([flowPk('authorization', flowSlugs.authorization), flowPk('invalidation', flowSlugs.invalidation), authentication])
     .apply(([a, i, n]) => ({ authorization: a, invalidation: i, ...(n !== undefined ? { authentication: n } : {}) }));
   const groupNames = [...new Set(cfg.gateway.apps.flatMap((app) => authentikLookups(cfg.gateway, app).groupNames))];
   const groupPks = pulumi.all(
-    Object.fromEntries(groupNames.map((g) => [g, new AuthentikGroup(`group-${g.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, { name: g }).pk])),
+    Object.fromEntries(groupNames.map((g) => [g, new AuthentikGroup(NAMES.groupLookup(g), { name: g }).pk])),
   );
 
   const tunnel = new TunnelIngress(
-    'tunnel',
+    NAMES.tunnel,
     {
       gateway: cfg.gateway,
       accountId: cfg.cloudflare.accountId,
@@ -71,13 +73,13 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
   const apps = cfg.gateway.apps.map(
     (app) =>
       new ProtectedApp(
-        app.name,
+        appResourceNames(app).component,
         { gateway: cfg.gateway, app, flowPks, groupPks, gatewayConnection, zoneId: cfg.cloudflare.zoneId },
         { providers: { cloudflare: cloudflareProvider } },
       ),
   );
 
-  const vm = new BooxStreamVm('booxstream-vm', {
+  const vm = new BooxStreamVm(NAMES.serverVm, {
     config: cfg,
     sshPrivateKey: pulumi.secret(s.vmSshPrivateKey),
     secretEnv: Object.keys(s.serverSecrets).length > 0 ? pulumi.secret({ ...s.serverSecrets }) : {},

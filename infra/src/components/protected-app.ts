@@ -10,7 +10,9 @@ import * as cloudflare from '@pulumi/cloudflare';
 import type * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import {
+  appResourceNames,
   authentikLookups,
+  nameCollisions,
   renderAuthentikApplication,
   renderAuthentikProvider,
   renderPolicyBindings,
@@ -63,40 +65,42 @@ export class ProtectedApp extends pulumi.ComponentResource {
     if (!gateway.apps.includes(app)) {
       throw new pulumi.ResourceError(`app '${app.name}' is not one of the gateway model's apps`, this);
     }
-    const bindingNames = app.allowedGroups.map((g) => `${app.name}-binding-${g.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`);
-    if (new Set(bindingNames).size !== bindingNames.length) {
-      throw new pulumi.ResourceError(`app '${app.name}': allowedGroups ${JSON.stringify(app.allowedGroups)} collide once turned into resource names`, this);
+    const names = appResourceNames(app);
+    const collisions = nameCollisions({ apps: [app] });
+    if (collisions.length > 0) {
+      const list = collisions.map((c) => `${c.kind} '${c.name}' (${c.claimedBy.join(', ')})`).join('; ');
+      throw new pulumi.ResourceError(`app '${app.name}': names derived from it collide: ${list}`, this);
     }
     const lookups = authentikLookups(gateway, app);
 
     // Traefik: the app's dynamic config, hot-reloaded by the file provider.
     const traefik = renderTraefikDynamicConfig(gateway, app);
     const traefikFile = remoteFile(
-      `traefik-file-${app.name}`,
+      names.traefikFile,
       { connection: args.gatewayConnection, remotePath: traefik.remotePath, content: traefik.yaml, removeOnDelete: true },
       this,
     );
 
     // authentik: provider → application → outpost membership and group bindings.
     const provider = new AuthentikProxyProvider(
-      `${app.name}-provider`,
+      names.provider,
       { request: pulumi.output(args.flowPks).apply((pks) => ({ ...renderAuthentikProvider(gateway, app, pks) })) },
       { parent: this },
     );
     const application = new AuthentikApplication(
-      `${app.name}-application`,
+      names.application,
       { request: provider.pk.apply((pk) => ({ ...renderAuthentikApplication(app, pk) })) },
       { parent: this },
     );
     const membership = new AuthentikOutpostMembership(
-      `${app.name}-outpost-membership`,
+      names.outpostMembership,
       { outpost: lookups.embeddedOutpost, providerPk: provider.pk },
       { parent: this },
     );
     const bindings = app.allowedGroups.map(
-      (_group, i) =>
+      (group, i) =>
         new AuthentikPolicyBinding(
-          bindingNames[i] as string,
+          names.policyBinding(group),
           {
             request: pulumi.all([pulumi.output(args.groupPks), application.pk]).apply(([groupPks, appPk]) => ({
               ...(renderPolicyBindings(app, groupPks, appPk)[i] as object),
@@ -108,7 +112,7 @@ export class ProtectedApp extends pulumi.ComponentResource {
 
     // DNS last: the name goes public only once its route and its protection exist.
     new cloudflare.DnsRecord(
-      `${app.name}-cname`,
+      names.dnsRecord,
       {
         zoneId: args.zoneId,
         name: app.hostname,

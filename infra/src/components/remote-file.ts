@@ -6,6 +6,7 @@
  */
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
+import { remoteFileCheckName } from '@booxstream/gateway';
 
 /** Paths go into a shell command: letters, digits and `._/-` only, absolute. */
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
@@ -43,7 +44,7 @@ export function remoteFile(name: string, args: RemoteFileArgs, parent: pulumi.Re
   // Its inputs depend only on the path and host: a content change never replaces it (a
   // replacement would run the old instance's delete, removing the file just written).
   const check = new command.remote.Command(
-    `${name}-check`,
+    remoteFileCheckName(name),
     {
       connection: args.connection,
       create: `test -s ${quoted}`,

@@ -8,7 +8,7 @@
 import * as cloudflare from '@pulumi/cloudflare';
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import { renderTunnelIngress, type Gateway } from '@booxstream/gateway';
+import { GATEWAY_RESOURCE_NAMES, renderTunnelIngress, type Gateway } from '@booxstream/gateway';
 import { sha256 } from '../digest.js';
 import { remoteFile } from './remote-file.js';
 
@@ -57,21 +57,21 @@ export class TunnelIngress extends pulumi.ComponentResource {
         return tunnelId;
       });
       new cloudflare.ZeroTrustTunnelCloudflaredConfig(
-        'tunnel-ingress',
+        GATEWAY_RESOURCE_NAMES.tunnelConfig,
         { accountId: args.accountId, tunnelId: checkedTunnelId, config: rendered.cloudflareConfig, source: 'cloudflare' },
         { parent: this },
       );
       this.configHash = pulumi.output(sha256(JSON.stringify(rendered.cloudflareConfig)));
     } else {
       const file = remoteFile(
-        'cloudflared-config',
+        GATEWAY_RESOURCE_NAMES.cloudflaredConfigFile,
         // Kept on destroy: removing config.yml would take down every hostname of the tunnel.
         { connection: args.gatewayConnection, remotePath: args.cloudflaredConfigPath, content: rendered.configYml, removeOnDelete: false },
         this,
       );
       const hash = sha256(rendered.configYml);
       new command.remote.Command(
-        'cloudflared-restart',
+        GATEWAY_RESOURCE_NAMES.cloudflaredRestart,
         { connection: args.gatewayConnection, create: args.cloudflaredRestartCommand, triggers: [hash] },
         { parent: this, dependsOn: [file.copy, file.check] },
       );

@@ -12,7 +12,20 @@ export type {
 } from './model/types.js';
 export { validateGateway } from './model/validate.js';
 export { EXAMPLE_GATEWAY_PATH, loadExampleGateway, loadGatewayFile } from './model/load.js';
-export { OUTPOST_PATH_PREFIX, traefikNames } from './model/names.js';
+export {
+  appResourceNames,
+  assertUniqueNames,
+  blueprintNames,
+  derivedNames,
+  GATEWAY_RESOURCE_NAMES,
+  nameCollisions,
+  NameCollisionError,
+  nameSlug,
+  OUTPOST_PATH_PREFIX,
+  remoteFileCheckName,
+  traefikNames,
+} from './model/names.js';
+export type { NameCollision } from './model/names.js';
 
 // Traefik
 export {
@@ -58,6 +71,7 @@ export type { ChecklistLine, Coverage, CoverageKind, VerifyCheckId } from './che
 
 // Preview
 export { renderPreview } from './preview/render.js';
+export { PREVIEW_PATHS } from './preview/paths.js';
 export type { PreviewFile } from './preview/render.js';
 
 // Errors

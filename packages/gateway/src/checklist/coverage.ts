@@ -12,6 +12,9 @@
  * is not part of this repository; if it changes, update these lines and the digest.
  */
 
+import { appResourceNames, blueprintNames, GATEWAY_RESOURCE_NAMES, traefikNames } from '../model/names.js';
+import { PREVIEW_PATHS } from '../preview/paths.js';
+
 /** Which document and version the checklist lines were taken from. */
 export const CHECKLIST_SOURCE = Object.freeze({
   document: 'design seed 000, "SCHÉMA DE FLUX COMPLET - BooxStream Server" (000_c88d7397b0f80b09.txt)',
@@ -61,6 +64,15 @@ export const RESOURCE_TYPES = Object.freeze({
   copyToRemote: 'command:remote:CopyToRemote',
 });
 
+/** The document's app; every name below is derived from it, never spelled out. */
+const APP = { name: 'booxstream' } as const;
+const TRAEFIK = traefikNames(APP);
+const RESOURCES = appResourceNames(APP);
+const TRAEFIK_FILE = PREVIEW_PATHS.traefik(APP);
+const PROVIDER = PREVIEW_PATHS.authentik(APP, 'provider');
+const APPLICATION = PREVIEW_PATHS.authentik(APP, 'application');
+const BACKEND = `${TRAEFIK_FILE}#/http/services/${TRAEFIK.services.backend}/loadBalancer`;
+
 const CHECKLIST = 'Checklist de Configuration' as const;
 const TEST_FINAL = 'Test Final' as const;
 
@@ -71,8 +83,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     wording: 'Traefik has a dynamic-config file for the app at /opt/traefik/config/booxstream.yml.',
     line: '- [ ] Fichier `/opt/traefik/config/booxstream.yml` créé',
     coveredBy: [
-      { kind: 'artifact', ref: 'traefik/booxstream.yml#/http/routers/booxstream' },
-      { kind: 'resource', ref: `${RESOURCE_TYPES.copyToRemote}#traefik-file-booxstream`, note: 'writes the rendered file to /opt/traefik/config/booxstream.yml' },
+      { kind: 'artifact', ref: `${TRAEFIK_FILE}#/http/routers/${TRAEFIK.routers.main}` },
+      { kind: 'resource', ref: `${RESOURCE_TYPES.copyToRemote}#${RESOURCES.traefikFile}`, note: 'writes the rendered file to /opt/traefik/config/booxstream.yml' },
     ],
   },
   {
@@ -83,7 +95,7 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     coveredBy: [
       {
         kind: 'artifact',
-        ref: 'traefik/booxstream.yml',
+        ref: TRAEFIK_FILE,
         note: 'no restart needed: the file provider watches its directory and hot-reloads changed files (VENDOR-NOTES.md#file-provider)',
       },
       { kind: 'check', ref: 'app-redirects-to-authentik', note: 'a redirect to authentik can only come from the loaded forward-auth router' },
@@ -95,10 +107,10 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     wording: 'The tunnel routes booxstream.kevinvdb.dev to traefik:80 (the seed edits /opt/cloudflare/config.yml).',
     line: '- [ ] Route dans `/opt/cloudflare/config.yml` : `booxstream.kevinvdb.dev → traefik:80`',
     coveredBy: [
-      { kind: 'artifact', ref: 'cloudflared/config.yml#/ingress/0' },
-      { kind: 'artifact', ref: 'cloudflared/tunnel-config.pulumi.json#/ingresses/0' },
-      { kind: 'resource', ref: `${RESOURCE_TYPES.tunnelConfig}#tunnel-ingress`, note: 'remotely-managed tunnel: the whole rule list' },
-      { kind: 'resource', ref: `${RESOURCE_TYPES.dnsRecord}#booxstream-cname`, note: 'proxied CNAME to TUNNEL_ID.cfargotunnel.com' },
+      { kind: 'artifact', ref: `${PREVIEW_PATHS.cloudflaredConfig}#/ingress/0` },
+      { kind: 'artifact', ref: `${PREVIEW_PATHS.tunnelConfigPulumi}#/ingresses/0` },
+      { kind: 'resource', ref: `${RESOURCE_TYPES.tunnelConfig}#${GATEWAY_RESOURCE_NAMES.tunnelConfig}`, note: 'remotely-managed tunnel: the whole rule list' },
+      { kind: 'resource', ref: `${RESOURCE_TYPES.dnsRecord}#${RESOURCES.dnsRecord}`, note: 'proxied CNAME to TUNNEL_ID.cfargotunnel.com' },
     ],
   },
   {
@@ -107,8 +119,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     wording: 'authentik has a proxy provider named booxstream-proxy.',
     line: '- [ ] Provider `booxstream-proxy` créé',
     coveredBy: [
-      { kind: 'artifact', ref: 'authentik/booxstream/provider.json#/name' },
-      { kind: 'artifact', ref: 'authentik/blueprints/booxstream-gateway-all.yaml#/entries/0' },
+      { kind: 'artifact', ref: `${PROVIDER}#/name` },
+      { kind: 'artifact', ref: `${PREVIEW_PATHS.blueprint(blueprintNames('all').fileName)}#/entries/0` },
     ],
   },
   {
@@ -116,7 +128,7 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     id: 'provider-external-host',
     wording: 'The provider\'s external host is https://booxstream.kevinvdb.dev.',
     line: '- External host: `https://booxstream.kevinvdb.dev`',
-    coveredBy: [{ kind: 'artifact', ref: 'authentik/booxstream/provider.json#/external_host' }],
+    coveredBy: [{ kind: 'artifact', ref: `${PROVIDER}#/external_host` }],
   },
   {
     section: CHECKLIST,
@@ -124,8 +136,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     wording: 'The provider\'s internal host is http://192.168.1.202:3001.',
     line: '- Internal host: `http://192.168.1.202:3001`',
     coveredBy: [
-      { kind: 'artifact', ref: 'authentik/booxstream/provider.json#/internal_host', note: 'recorded; unused in forward_single mode' },
-      { kind: 'artifact', ref: 'traefik/booxstream.yml#/http/services/booxstream-backend/loadBalancer/servers/0/url', note: 'where traffic actually goes' },
+      { kind: 'artifact', ref: `${PROVIDER}#/internal_host`, note: 'recorded; unused in forward_single mode' },
+      { kind: 'artifact', ref: `${BACKEND}/servers/0/url`, note: 'where traffic actually goes' },
     ],
   },
   {
@@ -134,8 +146,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     wording: 'authentik has an application named BooxStream.',
     line: '- [ ] Application `BooxStream` créée',
     coveredBy: [
-      { kind: 'artifact', ref: 'authentik/booxstream/application.json#/name' },
-      { kind: 'artifact', ref: 'authentik/booxstream/policy-bindings.json#/0/group', note: 'restricted to the allowed groups' },
+      { kind: 'artifact', ref: `${APPLICATION}#/name` },
+      { kind: 'artifact', ref: `${PREVIEW_PATHS.authentik(APP, 'policy-bindings')}#/0/group`, note: 'restricted to the allowed groups' },
     ],
   },
   {
@@ -144,8 +156,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     wording: 'The application uses the booxstream-proxy provider.',
     line: '- Provider: `booxstream-proxy`',
     coveredBy: [
-      { kind: 'artifact', ref: 'authentik/booxstream/application.json#/provider' },
-      { kind: 'artifact', ref: 'authentik/outpost-providers.json#/providers', note: 'and the provider is attached to the embedded outpost' },
+      { kind: 'artifact', ref: `${APPLICATION}#/provider` },
+      { kind: 'artifact', ref: `${PREVIEW_PATHS.outpostProviders}#/providers`, note: 'and the provider is attached to the embedded outpost' },
     ],
   },
   {
@@ -153,7 +165,7 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     id: 'application-launch-url',
     wording: 'The application\'s launch URL is https://booxstream.kevinvdb.dev.',
     line: '- Launch URL: `https://booxstream.kevinvdb.dev`',
-    coveredBy: [{ kind: 'artifact', ref: 'authentik/booxstream/application.json#/meta_launch_url' }],
+    coveredBy: [{ kind: 'artifact', ref: `${APPLICATION}#/meta_launch_url` }],
   },
   {
     section: CHECKLIST,
@@ -161,9 +173,9 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     wording: 'The application has an icon, a description and a publisher.',
     line: '- Métadonnées: Icon, Description, Publisher',
     coveredBy: [
-      { kind: 'artifact', ref: 'authentik/booxstream/application.json#/meta_icon' },
-      { kind: 'artifact', ref: 'authentik/booxstream/application.json#/meta_description' },
-      { kind: 'artifact', ref: 'authentik/booxstream/application.json#/meta_publisher' },
+      { kind: 'artifact', ref: `${APPLICATION}#/meta_icon` },
+      { kind: 'artifact', ref: `${APPLICATION}#/meta_description` },
+      { kind: 'artifact', ref: `${APPLICATION}#/meta_publisher` },
     ],
   },
   {
@@ -173,7 +185,7 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     line: '- [ ] Service `booxstream-web` actif sur port 3001',
     coveredBy: [
       { kind: 'check', ref: 'healthz-through-gateway' },
-      { kind: 'artifact', ref: 'traefik/booxstream.yml#/http/services/booxstream-backend/loadBalancer/healthCheck', note: 'Traefik keeps checking it' },
+      { kind: 'artifact', ref: `${BACKEND}/healthCheck`, note: 'Traefik keeps checking it' },
     ],
   },
   {

@@ -1,17 +1,37 @@
 /**
- * Names of everything an app contributes to Traefik's dynamic configuration. All are prefixed
- * with the app's name: the file provider merges every file of the directory into one
- * namespace and *skips* a duplicate name with only a warning (VENDOR-NOTES.md#file-provider), so
- * unprefixed names would silently shadow another app's.
+ * Every name derived from the gateway model, in one place: Traefik's routers, middlewares,
+ * services and file names, and the keys of what the Pulumi program and the authentik
+ * blueprint declare for each app. Nothing else builds names: renderers, the preview, the
+ * program and the checklist coverage all call this module.
+ *
+ * Traefik names are prefixed with the app's name: the file provider merges every file of the
+ * directory into one namespace and *skips* a duplicate name with only a warning
+ * (VENDOR-NOTES.md#file-provider), so unprefixed names would silently shadow another app's.
+ * Deriving names can still make two different inputs meet (`Admins` and `admins` give the
+ * same slug); {@link nameCollisions} finds those before anything is declared, as
+ * pulumi-awsx checks the subnet names it derives.
  */
-import type { ProtectedApp } from './types.js';
+import { GatewayError } from '../errors.js';
+import type { Gateway, ProtectedApp } from './types.js';
 
 /** The path prefix the Authentik embedded outpost serves on every protected host. */
 export const OUTPOST_PATH_PREFIX = '/outpost.goauthentik.io/';
 
-/** `/api/hosts/register` → `api-hosts-register`. */
+/**
+ * `Admins Group` → `admins-group`, `/api/hosts/register` → `api-hosts-register`: lower case,
+ * every run of other characters one dash, no dash at either end. Different inputs can give the
+ * same slug; {@link nameCollisions} reports it.
+ */
+export function nameSlug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/** `/api/hosts/register` → `api-hosts-register` (a bypass router's suffix). */
 export function pathSlug(path: string): string {
-  return path.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase();
+  return nameSlug(path);
 }
 
 /** Traefik object names of one app. */
@@ -41,4 +61,134 @@ export function traefikNames(app: Pick<ProtectedApp, 'name'>) {
 export function routerNames(app: Pick<ProtectedApp, 'name' | 'bypassPaths'>): string[] {
   const names = traefikNames(app).routers;
   return [names.main, names.outpost, ...app.bypassPaths.map(names.bypass)];
+}
+
+/**
+ * The keys of what one app declares: Pulumi logical names of the children of its component
+ * (itself named `component`) and the ids of its authentik blueprint entries.
+ */
+export function appResourceNames(app: Pick<ProtectedApp, 'name'>) {
+  const n = app.name;
+  return {
+    component: n,
+    /** The Traefik file on the gateway (a remote file; its companion is `<name>-check`). */
+    traefikFile: `traefik-file-${n}`,
+    provider: `${n}-provider`,
+    application: `${n}-application`,
+    outpostMembership: `${n}-outpost-membership`,
+    /** The policy binding of one allowed group. */
+    policyBinding: (group: string) => `${n}-binding-${nameSlug(group)}`,
+    dnsRecord: `${n}-cname`,
+  };
+}
+
+/** Companion command of a remote file named `fileResource` (checks it landed, removes it on delete). */
+export function remoteFileCheckName(fileResource: string): string {
+  return `${fileResource}-check`;
+}
+
+/** Keys of what the program declares once for the whole gateway. */
+export const GATEWAY_RESOURCE_NAMES = Object.freeze({
+  cloudflareProvider: 'cloudflare',
+  /** The TunnelIngress component and its children. */
+  tunnel: 'tunnel',
+  tunnelConfig: 'tunnel-ingress',
+  cloudflaredConfigFile: 'cloudflared-config',
+  cloudflaredRestart: 'cloudflared-restart',
+  /** The BooxStream server's VM component. */
+  serverVm: 'booxstream-vm',
+  /** Lookup of one flow by its role (`authorization`, `invalidation`, `authentication`). */
+  flowLookup: (role: string) => `flow-${role}`,
+  /** Lookup of one authentik group by name. */
+  groupLookup: (group: string) => `group-${nameSlug(group)}`,
+});
+
+/** Names of an authentik blueprint, for one app or for the whole gateway (`all`). */
+export function blueprintNames(scope: string) {
+  const name = `booxstream-gateway-${scope}`;
+  return { name, fileName: `${name}.yaml` };
+}
+
+/** Two different things of the model that would get the same name. */
+export interface NameCollision {
+  /** What kind of object the name is for; names of different kinds never clash. */
+  readonly kind: string;
+  readonly name: string;
+  /** Where each claimant comes from in the model, e.g. `apps[0] (booxstream) allowedGroups[1] 'Admins'`. */
+  readonly claimedBy: readonly string[];
+}
+
+/**
+ * Every name the model derives, by kind, with where it comes from. Kinds follow how the names
+ * are scoped where they end up: Traefik's routers, middlewares and services each share one
+ * namespace across files; a Pulumi logical name must be unique per resource type.
+ */
+export function derivedNames(gateway: Pick<Gateway, 'apps'>): { kind: string; name: string; from: string }[] {
+  const out: { kind: string; name: string; from: string }[] = [];
+  const add = (kind: string, name: string, from: string): void => {
+    out.push({ kind, name, from });
+  };
+  const groups = new Set<string>();
+  gateway.apps.forEach((app, i) => {
+    const at = `apps[${i}] (${app.name})`;
+    const t = traefikNames(app);
+    const r = appResourceNames(app);
+    add('Traefik file', t.fileName, at);
+    add('Traefik router', t.routers.main, at);
+    add('Traefik router', t.routers.outpost, at);
+    app.bypassPaths.forEach((path, j) => add('Traefik router', t.routers.bypass(path), `${at} bypassPaths[${j}] '${path}'`));
+    for (const m of Object.values(t.middlewares)) add('Traefik middleware', m, at);
+    for (const s of Object.values(t.services)) add('Traefik service', s, at);
+    add('Pulumi ProtectedApp', r.component, at);
+    add('Pulumi remote file', r.traefikFile, at);
+    add('Pulumi remote command', remoteFileCheckName(r.traefikFile), at);
+    add('Pulumi authentik provider', r.provider, at);
+    add('Pulumi authentik application', r.application, at);
+    add('Pulumi outpost membership', r.outpostMembership, at);
+    app.allowedGroups.forEach((g, j) => {
+      add('Pulumi policy binding', r.policyBinding(g), `${at} allowedGroups[${j}] '${g}'`);
+      groups.add(g);
+    });
+    add('Pulumi DNS record', r.dnsRecord, at);
+    add('blueprint file', blueprintNames(app.name).fileName, at);
+  });
+  for (const g of groups) add('Pulumi authentik group lookup', GATEWAY_RESOURCE_NAMES.groupLookup(g), `group '${g}'`);
+  const n = GATEWAY_RESOURCE_NAMES;
+  add('Pulumi remote file', n.cloudflaredConfigFile, 'the tunnel (local mode)');
+  add('Pulumi remote command', remoteFileCheckName(n.cloudflaredConfigFile), 'the tunnel (local mode)');
+  add('Pulumi remote command', n.cloudflaredRestart, 'the tunnel (local mode)');
+  add('blueprint file', blueprintNames('all').fileName, 'the whole gateway');
+  return out;
+}
+
+/** Names that two different claimants would share; `[]` when every derived name is unique. */
+export function nameCollisions(gateway: Pick<Gateway, 'apps'>): NameCollision[] {
+  const byKey = new Map<string, { kind: string; name: string; claimedBy: string[] }>();
+  for (const { kind, name, from } of derivedNames(gateway)) {
+    const key = `${kind}\0${name}`;
+    const entry = byKey.get(key) ?? { kind, name, claimedBy: [] };
+    entry.claimedBy.push(from);
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()].filter((e) => e.claimedBy.length > 1);
+}
+
+/** Two things of the model would get the same derived name. */
+export class NameCollisionError extends GatewayError {
+  readonly collisions: readonly NameCollision[];
+
+  constructor(collisions: readonly NameCollision[]) {
+    super(
+      'GATEWAY_ERR_CONFIG_INVALID',
+      `names derived from the gateway model collide (${collisions.length}); rename one side of each:\n` +
+        collisions.map((c) => `  - ${c.kind} '${c.name}': ${c.claimedBy.join(' and ')}`).join('\n'),
+    );
+    this.collisions = Object.freeze([...collisions]);
+  }
+}
+
+/** @throws NameCollisionError listing every collision, when there is one. */
+export function assertUniqueNames(gateway: Pick<Gateway, 'apps'>): void {
+  const collisions = nameCollisions(gateway);
+  if (collisions.length > 0) throw new NameCollisionError(collisions);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadAuthentikOpenApi } from '../authentik/openapi.js';
 import { loadExampleGateway } from '../model/load.js';
+import { NameCollisionError } from '../model/names.js';
 import { checklistCoverage } from '../checklist/coverage.js';
 import { placeholderPks, renderPreview } from './render.js';
 
@@ -50,6 +51,11 @@ describe('renderPreview', () => {
     expect(summary).toContain('(any hostname) → `http_status:404`');
     expect(summary).toContain('Proxy provider `booxstream-proxy`');
     for (const item of checklistCoverage) expect(summary).toContain(item.line.replace(/\|/g, '\\|'));
+  });
+
+  it('refuses a model whose derived names collide, before rendering anything', () => {
+    const apps = gateway.apps.map((app, i) => (i === 1 ? { ...app, allowedGroups: ['Admins'] } : app));
+    expect(() => renderPreview({ ...gateway, apps }, 'x.yaml')).toThrow(NameCollisionError);
   });
 
   it('carries no secret-looking material', () => {

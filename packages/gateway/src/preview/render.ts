@@ -7,6 +7,7 @@
  * schema; the Pulumi program resolves the real ones.
  */
 import { checklistCoverage } from '../checklist/coverage.js';
+import { assertUniqueNames, traefikNames } from '../model/names.js';
 import type { Gateway } from '../model/types.js';
 import {
   addProviderToOutpost,
@@ -20,6 +21,7 @@ import {
 import { renderAuthentikBlueprint } from '../render/blueprint.js';
 import { renderTunnelIngress } from '../render/cloudflared.js';
 import { renderTraefikDynamicConfig, ROUTER_PRIORITY } from '../render/traefik.js';
+import { PREVIEW_PATHS } from './paths.js';
 
 export interface PreviewFile {
   /** Relative to the preview directory, `/`-separated. */
@@ -48,44 +50,48 @@ export function placeholderPks(gateway: Gateway) {
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
-/** Renders the whole preview of `gateway`. */
+/**
+ * Renders the whole preview of `gateway`.
+ * @throws NameCollisionError when two things of the model would get the same name.
+ */
 export function renderPreview(gateway: Gateway, source: string): PreviewFile[] {
+  assertUniqueNames(gateway);
   const files: PreviewFile[] = [];
   const pks = placeholderPks(gateway);
 
   for (const app of gateway.apps) {
     const traefik = renderTraefikDynamicConfig(gateway, app);
-    files.push({ path: `traefik/${traefik.fileName}`, content: traefik.yaml });
+    files.push({ path: PREVIEW_PATHS.traefik(app), content: traefik.yaml });
   }
 
   const tunnel = renderTunnelIngress(gateway);
-  files.push({ path: 'cloudflared/config.yml', content: tunnel.configYml });
-  files.push({ path: 'cloudflared/tunnel-config.pulumi.json', content: json(tunnel.cloudflareConfig) });
-  files.push({ path: 'cloudflared/tunnel-config.api.json', content: json(tunnel.apiBody) });
+  files.push({ path: PREVIEW_PATHS.cloudflaredConfig, content: tunnel.configYml });
+  files.push({ path: PREVIEW_PATHS.tunnelConfigPulumi, content: json(tunnel.cloudflareConfig) });
+  files.push({ path: PREVIEW_PATHS.tunnelConfigApi, content: json(tunnel.apiBody) });
 
   let outpostProviders: number[] = [];
   gateway.apps.forEach((app, i) => {
     const appPks = pks.apps[i]!;
     const groupPks = Object.fromEntries(app.allowedGroups.map((g) => [g, pks.groups[g]!]));
-    files.push({ path: `authentik/${app.name}/lookups.json`, content: json(authentikLookups(gateway, app)) });
-    files.push({ path: `authentik/${app.name}/provider.json`, content: json(renderAuthentikProvider(gateway, app, pks.flows)) });
-    files.push({ path: `authentik/${app.name}/application.json`, content: json(renderAuthentikApplication(app, appPks.providerPk)) });
+    files.push({ path: PREVIEW_PATHS.authentik(app, 'lookups'), content: json(authentikLookups(gateway, app)) });
+    files.push({ path: PREVIEW_PATHS.authentik(app, 'provider'), content: json(renderAuthentikProvider(gateway, app, pks.flows)) });
+    files.push({ path: PREVIEW_PATHS.authentik(app, 'application'), content: json(renderAuthentikApplication(app, appPks.providerPk)) });
     files.push({
-      path: `authentik/${app.name}/policy-bindings.json`,
+      path: PREVIEW_PATHS.authentik(app, 'policy-bindings'),
       content: json(renderPolicyBindings(app, groupPks, appPks.applicationPbmUuid)),
     });
     outpostProviders = addProviderToOutpost(outpostProviders, appPks.providerPk);
   });
-  files.push({ path: 'authentik/outpost-providers.json', content: json(renderOutpostProvidersPatch(outpostProviders)) });
+  files.push({ path: PREVIEW_PATHS.outpostProviders, content: json(renderOutpostProvidersPatch(outpostProviders)) });
 
   const whole = renderAuthentikBlueprint(gateway);
-  files.push({ path: `authentik/blueprints/${whole.fileName}`, content: whole.yaml });
+  files.push({ path: PREVIEW_PATHS.blueprint(whole.fileName), content: whole.yaml });
   for (const app of gateway.apps) {
     const one = renderAuthentikBlueprint(gateway, app);
-    files.push({ path: `authentik/blueprints/${one.fileName}`, content: one.yaml });
+    files.push({ path: PREVIEW_PATHS.blueprint(one.fileName), content: one.yaml });
   }
 
-  files.push({ path: 'SUMMARY.md', content: renderSummary(gateway, source, files, tunnel.rules, pks) });
+  files.push({ path: PREVIEW_PATHS.summary, content: renderSummary(gateway, source, files, tunnel.rules, pks) });
   return files;
 }
 
@@ -121,7 +127,7 @@ function renderSummary(
   out.push('', '**Traefik** (file provider, hot-reloaded)', '');
   for (const app of gateway.apps) {
     const doc = renderTraefikDynamicConfig(gateway, app).document.http;
-    out.push(`- \`${gateway.traefik.configDir}/${app.name}.yml\`: routers ${Object.keys(doc.routers).map((n) => `\`${n}\``).join(', ')}; middlewares ${Object.keys(doc.middlewares).map((n) => `\`${n}\``).join(', ')}; services ${Object.keys(doc.services).map((n) => `\`${n}\``).join(', ')}`);
+    out.push(`- \`${gateway.traefik.configDir}/${traefikNames(app).fileName}\`: routers ${Object.keys(doc.routers).map((n) => `\`${n}\``).join(', ')}; middlewares ${Object.keys(doc.middlewares).map((n) => `\`${n}\``).join(', ')}; services ${Object.keys(doc.services).map((n) => `\`${n}\``).join(', ')}`);
   }
   out.push(`- Priorities: bypass ${ROUTER_PRIORITY.bypass} > outpost ${ROUTER_PRIORITY.outpost} > signed-in ${ROUTER_PRIORITY.main}; every router on entry point \`${gateway.traefik.entryPoint}\`.`);
   out.push('', `**authentik** (${gateway.authentik.externalUrl})`, '');

@@ -1,0 +1,15 @@
+/** The preview directory's layout, used by the renderer and by whatever cites its files. */
+import { traefikNames } from '../model/names.js';
+import type { ProtectedApp } from '../model/types.js';
+
+/** Where each document lands in the preview directory (`/`-separated, relative). */
+export const PREVIEW_PATHS = Object.freeze({
+  traefik: (app: Pick<ProtectedApp, 'name'>) => `traefik/${traefikNames(app).fileName}`,
+  cloudflaredConfig: 'cloudflared/config.yml',
+  tunnelConfigPulumi: 'cloudflared/tunnel-config.pulumi.json',
+  tunnelConfigApi: 'cloudflared/tunnel-config.api.json',
+  authentik: (app: Pick<ProtectedApp, 'name'>, body: 'lookups' | 'provider' | 'application' | 'policy-bindings') => `authentik/${app.name}/${body}.json`,
+  outpostProviders: 'authentik/outpost-providers.json',
+  blueprint: (fileName: string) => `authentik/blueprints/${fileName}`,
+  summary: 'SUMMARY.md',
+});
