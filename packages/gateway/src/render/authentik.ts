@@ -9,12 +9,17 @@
 import { loadAuthentikOpenApi } from '../authentik/openapi.js';
 import { BadInputError, RenderedInvalidError } from '../errors.js';
 import type { Gateway, ProtectedApp } from '../model/types.js';
+import {
+  applicationFields,
+  EMBEDDED_OUTPOST_MANAGED,
+  policyBindingFields,
+  proxyProviderFields,
+  type ApplicationFields,
+  type PolicyBindingFields,
+  type ProxyProviderFields,
+} from './authentik-objects.js';
 
-/** `managed` value of the embedded outpost (authentik/outposts/apps.py `MANAGED_OUTPOST`). */
-export const EMBEDDED_OUTPOST_MANAGED = 'goauthentik.io/outposts/embedded';
-
-/** Seconds a group policy may run; authentik's own default. */
-const POLICY_TIMEOUT_SECONDS = 30;
+export { EMBEDDED_OUTPOST_MANAGED } from './authentik-objects.js';
 
 /** Flow primary keys (UUIDs) the provider needs, resolved from the model's slugs. */
 export interface FlowPks {
@@ -24,39 +29,13 @@ export interface FlowPks {
 }
 
 /** `ProxyProviderRequest` (snake_case, as the API takes it). */
-export interface ProxyProviderRequestBody {
-  name: string;
-  authorization_flow: string;
-  invalidation_flow: string;
-  authentication_flow?: string;
-  mode: 'forward_single';
-  external_host: string;
-  internal_host: string;
-}
+export type ProxyProviderRequestBody = ProxyProviderFields<string>;
 
 /** `ApplicationRequest`. */
-export interface ApplicationRequestBody {
-  name: string;
-  slug: string;
-  provider: number;
-  meta_launch_url: string;
-  meta_icon?: string;
-  meta_description: string;
-  meta_publisher: string;
-  policy_engine_mode: 'any' | 'all';
-  open_in_new_tab: boolean;
-}
+export type ApplicationRequestBody = ApplicationFields<number>;
 
 /** `PolicyBindingRequest` binding one group to the application. */
-export interface PolicyBindingRequestBody {
-  group: string;
-  target: string;
-  order: number;
-  enabled: boolean;
-  negate: boolean;
-  timeout: number;
-  failure_result: boolean;
-}
+export type PolicyBindingRequestBody = PolicyBindingFields<string, string>;
 
 /** What the caller must look up in authentik before rendering an app's bodies. */
 export interface AuthentikLookups {
@@ -110,22 +89,7 @@ function checked<T>(schema: string, body: T): T {
  * @throws BadInputError when a flow pk is missing or not a UUID.
  */
 export function renderAuthentikProvider(gateway: Gateway, app: ProtectedApp, flowPks: FlowPks): ProxyProviderRequestBody {
-  const wantsAuthentication = gateway.authentik.flows.authentication !== undefined;
-  const body: ProxyProviderRequestBody = {
-    name: app.authentik.providerName,
-    authorization_flow: requireUuid(flowPks.authorization, `flowPks.authorization (flow '${gateway.authentik.flows.authorization}')`),
-    invalidation_flow: requireUuid(flowPks.invalidation, `flowPks.invalidation (flow '${gateway.authentik.flows.invalidation}')`),
-    ...(wantsAuthentication
-      ? { authentication_flow: requireUuid(flowPks.authentication, `flowPks.authentication (flow '${gateway.authentik.flows.authentication}')`) }
-      : {}),
-    mode: 'forward_single',
-    external_host: `https://${app.hostname}`,
-    // Unused in forward_single mode (Traefik proxies, see the app's Traefik service); kept so
-    // the provider records where the app lives, as the seed's checklist has it.
-    internal_host: app.upstream,
-    // No skip_path_regex: the device paths bypass sign-on in Traefik (exact Path routers), so
-    // the outpost itself never lets an unauthenticated request through.
-  };
+  const body = proxyProviderFields(gateway, app, (role, slug) => requireUuid(flowPks[role], `flowPks.${role} (flow '${slug}')`));
   return checked('ProxyProviderRequest', body);
 }
 
@@ -134,19 +98,7 @@ export function renderAuthentikProvider(gateway: Gateway, app: ProtectedApp, flo
  * @throws BadInputError when providerPk is not a positive integer.
  */
 export function renderAuthentikApplication(app: ProtectedApp, providerPk: number): ApplicationRequestBody {
-  const meta = app.authentik;
-  const body: ApplicationRequestBody = {
-    name: meta.name,
-    slug: meta.slug,
-    provider: requirePk(providerPk, 'providerPk'),
-    meta_launch_url: meta.launchUrl,
-    ...(meta.icon !== '' ? { meta_icon: meta.icon } : {}),
-    meta_description: meta.description,
-    meta_publisher: meta.publisher,
-    policy_engine_mode: meta.policyEngineMode,
-    open_in_new_tab: false,
-  };
-  return checked('ApplicationRequest', body);
+  return checked('ApplicationRequest', applicationFields(app, requirePk(providerPk, 'providerPk')));
 }
 
 /**
@@ -164,16 +116,7 @@ export function renderPolicyBindings(
   const target = requireUuid(applicationPbmUuid, 'applicationPbmUuid');
   return app.allowedGroups.map((group, i) => {
     if (!Object.hasOwn(groupPks, group)) throw new BadInputError(`groupPks has no pk for allowed group '${group}' of app '${app.name}'`);
-    return checked('PolicyBindingRequest', {
-      group: requireUuid(groupPks[group], `groupPks['${group}']`),
-      target,
-      // Spaced by 10 so a hand-made binding can slot between without renumbering.
-      order: i * 10,
-      enabled: true,
-      negate: false,
-      timeout: POLICY_TIMEOUT_SECONDS,
-      failure_result: false,
-    });
+    return checked('PolicyBindingRequest', policyBindingFields(requireUuid(groupPks[group], `groupPks['${group}']`), target, i));
   });
 }
 

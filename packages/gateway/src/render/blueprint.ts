@@ -1,6 +1,7 @@
 /**
- * The same authentik objects as `render/authentik.ts`, as an authentik blueprint (for people who
- * apply blueprints instead of calling the API). Blueprints resolve references themselves with
+ * The same authentik objects as `render/authentik.ts`, mapped by the same functions
+ * (`render/authentik-objects.ts`), as an authentik blueprint (for people who apply blueprints
+ * instead of calling the API). Blueprints resolve references themselves with
  * YAML tags, so no primary keys are needed: `!Find` looks objects up, `!KeyOf` points at an
  * entry of the same blueprint.
  *
@@ -12,7 +13,7 @@
 import yaml from 'js-yaml';
 import { appResourceNames, blueprintNames } from '../model/names.js';
 import type { Gateway, ProtectedApp } from '../model/types.js';
-import { EMBEDDED_OUTPOST_MANAGED } from './authentik.js';
+import { applicationFields, EMBEDDED_OUTPOST_MANAGED, policyBindingFields, proxyProviderFields } from './authentik-objects.js';
 
 /** `!Find [model, [field, value], ...]`: the pk of the object matching every pair. */
 export class FindTag {
@@ -90,47 +91,16 @@ const applicationId = (app: ProtectedApp): string => appResourceNames(app).appli
 const flow = (slug: string): FindTag => new FindTag(MODEL.flow, ['slug', slug]);
 
 function appEntries(gateway: Gateway, app: ProtectedApp): BlueprintEntry[] {
-  const { flows } = gateway.authentik;
-  const meta = app.authentik;
+  // Blueprints find an object by its identifiers and set the rest as attrs.
+  const { name, ...providerAttrs } = proxyProviderFields(gateway, app, (_role, slug) => flow(slug));
+  const { slug, ...applicationAttrs } = applicationFields(app, new KeyOfTag(providerId(app)));
   return [
-    {
-      model: MODEL.provider,
-      state: 'present',
-      id: providerId(app),
-      identifiers: { name: meta.providerName },
-      attrs: {
-        authorization_flow: flow(flows.authorization),
-        invalidation_flow: flow(flows.invalidation),
-        ...(flows.authentication !== undefined ? { authentication_flow: flow(flows.authentication) } : {}),
-        mode: 'forward_single',
-        external_host: `https://${app.hostname}`,
-        internal_host: app.upstream,
-      },
-    },
-    {
-      model: MODEL.application,
-      state: 'present',
-      id: applicationId(app),
-      identifiers: { slug: meta.slug },
-      attrs: {
-        name: meta.name,
-        provider: new KeyOfTag(providerId(app)),
-        meta_launch_url: meta.launchUrl,
-        ...(meta.icon !== '' ? { meta_icon: meta.icon } : {}),
-        meta_description: meta.description,
-        meta_publisher: meta.publisher,
-        policy_engine_mode: meta.policyEngineMode,
-        open_in_new_tab: false,
-      },
-    },
-    ...app.allowedGroups.map(
-      (group, i): BlueprintEntry => ({
-        model: MODEL.binding,
-        state: 'present',
-        identifiers: { target: new KeyOfTag(applicationId(app)), group: new FindTag(MODEL.group, ['name', group]) },
-        attrs: { order: i * 10, enabled: true, negate: false, timeout: 30, failure_result: false },
-      }),
-    ),
+    { model: MODEL.provider, state: 'present', id: providerId(app), identifiers: { name }, attrs: providerAttrs },
+    { model: MODEL.application, state: 'present', id: applicationId(app), identifiers: { slug }, attrs: applicationAttrs },
+    ...app.allowedGroups.map((group, i): BlueprintEntry => {
+      const { group: groupRef, target, ...attrs } = policyBindingFields(new FindTag(MODEL.group, ['name', group]), new KeyOfTag(applicationId(app)), i);
+      return { model: MODEL.binding, state: 'present', identifiers: { target, group: groupRef }, attrs };
+    }),
   ];
 }
 
