@@ -101,6 +101,20 @@ describe('the repository stands alone', () => {
   });
 });
 
+describe('dependencies flow one way', () => {
+  it('no workspace package imports an app or infra (by name or by relative path)', () => {
+    const hits: string[] = [];
+    for (const file of trackedFiles().filter((f) => f.startsWith('packages/') && /\.(ts|mjs|js)$/.test(f))) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      const specifiers = [...text.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1] ?? m[2] ?? '');
+      for (const spec of specifiers) {
+        if (/^@booxstream\/(infra|server|web|bench)\b/.test(spec) || /^(\.\.\/)+(infra|apps|bench)\//.test(spec)) hits.push(`${file}: ${spec}`);
+      }
+    }
+    expect(hits).toEqual([]);
+  });
+});
+
 describe('vendored data', () => {
   it('vendor/schemastore/SOURCE.md records the digest of every vendored schema', () => {
     const dir = join(ROOT, 'vendor/schemastore');

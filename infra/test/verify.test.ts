@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VERIFY_CHECK_IDS } from '@booxstream/gateway';
+import { VERIFY_CHECK_IDS } from '../src/verify/check-ids.js';
 import { formatTable, runChecks, traversalPaths, type CheckResult, type VerifyOptions } from '../src/verify/checks.js';
 import { parseArgs } from '../src/verify/cli.js';
 import { parseTargets, type VerifyTargets } from '../src/verify/targets.js';

@@ -3,10 +3,10 @@
  * must answer 302 to authentik) and what the gateway must also guarantee. Each check is a
  * handful of bounded requests; none follows more than `maxRedirects` hops or sends cookies.
  *
- * Ids are the gateway package's `VERIFY_CHECK_IDS`, which its checklist coverage map cites.
+ * Ids are `VERIFY_CHECK_IDS` (check-ids.ts), which the checklist coverage cites.
  */
 import { randomBytes } from 'node:crypto';
-import type { VerifyCheckId } from '@booxstream/gateway';
+import type { VerifyCheckId } from './check-ids.js';
 import { probe, ProbeError, type ProbeOptions, type ProbeResponse } from './http-probe.js';
 import type { VerifyApp, VerifyTargets } from './targets.js';
 

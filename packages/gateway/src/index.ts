@@ -65,14 +65,11 @@ export type { Blueprint, BlueprintEntry, RenderedBlueprint } from './render/blue
 export { loadAuthentikOpenApi } from './authentik/openapi.js';
 export type { AuthentikOpenApi } from './authentik/openapi.js';
 
-// Checklist coverage
-export { checklistCoverage, RESOURCE_TYPES, VERIFY_CHECK_IDS } from './checklist/coverage.js';
-export type { ChecklistLine, Coverage, CoverageKind, VerifyCheckId } from './checklist/coverage.js';
-
 // Preview
 export { renderPreview } from './preview/render.js';
 export { PREVIEW_PATHS } from './preview/paths.js';
-export type { PreviewFile } from './preview/render.js';
+export { previewCli } from './preview/cli.js';
+export type { PreviewFile, PreviewOptions, SummarySection } from './preview/render.js';
 
 // Errors
 export {

@@ -1,18 +1,20 @@
 /**
- * `pnpm preview [gateway.yaml] [--out DIR]`: renders a gateway declaration (the documented
- * example by default) into `<repo root>/preview/` (or DIR), cleaning it first. Exits 1 with
- * every problem on an invalid declaration, 2 on bad arguments. No credentials, no network.
+ * The `pnpm preview [gateway.yaml] [--out DIR]` command: renders a gateway declaration (the
+ * documented example by default) into `<repo root>/preview/` (or DIR), cleaning it first.
+ * Returns the exit code: 1 with every problem on an invalid declaration, 2 on bad arguments.
+ * No credentials, no network. The entry point is infra's (`infra/src/preview/cli.ts`), which
+ * adds the checklist coverage to SUMMARY.md.
  */
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../errors.js';
 import { EXAMPLE_GATEWAY_PATH, loadGatewayFile } from '../model/load.js';
-import { renderPreview } from './render.js';
+import { renderPreview, type PreviewOptions } from './render.js';
 import { writePreview } from './write.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-function parseArgs(argv: string[]): { source: string; outDir: string } | string {
+function parseArgs(argv: readonly string[]): { source: string; outDir: string } | string {
   // pnpm runs scripts in the package directory; INIT_CWD is where the user typed the command.
   const cwd = process.env['INIT_CWD'] ?? process.cwd();
   let source = EXAMPLE_GATEWAY_PATH;
@@ -32,7 +34,7 @@ function parseArgs(argv: string[]): { source: string; outDir: string } | string 
   return { source, outDir };
 }
 
-function main(argv: string[]): number {
+export function previewCli(argv: readonly string[], options: PreviewOptions = {}): number {
   const started = performance.now();
   const args = parseArgs(argv);
   if (typeof args === 'string') {
@@ -42,7 +44,7 @@ function main(argv: string[]): number {
   const { source, outDir } = args;
   try {
     const gateway = loadGatewayFile(source);
-    const files = renderPreview(gateway, relative(REPO_ROOT, source));
+    const files = renderPreview(gateway, relative(REPO_ROOT, source), options);
     writePreview(outDir, files);
     process.stdout.write(`gateway preview of ${relative(REPO_ROOT, source)} → ${outDir}\n`);
     for (const file of files) process.stdout.write(`  wrote ${file.path}\n`);
@@ -56,5 +58,3 @@ function main(argv: string[]): number {
     throw err;
   }
 }
-
-process.exitCode = main(process.argv.slice(2));

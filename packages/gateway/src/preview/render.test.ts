@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { loadAuthentikOpenApi } from '../authentik/openapi.js';
 import { loadExampleGateway } from '../model/load.js';
 import { NameCollisionError } from '../model/names.js';
-import { checklistCoverage } from '../checklist/coverage.js';
 import { placeholderPks, renderPreview } from './render.js';
 
 const gateway = loadExampleGateway();
@@ -45,12 +44,22 @@ describe('renderPreview', () => {
     expect(loadAuthentikOpenApi().validateComponent('ProxyProviderRequest', provider)).toEqual([]);
   });
 
-  it('summarises what would be created and the checklist coverage', () => {
+  it('summarises what would be created', () => {
     const summary = byPath.get('SUMMARY.md')!;
     expect(summary).toContain('booxstream.kevinvdb.dev → `http://traefik:80`');
     expect(summary).toContain('(any hostname) → `http_status:404`');
     expect(summary).toContain('Proxy provider `booxstream-proxy`');
-    for (const item of checklistCoverage) expect(summary).toContain(item.line.replace(/\|/g, '\\|'));
+  });
+
+  it("adds the caller's sections to the summary after the file list, in order", () => {
+    const summarySections = [
+      { heading: 'First', lines: ['one'] },
+      { heading: 'Second', lines: ['two', 'lines'] },
+    ];
+    const summary = renderPreview(gateway, 'x.yaml', { summarySections }).find((f) => f.path === 'SUMMARY.md')!.content;
+    expect(summary).toContain('\n## First\n\none\n\n## Second\n\ntwo\nlines\n\n## Traefik static configuration');
+    expect(summary.indexOf('## Files')).toBeLessThan(summary.indexOf('## First'));
+    expect(byPath.get('SUMMARY.md')).not.toContain('## First');
   });
 
   it('refuses a model whose derived names collide, before rendering anything', () => {

@@ -6,7 +6,6 @@
  * placeholder keys (`PLACEHOLDER_PKS`) so the bodies still validate against authentik's
  * schema; the Pulumi program resolves the real ones.
  */
-import { checklistCoverage } from '../checklist/coverage.js';
 import { assertUniqueNames, traefikNames } from '../model/names.js';
 import type { Gateway } from '../model/types.js';
 import {
@@ -22,6 +21,21 @@ import { renderAuthentikBlueprint } from '../render/blueprint.js';
 import { renderTunnelIngress } from '../render/cloudflared.js';
 import { renderTraefikDynamicConfig, ROUTER_PRIORITY } from '../render/traefik.js';
 import { PREVIEW_PATHS } from './paths.js';
+
+/**
+ * A section a caller adds to SUMMARY.md (after the file list), for what this package does not
+ * know about: the Pulumi program's checklist coverage, for one.
+ */
+export interface SummarySection {
+  /** The `##` heading, without the hashes. */
+  readonly heading: string;
+  /** Markdown lines under it. */
+  readonly lines: readonly string[];
+}
+
+export interface PreviewOptions {
+  readonly summarySections?: readonly SummarySection[];
+}
 
 export interface PreviewFile {
   /** Relative to the preview directory, `/`-separated. */
@@ -54,7 +68,7 @@ const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
  * Renders the whole preview of `gateway`.
  * @throws NameCollisionError when two things of the model would get the same name.
  */
-export function renderPreview(gateway: Gateway, source: string): PreviewFile[] {
+export function renderPreview(gateway: Gateway, source: string, options: PreviewOptions = {}): PreviewFile[] {
   assertUniqueNames(gateway);
   const files: PreviewFile[] = [];
   const pks = placeholderPks(gateway);
@@ -91,12 +105,8 @@ export function renderPreview(gateway: Gateway, source: string): PreviewFile[] {
     files.push({ path: PREVIEW_PATHS.blueprint(one.fileName), content: one.yaml });
   }
 
-  files.push({ path: PREVIEW_PATHS.summary, content: renderSummary(gateway, source, files, tunnel.rules, pks) });
+  files.push({ path: PREVIEW_PATHS.summary, content: renderSummary(gateway, source, files, tunnel.rules, pks, options.summarySections ?? []) });
   return files;
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 function renderSummary(
@@ -105,6 +115,7 @@ function renderSummary(
   files: PreviewFile[],
   rules: ReturnType<typeof renderTunnelIngress>['rules'],
   pks: ReturnType<typeof placeholderPks>,
+  sections: readonly SummarySection[],
 ): string {
   const out: string[] = [];
   out.push('# Gateway preview', '');
@@ -142,14 +153,7 @@ function renderSummary(
   for (const f of files) out.push(`- \`${f.path}\``);
   out.push('- `SUMMARY.md`', '');
 
-  out.push('## Checklist coverage', '');
-  out.push('Every line of the seed\'s "Checklist de Configuration" and "Test Final", and what takes care of it.', '');
-  out.push('| section | line | covered by |', '|---|---|---|');
-  for (const item of checklistCoverage) {
-    const by = item.coveredBy.map((c) => `${c.kind} \`${c.ref}\`${c.note ? ` (${c.note})` : ''}`).join('<br>');
-    out.push(`| ${item.section} | ${cell(item.line)} | ${cell(by)} |`);
-  }
-  out.push('');
+  for (const section of sections) out.push(`## ${section.heading}`, '', ...section.lines, '');
 
   out.push('## Traefik static configuration this relies on', '');
   out.push(`- Entry point \`${gateway.traefik.entryPoint}\`: do **not** list cloudflared in \`forwardedHeaders.trustedIPs\`, so Traefik rebuilds X-Forwarded-* itself (forward auth trusts them).`);

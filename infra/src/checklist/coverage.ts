@@ -12,8 +12,8 @@
  * is not part of this repository; if it changes, update these lines and the digest.
  */
 
-import { appResourceNames, blueprintNames, GATEWAY_RESOURCE_NAMES, traefikNames } from '../model/names.js';
-import { PREVIEW_PATHS } from '../preview/paths.js';
+import { appResourceNames, blueprintNames, GATEWAY_RESOURCE_NAMES, PREVIEW_PATHS, traefikNames } from '@booxstream/gateway';
+import type { VerifyCheckId } from '../verify/check-ids.js';
 
 /** Which document and version the checklist lines were taken from. */
 export const CHECKLIST_SOURCE = Object.freeze({
@@ -22,19 +22,18 @@ export const CHECKLIST_SOURCE = Object.freeze({
   sha256: 'ed434949122aac8aa6204bde24df82f2ac25e9ee1d0b3af7a05fb2846ce409d2',
 });
 
-export type CoverageKind = 'artifact' | 'resource' | 'check';
+export type CoverageKind = Coverage['kind'];
 
-export interface Coverage {
-  readonly kind: CoverageKind;
-  /**
-   * - artifact: preview path, optionally `#<JSON pointer>` into the parsed file;
-   * - resource: `<Pulumi type token>#<logical role>`;
-   * - check: a `pnpm verify` check id.
-   */
-  readonly ref: string;
-  /** Why this covers the line, when it is not obvious. */
-  readonly note?: string;
-}
+/**
+ * One thing that takes care of a line:
+ * - artifact: preview path, optionally `#<JSON pointer>` into the parsed file;
+ * - resource: `<Pulumi type token>#<logical name>`;
+ * - check: a `pnpm verify` check id.
+ */
+export type Coverage = { readonly note?: string } & (
+  | { readonly kind: 'artifact' | 'resource'; readonly ref: string }
+  | { readonly kind: 'check'; readonly ref: VerifyCheckId }
+);
 
 export interface ChecklistLine {
   readonly section: (typeof CHECKLIST_SOURCE.sections)[number];
@@ -47,17 +46,7 @@ export interface ChecklistLine {
   readonly coveredBy: readonly Coverage[];
 }
 
-/** The post-deploy checks `pnpm verify` (infra) implements. */
-export const VERIFY_CHECK_IDS = Object.freeze([
-  'app-redirects-to-authentik',
-  'bypass-reaches-server',
-  'forged-identity-ignored',
-  'healthz-through-gateway',
-] as const);
-
-export type VerifyCheckId = (typeof VERIFY_CHECK_IDS)[number];
-
-/** Pulumi type tokens the coverage refers to (VENDOR-NOTES.md#cloudflare-types, #copy-to-remote). */
+/** Pulumi type tokens the coverage refers to (packages/gateway/VENDOR-NOTES.md#cloudflare-types, #copy-to-remote). */
 export const RESOURCE_TYPES = Object.freeze({
   tunnelConfig: 'cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig',
   dnsRecord: 'cloudflare:index/dnsRecord:DnsRecord',

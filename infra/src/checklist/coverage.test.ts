@@ -1,11 +1,13 @@
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { loadExampleGateway } from '../model/load.js';
-import { BLUEPRINT_SCHEMA } from '../render/blueprint.js';
-import { renderPreview } from '../preview/render.js';
-import { CHECKLIST_SOURCE, checklistCoverage, RESOURCE_TYPES, VERIFY_CHECK_IDS } from './coverage.js';
+import { BLUEPRINT_SCHEMA, loadExampleGateway, renderPreview } from '@booxstream/gateway';
+import { VERIFY_CHECK_IDS } from '../verify/check-ids.js';
+import { CHECKLIST_SOURCE, checklistCoverage, RESOURCE_TYPES } from './coverage.js';
+import { checklistCoverageSection } from './summary.js';
 
-const preview = new Map(renderPreview(loadExampleGateway(), 'examples/home.gateway.yaml').map((f) => [f.path, f.content]));
+const preview = new Map(
+  renderPreview(loadExampleGateway(), 'examples/home.gateway.yaml', { summarySections: [checklistCoverageSection()] }).map((f) => [f.path, f.content]),
+);
 
 function parseArtifact(path: string): unknown {
   const text = preview.get(path);
@@ -78,7 +80,7 @@ describe('checklist coverage', () => {
 
   it('points checks at pnpm verify check ids and resources at known type tokens', () => {
     const all = checklistCoverage.flatMap((l) => l.coveredBy);
-    for (const c of all.filter((c) => c.kind === 'check')) expect(VERIFY_CHECK_IDS, c.ref).toContain(c.ref);
+    for (const c of all) if (c.kind === 'check') expect(VERIFY_CHECK_IDS, c.ref).toContain(c.ref);
     for (const c of all.filter((c) => c.kind === 'resource')) {
       const [token, role] = c.ref.split('#');
       expect(Object.values(RESOURCE_TYPES), c.ref).toContain(token);
@@ -103,5 +105,20 @@ describe('checklist coverage', () => {
   it('uses every verify check somewhere', () => {
     const used = new Set(checklistCoverage.flatMap((l) => l.coveredBy).filter((c) => c.kind === 'check').map((c) => c.ref));
     expect([...used].sort()).toEqual([...VERIFY_CHECK_IDS].sort());
+  });
+});
+
+describe('the coverage section of the preview summary', () => {
+  const summary = preview.get('SUMMARY.md') ?? '';
+
+  it('lists every line with what covers it, after the file list', () => {
+    for (const item of checklistCoverage) expect(summary).toContain(item.line.replace(/\|/g, '\\|'));
+    expect(summary.indexOf('## Files')).toBeLessThan(summary.indexOf('## Checklist coverage'));
+    expect(summary.indexOf('## Checklist coverage')).toBeLessThan(summary.indexOf('## Traefik static configuration'));
+  });
+
+  it('matches the snapshot', async () => {
+    const section = checklistCoverageSection();
+    await expect([`## ${section.heading}`, '', ...section.lines, ''].join('\n')).toMatchFileSnapshot('./__snapshots__/checklist-coverage.md');
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 // Two real runs of the CLI (each starts Node + tsx, ~1-2 s); the writing logic is unit-tested in write.test.ts.
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'gateway-preview-'));
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -30,7 +30,11 @@ describe('preview CLI', () => {
     expect(res.status).toBe(0);
     expect(res.stdout).toContain('wrote traefik/booxstream.yml');
     expect(res.stdout).toMatch(/18 files in \d+ ms/);
-    expect(readFileSync(join(out, 'SUMMARY.md'), 'utf8')).toContain('# Gateway preview');
+    const summary = readFileSync(join(out, 'SUMMARY.md'), 'utf8');
+    expect(summary).toContain('# Gateway preview');
+    // The coverage this package owns is in the summary the command writes.
+    expect(summary).toContain('## Checklist coverage');
+    expect(summary).toContain('check `app-redirects-to-authentik`');
     expect(res.ms).toBeLessThan(15_000);
   }, 30_000);
 

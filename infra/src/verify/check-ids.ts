@@ -1,0 +1,12 @@
+/**
+ * The ids of the post-deploy checks `pnpm verify` runs (`checks.ts` implements one per id).
+ * The checklist coverage (`../checklist/coverage.ts`) cites them.
+ */
+export const VERIFY_CHECK_IDS = Object.freeze([
+  'app-redirects-to-authentik',
+  'bypass-reaches-server',
+  'forged-identity-ignored',
+  'healthz-through-gateway',
+] as const);
+
+export type VerifyCheckId = (typeof VERIFY_CHECK_IDS)[number];
