@@ -12,11 +12,11 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const areas = {
   relay: {
     pkg: 'apps/server',
-    mutate: ['src/relay/**/*.ts', '!src/**/*.test.ts'],
+    mutate: ['src/relay/**/*.ts', '!src/**/*.test.ts', '!src/relay/test-socket.ts'],
   },
   identity: {
     pkg: 'apps/server',
-    mutate: ['src/identity/**/*.ts', 'src/http/api-device.ts', 'src/http/api-hosts.ts', '!src/**/*.test.ts'],
+    mutate: ['src/identity/**/*.ts', 'src/device-access.ts', 'src/http/api-device.ts', 'src/http/api-hosts.ts', '!src/**/*.test.ts'],
   },
   gateway: {
     pkg: 'packages/gateway',

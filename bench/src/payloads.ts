@@ -12,6 +12,7 @@
  * prepared message without re-encoding the rest.
  */
 import { createHash } from 'node:crypto';
+import { mulberry32 } from '@booxstream/host-client';
 
 export const MARKER_MAGIC = Buffer.from('BXB1', 'latin1');
 export const MARKER_BYTES = 12;
@@ -25,18 +26,6 @@ const APP0_JFIF = [0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0
 // Start of scan, one component: entropy-coded data follows.
 const SOS = [0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00];
 
-/** Deterministic PRNG (mulberry32), so payloads are reproducible from a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
 /**
  * A JPEG-shaped buffer of exactly `size` bytes: SOI, APP0 JFIF, SOS, random
  * entropy-coded bytes (no 0xFF, so no accidental marker), EOI. Not decodable
@@ -47,7 +36,8 @@ export function jpegShaped(size: number, seed: number): Buffer {
   if (size < head.length + EOI.length + 16) throw new RangeError(`a JPEG-shaped payload needs at least ${head.length + 18} bytes`);
   const out = Buffer.allocUnsafe(size);
   out.set(head, 0);
-  const next = prng(seed);
+  // The demo device's generator, so payloads are reproducible from a seed.
+  const next = mulberry32(seed);
   const end = size - EOI.length;
   let i = head.length;
   for (; i + 4 <= end; i += 4) out.writeUInt32LE((next() & 0xfefefefe) >>> 0, i);

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createSyntheticEinkSource, registerDevice, startDevice } from '@booxstream/host-client';
 import { parseConfig } from './config.js';
-import { ConfigError } from './errors.js';
+import { configOrExit, runEntry, shutdownOnSignals } from './process-lifecycle.js';
 import { startServer } from './server.js';
 
 const DEMO_USER = 'demo';
@@ -37,24 +37,19 @@ function demoDeviceUuid(dataDir: string): string {
   return uuid;
 }
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = parseConfig({
+const NAME = 'booxstream-demo';
+
+runEntry(NAME, async () => {
+  const config = configOrExit(NAME, () =>
+    parseConfig({
       HOST: '127.0.0.1',
       DEV_USER: DEMO_USER,
       DATA_DIR: resolve(invokedFrom, 'data/demo'),
       // The demo device uses /android-ws on the HTTP port; no LAN port to collide with.
       DEVICE_PORT: '0',
       ...process.env,
-    });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`booxstream-demo: configuration error: ${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
+    }),
+  );
 
   const server = await startServer(config);
   const uuid = demoDeviceUuid(config.dataDir);
@@ -80,25 +75,8 @@ async function main(): Promise<void> {
       `  Ctrl-C stops it.\n\n`,
   );
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`booxstream-demo: ${signal} received, shutting down\n`);
+  shutdownOnSignals(NAME, async () => {
     void device.stop();
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`booxstream-demo: shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`booxstream-demo: ${(err as Error).message}\n`);
-  process.exit(1);
+    await server.close();
+  });
 });

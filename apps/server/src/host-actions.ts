@@ -4,16 +4,9 @@
  */
 import type { AuditLog } from './db/audit.js';
 import type { DeviceRow, DeviceStore } from './db/devices.js';
-import { HttpError } from './errors.js';
+import { findDevice } from './device-access.js';
 import { devicePrefix, type Logger } from './logger.js';
 import type { Hub } from './relay/hub.js';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The app sends `UUID.randomUUID().toString()`: 8-4-4-4-12 hex, any case; stored lowercase. */
-export function normalizeUuid(value: unknown): string | null {
-  return typeof value === 'string' && UUID_RE.test(value) ? value.toLowerCase() : null;
-}
 
 export class HostActions {
   constructor(
@@ -24,9 +17,7 @@ export class HostActions {
   ) {}
 
   get(uuid: string): DeviceRow {
-    const row = this.devices.get(uuid);
-    if (!row) throw new HttpError(404, 'HOST_ERR_NOT_FOUND', 'No device with this uuid is registered.', 'uuid');
-    return row;
+    return findDevice(this.devices, uuid);
   }
 
   /** Approves a pending or revoked device; the approver becomes its owner. Approving an approved device changes nothing. */

@@ -1,26 +1,25 @@
 /**
  * `startServer`: wires config, SQLite, the relay, the HTTP app and the
- * WebSocket upgrades onto one HTTP server (plus the optional LAN device port).
+ * relay's WebSocket upgrades onto one HTTP server (plus the optional LAN device port).
  * Never reads `process.env`.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { CloseCode } from '@booxstream/protocol';
-import { WebSocketServer } from 'ws';
+import { createServer, type Server } from 'node:http';
+import { WebSocket } from 'ws';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { AuditLog } from './db/audit.js';
 import { openDatabase } from './db/database.js';
 import { DeviceStore } from './db/devices.js';
+import { normalizeUuid } from './device-access.js';
 import { HttpError } from './errors.js';
-import { HostActions, normalizeUuid } from './host-actions.js';
-import { canSee } from './http/api-hosts.js';
+import { HostActions } from './host-actions.js';
 import { createApp } from './http/app.js';
 import { TokenBucketLimiter } from './http/rate-limit.js';
-import { IdentityResolver, identityFailureMessage } from './identity/identity.js';
+import { IdentityResolver } from './identity/identity.js';
 import { TrustedProxies } from './identity/trusted-proxy.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { Hub, type HostRelayStats } from './relay/hub.js';
+import { RelayUpgrades } from './relay/upgrades.js';
 
 export interface RunningServer {
   /** Base URL of the HTTP port, e.g. `http://127.0.0.1:43123` (API, viewer WS, `/android-ws`, web app). */
@@ -40,8 +39,6 @@ export interface RunningServer {
 
 /** How long `close()` waits for peers to answer the close handshake before cutting them off. */
 const CLOSE_GRACE_MS = 2000;
-/** Viewers send nothing the server reads; anything big is abuse. */
-const VIEWER_MAX_PAYLOAD = 4096;
 
 /** Starts the server: defaults from `DEFAULTS`, then `overrides`. */
 export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
@@ -87,59 +84,9 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     limiter: new TokenBucketLimiter(config.registerRatePerMinute, config.registerBurst),
   });
 
-  const deviceWss = new WebSocketServer({
-    noServer: true,
-    maxPayload: config.maxMessageBytes,
-    skipUTF8Validation: true,
-    perMessageDeflate: false,
-    clientTracking: false,
-  });
-  // Viewers send only acks (ASCII); their text is never passed on, so UTF-8 validation per ack buys nothing.
-  const viewerWss = new WebSocketServer({
-    noServer: true,
-    maxPayload: VIEWER_MAX_PAYLOAD,
-    skipUTF8Validation: true,
-    perMessageDeflate: false,
-    clientTracking: false,
-  });
-
-  const acceptDevice = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    deviceWss.handleUpgrade(req, socket, head, (ws) => {
-      relay.addDevice(ws, proxies.clientAddress(req.socket.remoteAddress, req.headers));
-    });
-  };
-
-  const acceptViewer = (req: IncomingMessage, socket: Duplex, head: Buffer, rawUuid: string): void => {
-    const who = identities.resolve(req.socket.remoteAddress, req.headers);
-    if (!who.ok) return rejectUpgrade(socket, new HttpError(401, 'AUTH_ERR_UNAUTHENTICATED', identityFailureMessage(who.reason)));
-    if (!sameOrigin(req)) return rejectUpgrade(socket, new HttpError(403, 'AUTH_ERR_BAD_ORIGIN', 'The page that opened this WebSocket is not served by this server.'));
-    const uuid = normalizeUuid(decodeURIComponentSafe(rawUuid));
-    if (uuid === null) return rejectUpgrade(socket, new HttpError(400, 'HTTP_ERR_INVALID_FIELD', 'The uuid in the path is not a UUID.', 'uuid'));
-    const row = devices.get(uuid);
-    if (!row) return rejectUpgrade(socket, new HttpError(404, 'HOST_ERR_NOT_FOUND', 'No device with this uuid is registered.', 'uuid'));
-    if (!canSee(who.identity, row)) return rejectUpgrade(socket, new HttpError(403, 'HOST_ERR_FORBIDDEN', 'This device belongs to someone else.', 'uuid'));
-    if (relay.isFull(uuid)) {
-      return rejectUpgrade(socket, new HttpError(429, 'HOST_ERR_TOO_MANY_VIEWERS', `This device already has ${config.maxViewersPerHost} viewers.`));
-    }
-    viewerWss.handleUpgrade(req, socket, head, (ws) => {
-      // The device may have been deleted, or the host filled, while the handshake ran.
-      const current = devices.get(uuid);
-      if (!current) return ws.close(CloseCode.NotFound, 'host removed');
-      if (relay.isFull(uuid)) return ws.close(CloseCode.TooManyViewers, 'too many viewers');
-      relay.addViewer(ws, current, who.identity);
-    });
-  };
-
+  const upgrades = new RelayUpgrades({ config, devices, identities, proxies, hub: relay });
   const server = createServer({ headersTimeout: 20_000, requestTimeout: 30_000 }, app);
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => undefined);
-    if (closing) return rejectUpgrade(socket, new HttpError(503, 'SERVER_ERR_NOT_READY', 'The server is shutting down.'));
-    const path = pathnameOf(req.url);
-    if (path === '/android-ws') return acceptDevice(req, socket, head);
-    const m = /^\/api\/hosts\/([^/]+)\/stream$/.exec(path);
-    if (m) return acceptViewer(req, socket, head, m[1]!);
-    rejectUpgrade(socket, new HttpError(404, 'HTTP_ERR_NOT_FOUND', `No WebSocket endpoint at ${path}.`));
-  });
+  server.on('upgrade', upgrades.onHttpPort);
 
   let deviceServer: Server | null = null;
   if (config.devicePort !== null) {
@@ -147,26 +94,19 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       res.writeHead(426, { 'Content-Type': 'application/json', Upgrade: 'websocket', Connection: 'Upgrade' });
       res.end(JSON.stringify(new HttpError(426, 'HTTP_ERR_UPGRADE_REQUIRED', 'This port only takes the device WebSocket (the BooxStream app connects here on a LAN).').toJSON()));
     });
-    deviceServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => undefined);
-      if (closing) return rejectUpgrade(socket, new HttpError(503, 'SERVER_ERR_NOT_READY', 'The server is shutting down.'));
-      const path = pathnameOf(req.url);
-      if (path === '/' || path === '/android-ws') return acceptDevice(req, socket, head);
-      rejectUpgrade(socket, new HttpError(404, 'HTTP_ERR_NOT_FOUND', `The device WebSocket is at the root path, not ${path}.`));
-    });
+    deviceServer.on('upgrade', upgrades.onDevicePort);
   }
 
-  let closing = false;
   let closed: Promise<void> | null = null;
   const shutdown = async (): Promise<void> => {
-    closing = true;
+    upgrades.stopAccepting();
     server.close();
     deviceServer?.close();
     server.closeIdleConnections();
     deviceServer?.closeIdleConnections();
     relay.close();
     const deadline = Date.now() + CLOSE_GRACE_MS;
-    while (relay.openSockets().some((ws) => ws.readyState !== ws.CLOSED) && Date.now() < deadline) {
+    while (relay.openSockets().some((ws) => ws.readyState !== WebSocket.CLOSED) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
     for (const ws of relay.openSockets()) ws.terminate();
@@ -228,55 +168,4 @@ function urlHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-function pathnameOf(url: string | undefined): string {
-  const raw = url ?? '/';
-  const q = raw.indexOf('?');
-  return q < 0 ? raw : raw.slice(0, q);
-}
-
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-/**
- * Browsers send Origin on WebSocket handshakes and let any page open one, with
- * the user's cookies: refuse pages from other origins (cross-site WebSocket
- * hijacking). Non-browser clients send no Origin.
- */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    return false;
-  }
-  const hosts = [req.headers.host, firstValue(req.headers['x-forwarded-host'])].filter((h): h is string => typeof h === 'string');
-  return hosts.some((h) => h.toLowerCase() === originHost.toLowerCase());
-}
-
-function firstValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v?.split(',')[0]?.trim();
-}
-
-/** Answers a refused upgrade with a JSON error on the raw socket, then closes it. */
-function rejectUpgrade(socket: Duplex, err: HttpError): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const body = JSON.stringify(err.toJSON());
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[err.status] ?? 'Error';
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${err.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
 }

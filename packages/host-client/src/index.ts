@@ -27,6 +27,7 @@ export {
   STROKES_PER_PAGE,
 } from './sources/synthetic-eink.js';
 export type { EinkPageOptions, SyntheticEinkOptions } from './sources/synthetic-eink.js';
+export { mulberry32 } from './sources/prng.js';
 export { createFolderSource, createImageSource, loadScreenJpeg } from './sources/folder.js';
 export type { FolderSourceOptions, ImageSourceOptions } from './sources/folder.js';
 export type { GreyRaster } from './sources/raster.js';

@@ -35,6 +35,7 @@ export {
   VIEWER_ACK_EVERY,
   VIEWER_ACK_WINDOW,
   decodeViewerFrameHeader,
+  viewerFrameSeq,
   VIEWER_HEADER_BYTES,
   VIEWER_PROTOCOL_VERSION,
   ViewerFrameKind,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decodeViewerFrameHeader, encodeViewerAck, parseViewerAckBytes, ViewerAcker, VIEWER_ACK_EVERY, VIEWER_ACK_WINDOW, encodeViewerFrame, parseViewerClientMessage, VIEWER_HEADER_BYTES, writeViewerFrameHeader,
+  decodeViewerFrameHeader, viewerFrameSeq, encodeViewerAck, parseViewerAckBytes, ViewerAcker, VIEWER_ACK_EVERY, VIEWER_ACK_WINDOW, encodeViewerFrame, parseViewerClientMessage, VIEWER_HEADER_BYTES, writeViewerFrameHeader,
 } from './viewer.js';
 
 describe('viewer frames', () => {
@@ -9,6 +9,14 @@ describe('viewer frames', () => {
     const msg = encodeViewerFrame(jpeg, 7, 1000.25, 990);
     expect(msg.subarray(VIEWER_HEADER_BYTES)).toEqual(jpeg);
     expect(decodeViewerFrameHeader(msg)).toEqual({ version: 1, kind: 1, headerLength: 24, seq: 7, serverTs: 1000.25, hostTs: 990 });
+  });
+
+  it('reads back the seq a header was written with, as the full decoder does', () => {
+    for (const seq of [0, 1, 0x01020304, 2 ** 32 - 1]) {
+      const msg = encodeViewerFrame(Buffer.from([0xff, 0xd8, 0xff, 0]), seq, 5, 6);
+      expect(viewerFrameSeq(msg)).toBe(seq);
+      expect(viewerFrameSeq(msg)).toBe(decodeViewerFrameHeader(msg).seq);
+    }
   });
 
   it('decodes from a plain ArrayBuffer, as a browser receives it', () => {

@@ -41,6 +41,8 @@ import type { HostStatus } from './api.js';
 export const VIEWER_PROTOCOL_VERSION = 1;
 export const ViewerFrameKind = { Jpeg: 1 } as const;
 export const VIEWER_HEADER_BYTES = 24;
+/** Where `seq` sits in the header (see the layout above). */
+const SEQ_OFFSET = 4;
 
 export interface ViewerFrameHeader {
   readonly version: number;
@@ -67,10 +69,19 @@ export function writeViewerFrameHeader(frame: Buffer, seq: number, serverTs: num
   frame.writeUInt8(VIEWER_PROTOCOL_VERSION, 0);
   frame.writeUInt8(ViewerFrameKind.Jpeg, 1);
   frame.writeUInt16BE(VIEWER_HEADER_BYTES, 2);
-  frame.writeUInt32BE(seq >>> 0, 4);
+  frame.writeUInt32BE(seq >>> 0, SEQ_OFFSET);
   frame.writeDoubleBE(serverTs, 8);
   frame.writeDoubleBE(hostTs ?? Number.NaN, 16);
   return frame;
+}
+
+/**
+ * The seq of a frame this side built (no checks, no allocation: the relay
+ * reads it once per send, on frames it wrote with {@link writeViewerFrameHeader}).
+ * Use {@link decodeViewerFrameHeader} on frames from the wire.
+ */
+export function viewerFrameSeq(frame: Buffer): number {
+  return frame.readUInt32BE(SEQ_OFFSET);
 }
 
 /**
@@ -96,7 +107,7 @@ export function decodeViewerFrameHeader(bytes: ArrayBuffer | ArrayBufferView): V
     version,
     kind: view.getUint8(1),
     headerLength,
-    seq: view.getUint32(4),
+    seq: view.getUint32(SEQ_OFFSET),
     serverTs: view.getFloat64(8),
     hostTs: view.getFloat64(16),
   };

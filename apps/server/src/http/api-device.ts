@@ -8,7 +8,7 @@ import type { ServerConfig } from '../config.js';
 import type { AuditLog } from '../db/audit.js';
 import type { DeviceStore } from '../db/devices.js';
 import { HttpError } from '../errors.js';
-import { normalizeUuid } from '../host-actions.js';
+import { normalizeUuid } from '../device-access.js';
 import type { TrustedProxies } from '../identity/trusted-proxy.js';
 import { devicePrefix, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';

@@ -3,9 +3,9 @@
  * admins; pending devices only to admins.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { DeviceRow } from '../db/devices.js';
+import { canSee, visibleHost } from '../device-access.js';
 import { HttpError } from '../errors.js';
-import { normalizeUuid, type HostActions } from '../host-actions.js';
+import type { HostActions } from '../host-actions.js';
 import { identityFailureMessage, meView, type Identity, type IdentityResolver } from '../identity/identity.js';
 import type { Hub } from '../relay/hub.js';
 
@@ -13,11 +13,6 @@ export interface HostsApiDeps {
   readonly identities: IdentityResolver;
   readonly actions: HostActions;
   readonly hub: Hub;
-}
-
-/** Owner or admin; pending devices have no owner, so only admins see them. */
-export function canSee(identity: Identity, row: DeviceRow): boolean {
-  return identity.admin || (row.owner !== null && row.owner === identity.username);
 }
 
 export function identityOf(res: Response): Identity {
@@ -37,15 +32,6 @@ export function requireIdentity(identities: IdentityResolver) {
   };
 }
 
-/** Finds a device the identity may see: 400 bad uuid, 404 unknown, 403 someone else's. */
-export function visibleHost(actions: HostActions, identity: Identity, rawUuid: unknown): DeviceRow {
-  const uuid = normalizeUuid(rawUuid);
-  if (uuid === null) throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', 'The uuid in the path is not a UUID.', 'uuid');
-  const row = actions.get(uuid);
-  if (!canSee(identity, row)) throw new HttpError(403, 'HOST_ERR_FORBIDDEN', 'This device belongs to someone else.', 'uuid');
-  return row;
-}
-
 export function hostsApi(deps: HostsApiDeps): Router {
   const router = express.Router();
   const { actions, hub } = deps;
@@ -62,26 +48,26 @@ export function hostsApi(deps: HostsApiDeps): Router {
 
   router.post('/api/hosts/:uuid/approve', (req, res) => {
     const identity = identityOf(res);
-    const row = visibleHost(actions, identity, req.params.uuid);
+    const row = visibleHost(actions.devices, identity, req.params.uuid);
     if (!identity.admin) throw new HttpError(403, 'AUTH_ERR_FORBIDDEN', 'Only administrators can approve devices.');
     res.json(hub.hostView(actions.approve(row.uuid, identity.username)));
   });
 
   router.post('/api/hosts/:uuid/revoke', (req, res) => {
     const identity = identityOf(res);
-    const row = visibleHost(actions, identity, req.params.uuid);
+    const row = visibleHost(actions.devices, identity, req.params.uuid);
     res.json(hub.hostView(actions.revoke(row.uuid, identity.username)));
   });
 
   router.delete('/api/hosts/:uuid', (req, res) => {
     const identity = identityOf(res);
-    const row = visibleHost(actions, identity, req.params.uuid);
+    const row = visibleHost(actions.devices, identity, req.params.uuid);
     actions.delete(row.uuid, identity.username);
     res.status(204).end();
   });
 
   router.get('/api/hosts/:uuid/snapshot', (req, res) => {
-    const row = visibleHost(actions, identityOf(res), req.params.uuid);
+    const row = visibleHost(actions.devices, identityOf(res), req.params.uuid);
     const jpeg = hub.channel(row.uuid)?.latestJpeg;
     if (!jpeg) throw new HttpError(404, 'HOST_ERR_NO_FRAME', 'This device has not sent a frame since the server started.');
     res.set('Cache-Control', 'no-store').type('image/jpeg').send(jpeg);

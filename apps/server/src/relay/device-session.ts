@@ -3,8 +3,9 @@
  * installed Android app's protocol (JSON text frames) and binary v1 frames.
  */
 import { CloseCode, DEVICE_ENCODINGS, ProtocolError, parseDeviceMessage, type AuthenticatedReply, type DeviceErrorReply } from '@booxstream/protocol';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { Channel, DeviceLink } from './channel.js';
+import type { RelaySocket } from './relay-socket.js';
 
 export type DeviceSessionState = 'awaiting-auth' | 'streaming' | 'closed';
 
@@ -22,25 +23,23 @@ export interface DeviceSessionHost {
 }
 
 export class DeviceSession implements DeviceLink {
-  readonly ws: WebSocket;
+  readonly ws: RelaySocket;
   /** Client address (for rate limits and the audit log; never an identity). */
   readonly address: string;
   state: DeviceSessionState = 'awaiting-auth';
   uuid: string | null = null;
   channel: Channel | null = null;
-  /** Heartbeat: cleared at each ping, set by the pong. */
-  alive = true;
   readonly #host: DeviceSessionHost;
   #authTimer: NodeJS.Timeout | null;
 
-  constructor(ws: WebSocket, address: string, host: DeviceSessionHost, authTimeoutMs: number) {
+  /** Takes an open socket and every listener on it (the heartbeat adds its own). */
+  constructor(ws: RelaySocket, address: string, host: DeviceSessionHost, authTimeoutMs: number) {
     this.ws = ws;
     this.address = address;
     this.#host = host;
     this.#authTimer = setTimeout(this.#onAuthTimeout, authTimeoutMs);
     ws.on('message', this.#onMessage);
     ws.on('close', this.#onClose);
-    ws.on('pong', this.#onPong);
     // ws reports oversize messages (1009) and framing errors here, then closes by itself.
     ws.on('error', (err: Error & { code?: string }) => host.onSocketError(this, err));
   }
@@ -55,7 +54,7 @@ export class DeviceSession implements DeviceLink {
   }
 
   sendError(message: string, extra?: { code: string; field?: string }): void {
-    if (this.ws.readyState !== 1) return;
+    if (this.ws.readyState !== WebSocket.OPEN) return;
     const reply: DeviceErrorReply & { code?: string; field?: string } = { type: 'error', message, ...extra };
     this.ws.send(JSON.stringify(reply));
   }
@@ -143,10 +142,6 @@ export class DeviceSession implements DeviceLink {
     this.#clearAuthTimer();
     this.state = 'closed';
     this.#host.onClose(this);
-  };
-
-  readonly #onPong = (): void => {
-    this.alive = true;
   };
 
   #clearAuthTimer(): void {

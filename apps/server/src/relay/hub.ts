@@ -4,16 +4,16 @@
  * narrow calls below; never logs a token, a frame or a full uuid.
  */
 import { CloseCode, type HostView, type ProtocolError, type ViewerEvent } from '@booxstream/protocol';
-import type { WebSocket } from 'ws';
 import type { AuditLog } from '../db/audit.js';
 import type { DeviceRow, DeviceStore } from '../db/devices.js';
 import type { DeviceAuthFailure } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
 import { devicePrefix, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { TokenBucketLimiter } from '../http/rate-limit.js';
 import { Channel } from './channel.js';
 import { DeviceSession, type DeviceSessionHost } from './device-session.js';
+import { Heartbeat } from './heartbeat.js';
+import type { RelaySocket } from './relay-socket.js';
 import { Viewer, type ViewerSnapshot } from './viewer.js';
 
 export interface HubOptions {
@@ -27,7 +27,7 @@ export interface HubOptions {
   readonly pingIntervalMs: number;
   readonly statsIntervalMs: number;
   /** Bounds audit rows for auth failures per client address (the metric counts them all). */
-  readonly auditLimiter: TokenBucketLimiter;
+  readonly auditLimiter: { take(key: string): { readonly ok: boolean } };
 }
 
 /** `last_seen` is written at most this often per host. */
@@ -60,12 +60,12 @@ export class Hub implements DeviceSessionHost {
   readonly #channels = new Map<string, Channel>();
   readonly #sessions = new Set<DeviceSession>();
   readonly #viewers = new Set<Viewer>();
-  readonly #heartbeat: NodeJS.Timeout;
+  readonly #heartbeat: Heartbeat;
   readonly #statsTimer: NodeJS.Timeout;
 
   constructor(options: HubOptions) {
     this.#o = options;
-    this.#heartbeat = setInterval(this.#ping, options.pingIntervalMs).unref();
+    this.#heartbeat = new Heartbeat(options.pingIntervalMs);
     this.#statsTimer = setInterval(this.#tick, options.statsIntervalMs).unref();
   }
 
@@ -101,9 +101,10 @@ export class Hub implements DeviceSessionHost {
   // ---- devices -----------------------------------------------------------
 
   /** Takes a freshly upgraded device socket. */
-  addDevice(ws: WebSocket, address: string): DeviceSession {
+  addDevice(ws: RelaySocket, address: string): DeviceSession {
     const session = new DeviceSession(ws, address, this, this.#o.authTimeoutMs);
     this.#sessions.add(session);
+    this.#heartbeat.watch(ws);
     return session;
   }
 
@@ -182,20 +183,18 @@ export class Hub implements DeviceSessionHost {
   }
 
   /** Takes a freshly upgraded, already authorised viewer socket: status event, then the latest frame at once. */
-  addViewer(ws: WebSocket, row: DeviceRow, identity: Identity): Viewer {
+  addViewer(ws: RelaySocket, row: DeviceRow, identity: Identity): Viewer {
     const channel = this.#channelFor(row);
-    const viewer = new Viewer(ws, identity, channel, this.#o.viewerMaxBufferedBytes);
+    const viewer = new Viewer(ws, identity, channel, {
+      maxBufferedBytes: this.#o.viewerMaxBufferedBytes,
+      onClose: (v) => {
+        this.#viewers.delete(v);
+        channel.viewers.delete(v);
+      },
+    });
     this.#viewers.add(viewer);
     channel.viewers.add(viewer);
-    ws.on('pong', () => {
-      viewer.alive = true;
-    });
-    ws.on('error', () => undefined);
-    ws.on('close', () => {
-      this.#viewers.delete(viewer);
-      channel.viewers.delete(viewer);
-    });
-    // Viewers only send acks (the Viewer reads them); anything else is ignored.
+    this.#heartbeat.watch(ws);
     viewer.sendText(channel.statusEvent(), true);
     // Stats are broadcast only when they change, so a newcomer gets the current ones now.
     viewer.sendText(channel.statsEvent());
@@ -273,25 +272,6 @@ export class Hub implements DeviceSessionHost {
 
   // ---- timers and shutdown -----------------------------------------------
 
-  readonly #ping = (): void => {
-    for (const s of this.#sessions) {
-      if (!s.alive) {
-        s.ws.terminate();
-        continue;
-      }
-      s.alive = false;
-      s.ws.ping();
-    }
-    for (const v of this.#viewers) {
-      if (!v.alive) {
-        v.ws.terminate();
-        continue;
-      }
-      v.alive = false;
-      v.ws.ping();
-    }
-  };
-
   readonly #tick = (): void => {
     const now = Date.now();
     for (const c of this.#channels.values()) {
@@ -315,7 +295,7 @@ export class Hub implements DeviceSessionHost {
 
   /** Closes every socket with 1001 and stops the timers. */
   close(): void {
-    clearInterval(this.#heartbeat);
+    this.#heartbeat.stop();
     clearInterval(this.#statsTimer);
     for (const c of this.#channels.values()) this.#persistLastSeen(c, true);
     for (const s of this.#sessions) {
@@ -326,7 +306,7 @@ export class Hub implements DeviceSessionHost {
   }
 
   /** Sockets still open (for a bounded wait at shutdown). */
-  openSockets(): WebSocket[] {
+  openSockets(): RelaySocket[] {
     return [...[...this.#sessions].map((s) => s.ws), ...[...this.#viewers].map((v) => v.ws)];
   }
 }

@@ -15,9 +15,10 @@
  * frames it was sent are unacknowledged, so what it reads after a stall is at
  * most that many older frames, then the newest.
  */
-import { VIEWER_ACK_WINDOW, parseViewerAckBytes, parseViewerClientMessage } from '@booxstream/protocol';
-import type { WebSocket } from 'ws';
+import { VIEWER_ACK_WINDOW, parseViewerAckBytes, parseViewerClientMessage, viewerFrameSeq } from '@booxstream/protocol';
+import { WebSocket } from 'ws';
 import type { Identity } from '../identity/identity.js';
+import type { RelaySocket } from './relay-socket.js';
 import { SentSeqs } from './sent-seqs.js';
 
 export interface ViewerHost {
@@ -49,8 +50,15 @@ export interface ViewerSnapshot {
 /** Shared by every send: frames are JPEG, compressing them again would only cost CPU. */
 const FRAME_SEND_OPTIONS = Object.freeze({ binary: true, compress: false });
 
+export interface ViewerOptions {
+  /** A socket holding more unsent bytes than this is skipped. */
+  readonly maxBufferedBytes: number;
+  /** Called once when the socket has closed. */
+  readonly onClose: (viewer: Viewer) => void;
+}
+
 export class Viewer {
-  readonly ws: WebSocket;
+  readonly ws: RelaySocket;
   readonly identity: Identity;
   readonly #host: ViewerHost;
   readonly #maxBuffered: number;
@@ -64,15 +72,17 @@ export class Viewer {
   #framesSent = 0;
   #framesSkipped = 0;
   #peakBuffered = 0;
-  /** Heartbeat: cleared at each ping, set by the pong. */
-  alive = true;
 
-  constructor(ws: WebSocket, identity: Identity, host: ViewerHost, maxBufferedBytes: number) {
+  /** Takes an open, authorised socket and every listener on it (the heartbeat adds its own). */
+  constructor(ws: RelaySocket, identity: Identity, host: ViewerHost, options: ViewerOptions) {
     this.ws = ws;
     this.identity = identity;
     this.#host = host;
-    this.#maxBuffered = maxBufferedBytes;
+    this.#maxBuffered = options.maxBufferedBytes;
     ws.on('message', this.#onMessage);
+    // A viewer's socket errors (a reset, a framing error) are its own; ws closes the socket after them.
+    ws.on('error', () => undefined);
+    ws.once('close', () => options.onClose(this));
   }
 
   /** True when a frame offered now would be skipped. */
@@ -102,7 +112,7 @@ export class Viewer {
 
   /** Sends a small JSON event unless the socket is congested (stats may be dropped; status events use `force`). */
   sendText(text: string, force = false): void {
-    if (this.ws.readyState !== 1) return;
+    if (this.ws.readyState !== WebSocket.OPEN) return;
     if (!force && this.ws.bufferedAmount > this.#maxBuffered) return;
     this.ws.send(text);
   }
@@ -121,11 +131,11 @@ export class Viewer {
   }
 
   #send(frame: Buffer): void {
-    if (this.ws.readyState !== 1) return;
+    if (this.ws.readyState !== WebSocket.OPEN) return;
     this.#inFlight = true;
     this.#stale = false;
     this.#lastSent = frame;
-    this.#unacked.push(frame.readUInt32BE(4));
+    this.#unacked.push(viewerFrameSeq(frame));
     this.#framesSent++;
     this.ws.send(frame, FRAME_SEND_OPTIONS, this.#onSent);
     const buffered = this.ws.bufferedAmount;

@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { InvalidOptionError } from '../errors.js';
 import { textWidth } from './bitmap-font.js';
 import type { FrameSource } from './frame-source.js';
+import { mulberry32 } from './prng.js';
 import { resolveScreen, type ScreenOptions } from './screen.js';
 import { cloneRaster, createRaster, drawLine, drawText, fillRect, strokeRect, type GreyRaster } from './raster.js';
 
@@ -56,16 +57,10 @@ function resolvePage(o: EinkPageOptions): ResolvedPage {
   return { width, height, quality, seed, label };
 }
 
-/** mulberry32: a small, well-known 32-bit PRNG; enough for deterministic filler text. */
+/** Uniform in [0, 1), deterministic from the seed: enough for filler text. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'to', 'vi', 'bo', 'xe', 'da', 'pe', 'ri', 'zu', 'en', 'or', 'al', 'is'];

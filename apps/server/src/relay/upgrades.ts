@@ -1,0 +1,170 @@
+/**
+ * The relay's front door: WebSocket upgrades on the HTTP port (`/android-ws`
+ * for devices, `/api/hosts/:uuid/stream` for viewers) and on the LAN device
+ * port. A refused upgrade is an HTTP answer with the same JSON error body as
+ * the API; viewers pass the same visibility checks as the HTTP routes.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode } from '@booxstream/protocol';
+import { WebSocketServer } from 'ws';
+import type { ServerConfig } from '../config.js';
+import { visibleHost, type DeviceLookup } from '../device-access.js';
+import { HttpError } from '../errors.js';
+import { identityFailureMessage, type IdentityResolver } from '../identity/identity.js';
+import type { TrustedProxies } from '../identity/trusted-proxy.js';
+import type { Hub } from './hub.js';
+
+/** Viewers send nothing the server reads but acks; anything big is abuse. */
+const VIEWER_MAX_PAYLOAD = 4096;
+
+const VIEWER_PATH = /^\/api\/hosts\/([^/]+)\/stream$/;
+
+export interface UpgradeDeps {
+  readonly config: Pick<ServerConfig, 'maxMessageBytes' | 'maxViewersPerHost'>;
+  readonly devices: DeviceLookup;
+  readonly identities: IdentityResolver;
+  readonly proxies: TrustedProxies;
+  readonly hub: Hub;
+}
+
+export class RelayUpgrades {
+  readonly #d: UpgradeDeps;
+  readonly #deviceWss: WebSocketServer;
+  readonly #viewerWss: WebSocketServer;
+  #accepting = true;
+
+  constructor(deps: UpgradeDeps) {
+    this.#d = deps;
+    this.#deviceWss = new WebSocketServer({
+      noServer: true,
+      maxPayload: deps.config.maxMessageBytes,
+      skipUTF8Validation: true,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    // Viewers send only acks (ASCII); their text is never passed on, so UTF-8 validation per ack buys nothing.
+    this.#viewerWss = new WebSocketServer({
+      noServer: true,
+      maxPayload: VIEWER_MAX_PAYLOAD,
+      skipUTF8Validation: true,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+  }
+
+  /** From now on every upgrade gets 503 (shutdown). */
+  stopAccepting(): void {
+    this.#accepting = false;
+  }
+
+  /** `upgrade` listener of the HTTP port. */
+  readonly onHttpPort = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (!this.#admit(socket)) return;
+    const path = pathnameOf(req.url);
+    if (path === '/android-ws') return this.#acceptDevice(req, socket, head);
+    const m = VIEWER_PATH.exec(path);
+    if (m) return this.#acceptViewer(req, socket, head, m[1]!);
+    rejectUpgrade(socket, new HttpError(404, 'HTTP_ERR_NOT_FOUND', `No WebSocket endpoint at ${path}.`));
+  };
+
+  /** `upgrade` listener of the LAN device port (the app dials its root). */
+  readonly onDevicePort = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (!this.#admit(socket)) return;
+    const path = pathnameOf(req.url);
+    if (path === '/' || path === '/android-ws') return this.#acceptDevice(req, socket, head);
+    rejectUpgrade(socket, new HttpError(404, 'HTTP_ERR_NOT_FOUND', `The device WebSocket is at the root path, not ${path}.`));
+  };
+
+  #admit(socket: Duplex): boolean {
+    socket.on('error', () => undefined);
+    if (this.#accepting) return true;
+    rejectUpgrade(socket, new HttpError(503, 'SERVER_ERR_NOT_READY', 'The server is shutting down.'));
+    return false;
+  }
+
+  #acceptDevice(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#deviceWss.handleUpgrade(req, socket, head, (ws) => {
+      this.#d.hub.addDevice(ws, this.#d.proxies.clientAddress(req.socket.remoteAddress, req.headers));
+    });
+  }
+
+  #acceptViewer(req: IncomingMessage, socket: Duplex, head: Buffer, rawUuid: string): void {
+    const { identities, devices, hub, config } = this.#d;
+    const who = identities.resolve(req.socket.remoteAddress, req.headers);
+    if (!who.ok) return rejectUpgrade(socket, new HttpError(401, 'AUTH_ERR_UNAUTHENTICATED', identityFailureMessage(who.reason)));
+    if (!sameOrigin(req)) return rejectUpgrade(socket, new HttpError(403, 'AUTH_ERR_BAD_ORIGIN', 'The page that opened this WebSocket is not served by this server.'));
+    let uuid: string;
+    try {
+      uuid = visibleHost(devices, who.identity, decodeURIComponentSafe(rawUuid)).uuid;
+    } catch (err) {
+      if (err instanceof HttpError) return rejectUpgrade(socket, err);
+      throw err;
+    }
+    if (hub.isFull(uuid)) {
+      return rejectUpgrade(socket, new HttpError(429, 'HOST_ERR_TOO_MANY_VIEWERS', `This device already has ${config.maxViewersPerHost} viewers.`));
+    }
+    this.#viewerWss.handleUpgrade(req, socket, head, (ws) => {
+      // The device may have been deleted, or the host filled, while the handshake ran.
+      const current = devices.get(uuid);
+      if (!current) return ws.close(CloseCode.NotFound, 'host removed');
+      if (hub.isFull(uuid)) return ws.close(CloseCode.TooManyViewers, 'too many viewers');
+      hub.addViewer(ws, current, who.identity);
+    });
+  }
+}
+
+function pathnameOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return q < 0 ? raw : raw.slice(0, q);
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Browsers send Origin on WebSocket handshakes and let any page open one, with
+ * the user's cookies: refuse pages from other origins (cross-site WebSocket
+ * hijacking). Non-browser clients send no Origin.
+ */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  const hosts = [req.headers.host, firstValue(req.headers['x-forwarded-host'])].filter((h): h is string => typeof h === 'string');
+  return hosts.some((h) => h.toLowerCase() === originHost.toLowerCase());
+}
+
+function firstValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v?.split(',')[0]?.trim();
+}
+
+const REASON_PHRASES: Readonly<Record<number, string>> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable',
+};
+
+/** Answers a refused upgrade with a JSON error on the raw socket, then closes it. */
+export function rejectUpgrade(socket: Duplex, err: HttpError): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(err.toJSON());
+  const reason = REASON_PHRASES[err.status] ?? 'Error';
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${err.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

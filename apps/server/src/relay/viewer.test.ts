@@ -1,0 +1,141 @@
+import { VIEWER_ACK_WINDOW, decodeViewerFrameHeader, encodeViewerAck, encodeViewerFrame } from '@booxstream/protocol';
+import { describe, expect, it } from 'vitest';
+import { TestSocket } from './test-socket.js';
+import { Viewer, type ViewerHost } from './viewer.js';
+
+const IDENTITY = { username: 'bob', email: null, name: null, uid: null, groups: [], admin: false, source: 'proxy' as const };
+const frame = (seq: number): Buffer => encodeViewerFrame(Buffer.from([0xff, 0xd8, 0xff, seq & 0xff]), seq, seq, undefined);
+
+/** A channel as the viewer sees it: the newest frame and counters. */
+class Host implements ViewerHost {
+  latest: Buffer | null = null;
+  latestIngestAt = 0;
+  sent: { count: number; bytes: number; latencyMs: number | null }[] = [];
+  skipped = 0;
+  onViewerSent(count: number, bytes: number, latencyMs: number | null): void {
+    this.sent.push({ count, bytes, latencyMs });
+  }
+  onViewerSkipped(): void {
+    this.skipped++;
+  }
+  /** What the channel does per new frame: make it the newest, offer it. */
+  publish(viewer: Viewer, f: Buffer): boolean {
+    this.latest = f;
+    this.latestIngestAt = performance.now();
+    return viewer.offer(f);
+  }
+}
+
+function setup(maxBufferedBytes = 1 << 20) {
+  const ws = new TestSocket();
+  const host = new Host();
+  const closed: Viewer[] = [];
+  const viewer = new Viewer(ws.socket, IDENTITY, host, { maxBufferedBytes, onClose: (v) => closed.push(v) });
+  const seqs = (): number[] => ws.binaries().map((b) => decodeViewerFrameHeader(b).seq);
+  return { ws, host, viewer, closed, seqs };
+}
+
+describe('Viewer', () => {
+  it('sends a frame as binary, uncompressed, and never the same buffer twice', () => {
+    const { ws, host, viewer, seqs } = setup();
+    expect(host.publish(viewer, frame(1))).toBe(true);
+    expect(ws.sent[0]).toMatchObject({ binary: true });
+    ws.flush();
+    expect(viewer.offer(frame(1))).toBe(true); // an equal but distinct buffer is a new frame
+    ws.flush();
+    const same = frame(2);
+    expect(host.publish(viewer, same)).toBe(true);
+    ws.flush();
+    expect(viewer.offer(same)).toBe(false);
+    expect(seqs()).toEqual([1, 1, 2]);
+  });
+
+  it('keeps one frame in flight: frames offered meanwhile are skipped, then the newest one follows at once', () => {
+    const { ws, host, viewer, seqs } = setup();
+    host.publish(viewer, frame(1));
+    expect(host.publish(viewer, frame(2))).toBe(false);
+    expect(host.publish(viewer, frame(3))).toBe(false);
+    expect(viewer.snapshot()).toMatchObject({ inFlight: true, framesSent: 1, framesSkipped: 2 });
+    expect(host.skipped).toBe(2);
+    ws.flush(); // the kernel took frame 1: the catch-up sends the newest, 3
+    expect(seqs()).toEqual([1, 3]);
+    expect(host.sent).toHaveLength(1);
+    expect(host.sent[0]!.count).toBe(1);
+    expect(host.sent[0]!.latencyMs).toBeGreaterThanOrEqual(0);
+    ws.flush();
+    expect(viewer.snapshot().inFlight).toBe(false);
+    expect(seqs()).toEqual([1, 3]); // nothing newer: no extra send
+  });
+
+  it('skips frames while the socket holds more than its buffered-bytes limit', () => {
+    const { ws, host, viewer, seqs } = setup(1000);
+    ws.bufferedAmount = 1001;
+    expect(viewer.congested).toBe(true);
+    expect(host.publish(viewer, frame(1))).toBe(false);
+    ws.bufferedAmount = 1000;
+    expect(host.publish(viewer, frame(2))).toBe(true);
+    expect(seqs()).toEqual([2]);
+    expect(viewer.snapshot().peakBufferedBytes).toBe(1000 + frame(2).length);
+  });
+
+  it('from its first ack on, keeps at most the ack window unacknowledged, and an ack reopens it', () => {
+    const { ws, host, viewer, seqs } = setup();
+    let seq = 0;
+    const sendOne = (): void => {
+      host.publish(viewer, frame(++seq));
+      ws.flush();
+    };
+    sendOne();
+    ws.receive(encodeViewerAck(1));
+    expect(viewer.snapshot()).toMatchObject({ acking: true, unacked: 0 });
+    for (let i = 0; i < VIEWER_ACK_WINDOW + 3; i++) sendOne();
+    expect(viewer.snapshot().unacked).toBe(VIEWER_ACK_WINDOW);
+    expect(seqs()).toHaveLength(1 + VIEWER_ACK_WINDOW);
+    expect(viewer.congested).toBe(true);
+    // A cumulative ack for the 4th frame of the window: the newest frame goes out at once.
+    ws.receive(encodeViewerAck(5));
+    ws.flush();
+    expect(seqs().at(-1)).toBe(seq);
+    expect(viewer.snapshot().unacked).toBe(VIEWER_ACK_WINDOW - 4 + 1);
+  });
+
+  it('ignores acks for frames it was never sent, and acks that go backwards', () => {
+    const { ws, host, viewer } = setup();
+    ws.receive(encodeViewerAck(1)); // nothing sent yet
+    expect(viewer.snapshot().acking).toBe(false);
+    host.publish(viewer, frame(10));
+    ws.flush();
+    ws.receive(encodeViewerAck(11)); // ahead of anything sent
+    expect(viewer.snapshot().acking).toBe(false);
+    ws.receive('{"type":"ack","seq":10}');
+    host.publish(viewer, frame(11));
+    ws.flush();
+    ws.receive(encodeViewerAck(9)); // backwards: no effect
+    expect(viewer.snapshot().unacked).toBe(1);
+    ws.receive('{ "seq": 11, "type": "ack" }'); // other spellings go through the JSON parser
+    expect(viewer.snapshot().unacked).toBe(0);
+    ws.receive(Buffer.from(encodeViewerAck(11)), true); // binary messages are not acks
+    ws.receive('not json');
+    expect(viewer.snapshot().unacked).toBe(0);
+  });
+
+  it('drops stats when congested but not status events, and sends nothing on a closing socket', () => {
+    const { ws, viewer } = setup(100);
+    ws.bufferedAmount = 101;
+    viewer.sendText('{"type":"stats"}');
+    viewer.sendText('{"type":"status"}', true);
+    expect(ws.texts()).toEqual([{ type: 'status' }]);
+    ws.close(1000, 'bye');
+    viewer.sendText('{"type":"status"}', true);
+    viewer.offer(frame(1));
+    expect(ws.sent).toHaveLength(1);
+  });
+
+  it('reports its own close once, and swallows socket errors', () => {
+    const { ws, viewer, closed } = setup();
+    expect(() => ws.emit('error', new Error('ECONNRESET'))).not.toThrow();
+    ws.close(1001, 'going away');
+    ws.finishClose();
+    expect(closed).toEqual([viewer]);
+  });
+});
