@@ -50,6 +50,10 @@ export interface ServerConfig {
    * refreshed counters every 5 ticks, and `last_seen` persistence. [statsIntervalMs=1000]
    */
   readonly statsIntervalMs: number;
+  /** JPEG bytes of distinct frames kept per device on disk (history); 0 = no history. [historyMaxBytesPerHost=268435456] */
+  readonly historyMaxBytesPerHost: number;
+  /** Hours a distinct frame is kept in history. [historyMaxAgeHours=168] */
+  readonly historyMaxAgeHours: number;
   /** pino level. [logLevel='info'] */
   readonly logLevel: LogLevel;
   /** Where log lines go (one JSON line per call); `null` = stdout. Not settable from the environment. [logSink=null] */
@@ -78,6 +82,8 @@ export const DEFAULTS: ServerConfig = Object.freeze({
   registerBurst: 5,
   viewerMaxBufferedBytes: 1024 * 1024,
   statsIntervalMs: 1000,
+  historyMaxBytesPerHost: 256 * 1024 * 1024,
+  historyMaxAgeHours: 168,
   logLevel: 'info',
   logSink: null,
 } satisfies ServerConfig);
@@ -103,6 +109,8 @@ export const ENV_VARIABLES = {
   REGISTER_RATE_PER_MINUTE: 'registerRatePerMinute',
   REGISTER_BURST: 'registerBurst',
   VIEWER_MAX_BUFFERED_BYTES: 'viewerMaxBufferedBytes',
+  HISTORY_MAX_BYTES_PER_HOST: 'historyMaxBytesPerHost',
+  HISTORY_MAX_AGE_HOURS: 'historyMaxAgeHours',
   LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof ServerConfig>;
 
@@ -229,6 +237,8 @@ export function parseConfig(env: Env): ServerConfig {
   if ((v = get('REGISTER_RATE_PER_MINUTE')) !== undefined) out.registerRatePerMinute = int('REGISTER_RATE_PER_MINUTE', v, 1, 1_000_000);
   if ((v = get('REGISTER_BURST')) !== undefined) out.registerBurst = int('REGISTER_BURST', v, 1, 1_000_000);
   if ((v = get('VIEWER_MAX_BUFFERED_BYTES')) !== undefined) out.viewerMaxBufferedBytes = int('VIEWER_MAX_BUFFERED_BYTES', v, 0, 1024 * 1024 * 1024);
+  if ((v = get('HISTORY_MAX_BYTES_PER_HOST')) !== undefined) out.historyMaxBytesPerHost = int('HISTORY_MAX_BYTES_PER_HOST', v, 0, 1024 ** 4);
+  if ((v = get('HISTORY_MAX_AGE_HOURS')) !== undefined) out.historyMaxAgeHours = int('HISTORY_MAX_AGE_HOURS', v, 1, 24 * 3650);
   if ((v = get('LOG_LEVEL')) !== undefined) {
     const l = v.trim() as LogLevel;
     if (!LOG_LEVELS.includes(l)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
@@ -269,6 +279,8 @@ export function resolveConfig(
   checkInt('registerBurst', 1, 1_000_000);
   checkInt('viewerMaxBufferedBytes', 0, 1024 * 1024 * 1024);
   checkInt('statsIntervalMs', 10, 60_000);
+  checkInt('historyMaxBytesPerHost', 0, 1024 ** 4);
+  checkInt('historyMaxAgeHours', 1, 24 * 3650);
   if (c.deviceApproval !== 'manual' && c.deviceApproval !== 'auto') {
     throw new ConfigError(name('deviceApproval'), `expected "manual" or "auto", got ${String(c.deviceApproval)}`);
   }

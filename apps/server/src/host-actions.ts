@@ -42,10 +42,18 @@ export class HostActions {
     return updated;
   }
 
-  /** Removes the device and its tokens; closes its sockets. */
+  readonly #deleteListeners: ((uuid: string) => void)[] = [];
+
+  /** Runs after a device is deleted (its history goes with it). */
+  onDelete(listener: (uuid: string) => void): void {
+    this.#deleteListeners.push(listener);
+  }
+
+  /** Removes the device, its tokens and shares; closes its sockets; tells the delete listeners. */
   delete(uuid: string, actor: string): void {
     this.get(uuid);
     this.devices.delete(uuid);
+    for (const listener of this.#deleteListeners) listener(uuid);
     this.audit.record('delete', devicePrefix(uuid), actor, null);
     this.logger.info({ device: devicePrefix(uuid), actor }, 'device deleted');
     this.hub.onDeleted(uuid);

@@ -16,6 +16,9 @@ export interface Metrics {
   readonly relayLatency: Histogram;
   readonly authFailures: Counter<'reason'>;
   readonly registrations: Counter<'kind'>;
+  readonly historyStored: Counter;
+  readonly historyBytesStored: Counter;
+  readonly historyDropped: Counter<'reason'>;
 }
 
 export interface MetricsSources {
@@ -64,5 +67,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
     }),
     authFailures: new Counter({ name: 'booxstream_device_auth_failures_total', help: 'Refused device authentications by reason', labelNames: ['reason'], registers: r }),
     registrations: new Counter({ name: 'booxstream_registrations_total', help: 'Device registrations (new or re-registration)', labelNames: ['kind'], registers: r }),
+    historyStored: new Counter({ name: 'booxstream_history_frames_stored_total', help: 'Distinct frames written to the on-disk history', registers: r }),
+    historyBytesStored: new Counter({ name: 'booxstream_history_bytes_stored_total', help: 'JPEG bytes written to the on-disk history', registers: r }),
+    historyDropped: new Counter({ name: 'booxstream_history_frames_dropped_total', help: 'Distinct frames left out of the history (disk behind: queue_full; write_failed)', labelNames: ['reason'], registers: r }),
   };
 }

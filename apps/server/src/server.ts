@@ -20,6 +20,10 @@ import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { Hub, type HostRelayStats } from './relay/hub.js';
 import { RelayUpgrades } from './relay/upgrades.js';
+import { HistoryStore } from './history/history-store.js';
+import { sharePages, shareStreamGate } from './shares/share-gate.js';
+import { ShareHub } from './shares/share-hub.js';
+import { ShareStore } from './shares/share-store.js';
 
 export interface RunningServer {
   /** Base URL of the HTTP port, e.g. `http://127.0.0.1:43123` (API, viewer WS, `/android-ws`, web app). */
@@ -33,12 +37,29 @@ export interface RunningServer {
   approveDevice(uuid: string, owner: string): void;
   /** The relay's own accounting for a host (frames, per-viewer buffered bytes); null if it has no channel. */
   relayStats(uuid: string): HostRelayStats | null;
+  /** Resolves once every distinct frame received so far is in the on-disk history. */
+  flushHistory(): Promise<void>;
   /** Graceful: stop accepting, close sockets with 1001, close SQLite. Idempotent. */
   close(): Promise<void>;
 }
 
 /** How long `close()` waits for peers to answer the close handshake before cutting them off. */
 const CLOSE_GRACE_MS = 2000;
+/**
+ * History segments: a sixteenth of the per-device budget (at most 8 MiB), so
+ * pruning one forgets little, and at least 64 KiB, so files stay few.
+ */
+function historySegmentBytes(maxBytesPerHost: number): number {
+  return Math.max(64 * 1024, Math.min(8 * 1024 * 1024, Math.floor(maxBytesPerHost / 16)));
+}
+/** History frames waiting for the disk; past this, frames are left out of the history (counted). */
+const HISTORY_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+const HISTORY_PRUNE_INTERVAL_MS = 10 * 60_000;
+/** History writes go out once a second: one wake-up and one writev per device, not one per frame. */
+const HISTORY_BATCH_MS = 1000;
+/** Share page loads and stream opens per client address. */
+const SHARE_RATE_PER_MINUTE = 30;
+const SHARE_BURST = 10;
 
 /** Starts the server: defaults from `DEFAULTS`, then `overrides`. */
 export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
@@ -50,12 +71,30 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const proxies = new TrustedProxies(config.trustedProxies);
   const identities = new IdentityResolver(config, proxies);
   let hub: Hub | null = null;
+  const shares = new ShareStore(db);
+  const shareHub = new ShareHub();
   const metrics = createMetrics({
     hostCounts: () => devices.countsByStatus(),
     streamingHosts: () => hub?.streamingCount ?? 0,
     viewers: () => hub?.viewerCount ?? 0,
     devices: () => hub?.deviceSocketCount ?? 0,
   });
+  const history = new HistoryStore(db, config.dataDir, {
+    maxBytesPerHost: config.historyMaxBytesPerHost,
+    maxAgeMs: config.historyMaxAgeHours * 3_600_000,
+    segmentBytes: historySegmentBytes(config.historyMaxBytesPerHost),
+    maxQueuedBytes: HISTORY_MAX_QUEUED_BYTES,
+    batchMs: HISTORY_BATCH_MS,
+  }, {
+    onStored: (bytes) => {
+      metrics.historyStored.inc();
+      metrics.historyBytesStored.inc(bytes);
+    },
+    onDropped: (reason) => metrics.historyDropped.inc({ reason }),
+  });
+  const historyPrune = setInterval(() => {
+    history.pruneByAge().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'history prune failed'));
+  }, HISTORY_PRUNE_INTERVAL_MS).unref();
   const relay = new Hub({
     devices,
     audit,
@@ -67,9 +106,18 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     pingIntervalMs: config.pingIntervalMs,
     statsIntervalMs: config.statsIntervalMs,
     auditLimiter: new TokenBucketLimiter(30, 10),
+    onDistinctFrame: history.enabled ? (uuid, jpeg, at) => history.record(uuid, jpeg, at) : undefined,
   });
   hub = relay;
   const actions = new HostActions(devices, audit, relay, logger);
+  actions.onDelete((uuid) => {
+    history.deleteHost(uuid).catch((err: unknown) => logger.error({ err: (err as Error).message }, 'could not delete history'));
+  });
+  const shareGateDeps = {
+    webRoot: config.webRoot, shares, shareHub, devices, hub: relay, proxies,
+    limiter: new TokenBucketLimiter(SHARE_RATE_PER_MINUTE, SHARE_BURST),
+  };
+  const acceptShare = shareStreamGate(shareGateDeps, config.maxViewersPerHost);
   const app = createApp({
     config,
     db,
@@ -82,9 +130,14 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     metrics,
     logger,
     limiter: new TokenBucketLimiter(config.registerRatePerMinute, config.registerBurst),
+    history,
+    shares,
+    shareHub,
+    maxViewersPerHost: config.maxViewersPerHost,
+    sharePages: sharePages(shareGateDeps),
   });
 
-  const upgrades = new RelayUpgrades({ config, devices, identities, proxies, hub: relay });
+  const upgrades = new RelayUpgrades({ config, devices, identities, proxies, hub: relay, shareStream: acceptShare });
   const server = createServer({ headersTimeout: 20_000, requestTimeout: 30_000 }, app);
   server.on('upgrade', upgrades.onHttpPort);
 
@@ -105,6 +158,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     server.closeIdleConnections();
     deviceServer?.closeIdleConnections();
     relay.close();
+    shareHub.close();
+    clearInterval(historyPrune);
     const deadline = Date.now() + CLOSE_GRACE_MS;
     while (relay.openSockets().some((ws) => ws.readyState !== WebSocket.CLOSED) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
@@ -112,6 +167,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     for (const ws of relay.openSockets()) ws.terminate();
     server.closeAllConnections();
     deviceServer?.closeAllConnections();
+    await history.close();
     db.close();
     logger.info('server stopped');
     logger.flush();
@@ -124,6 +180,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     server.close();
     deviceServer?.close();
     relay.close();
+    clearInterval(historyPrune);
+    await history.close();
     db.close();
     throw err;
   }
@@ -144,6 +202,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       actions.approve(u, owner);
     },
     relayStats: (uuid) => relay.relayStats(uuid.toLowerCase()),
+    flushHistory: () => history.flush(),
     close(): Promise<void> {
       closed ??= shutdown();
       return closed;

@@ -92,9 +92,9 @@ export interface Client {
   close(): void;
 }
 
-export function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
+export function connect(url: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false });
     const texts: unknown[] = [];
     const binaries: Buffer[] = [];
     const waiters = new Set<() => void>();

@@ -39,7 +39,7 @@ export function apiUrl(path: string): URL {
   return new URL(path, document.baseURI);
 }
 
-async function request<T>(method: string, path: string, signal?: AbortSignal): Promise<T> {
+async function request<T>(method: string, path: string, signal?: AbortSignal, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(apiUrl(path), {
@@ -48,7 +48,8 @@ async function request<T>(method: string, path: string, signal?: AbortSignal): P
       // A forward-auth gateway answers an expired session with a redirect to its
       // (cross-origin) sign-in page; following it would only end in a CORS error.
       redirect: 'manual',
-      headers: { accept: 'application/json' },
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
       signal,
     });
@@ -105,6 +106,71 @@ export function deleteHost(uuid: string): Promise<unknown> {
 /** `ws(s)://` URL of a host's viewer stream. */
 export function streamUrl(uuid: string): string {
   const url = apiUrl(`api/hosts/${encodeURIComponent(uuid)}/stream`);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.hash = '';
+  return url.href;
+}
+
+/** One kept frame of a device's history. */
+export interface HistoryEntry {
+  readonly id: number;
+  readonly at: number;
+  readonly bytes: number;
+}
+
+/** `GET /api/hosts/:uuid/history`: kept frames since `from` (ms), oldest first, every page up to `max` entries. */
+export async function listHistory(uuid: string, from: number, max = 5000, signal?: AbortSignal): Promise<HistoryEntry[]> {
+  const out: HistoryEntry[] = [];
+  let after = 0;
+  while (out.length < max) {
+    const page = await request<{ entries: HistoryEntry[]; next: number | null }>(
+      'GET', `api/hosts/${encodeURIComponent(uuid)}/history?from=${Math.floor(from)}&after=${after}&limit=1000`, signal);
+    out.push(...page.entries);
+    if (page.next === null) break;
+    after = page.next;
+  }
+  return out.slice(-max);
+}
+
+/** URL of one kept frame's JPEG. */
+export function historyFrameUrl(uuid: string, id: number): string {
+  return apiUrl(`api/hosts/${encodeURIComponent(uuid)}/history/${id}`).href;
+}
+
+/** URL of a time range's download. */
+export function historyExportUrl(uuid: string, from: number, to: number, format: 'zip' | 'pdf'): string {
+  return apiUrl(`api/hosts/${encodeURIComponent(uuid)}/history/export?format=${format}&from=${from}&to=${to}`).href;
+}
+
+export interface ShareView {
+  readonly id: string;
+  readonly expiresAt: number;
+  readonly maxViewers: number | null;
+  readonly state: 'active' | 'expired' | 'revoked';
+  readonly createdBy: string;
+  readonly viewers?: number;
+  /** Only in the answer that created it: the link, with its secret. */
+  readonly url?: string;
+}
+
+/** `POST /api/hosts/:uuid/shares`. */
+export function createShare(uuid: string, expiresInHours: number, maxViewers: number | null): Promise<ShareView> {
+  return request('POST', `api/hosts/${encodeURIComponent(uuid)}/shares`, undefined, { expiresInHours, maxViewers });
+}
+
+/** `GET /api/hosts/:uuid/shares`. */
+export function listShares(uuid: string): Promise<ShareView[]> {
+  return request('GET', `api/hosts/${encodeURIComponent(uuid)}/shares`);
+}
+
+/** `DELETE /api/hosts/:uuid/shares/:id`. */
+export function revokeShare(uuid: string, id: string): Promise<unknown> {
+  return request('DELETE', `api/hosts/${encodeURIComponent(uuid)}/shares/${encodeURIComponent(id)}`);
+}
+
+/** `ws(s)://` URL of a share link's stream (the page is at `/share/<id>`). */
+export function shareStreamUrl(id: string): string {
+  const url = new URL(`${encodeURIComponent(id)}/stream`, new URL('./', location.href));
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.hash = '';
   return url.href;

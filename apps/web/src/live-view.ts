@@ -5,24 +5,56 @@
  */
 import type { HostView } from '@booxstream/protocol/api';
 import { decodeViewerFrameHeader, ViewerFrameKind, type ViewerEvent } from '@booxstream/protocol/viewer';
-import { isSignedOut, listHosts, streamUrl, UnreachableError } from './api.js';
+import { isSignedOut, listHosts, shareStreamUrl, streamUrl, UnreachableError } from './api.js';
 import { FramePipeline, type DecodedImage, type DecoderChoice, type FrameMeta } from './decoder.js';
 import { button, el, setText } from './dom.js';
-import { fitContain } from './fit.js';
+import { mountHistoryPanel } from './history-panel.js';
+import { mountSharePanel } from './share-panel.js';
 import { hostLabel } from './host-list.js';
 import { formatOverlay, StreamMeter } from './overlay.js';
-import { LIST_HREF } from './router.js';
+import { LIST_HREF, type ShareLink } from './router.js';
 import type { Session } from './session.js';
 import { StreamSocket, type SocketStatus } from './stream-socket.js';
 import { describeLive, type Banner, type LiveFacts } from './view-state.js';
+import { describePrefs, layoutScreen, loadPrefs, nextFit, nextRotation, savePrefs, type ViewPrefs } from './view-transform.js';
+
+
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
 
 // The race result holds for the page's lifetime: the browser does not change.
 let decoderChoice: DecoderChoice | undefined;
 
-/** Mounts the live view of `uuid` into `root`; returns the unmount function. */
-export function mountLiveView(root: HTMLElement, uuid: string, session: Session): () => void {
-  const title = el('h1', { className: 'live-title', text: 'Device', attrs: { tabindex: '-1' } });
+/**
+ * Mounts the live view of `uuid` into `root`; returns the unmount function.
+ * With `share`, it is the read-only view a share link opens: no account, no
+ * device list, no history or sharing, only the screen.
+ */
+export function mountLiveView(root: HTMLElement, uuid: string, session: Session, share: ShareLink | null = null): () => void {
+  const title = el('h1', { className: 'live-title', text: share ? 'Shared screen' : 'Device', attrs: { tabindex: '-1' } });
   const back = el('a', { className: 'button', text: '← Devices', attrs: { href: LIST_HREF } });
+  back.hidden = share !== null;
+  const prefsKey = share ? `share:${share.id}` : uuid;
+  let prefs: ViewPrefs = loadPrefs(storage(), prefsKey);
+  const rotateButton = button('', () => setPrefs({ ...prefs, rotation: nextRotation(prefs.rotation) }));
+  rotateButton.setAttribute('aria-keyshortcuts', 'r');
+  const fitButton = button('', () => setPrefs({ ...prefs, fit: nextFit(prefs.fit) }));
+  const history = share ? null : mountHistoryPanel(uuid, {
+    show: (_entry, image) => showHistoryFrame(image),
+    live: () => leaveHistory(),
+  });
+  const historyButton = button('History', () => void toggleHistory());
+  historyButton.setAttribute('aria-pressed', 'false');
+  historyButton.hidden = share !== null;
+  const shares = share ? null : mountSharePanel(uuid);
+  const shareButton = button('Share', () => void toggleShares());
+  shareButton.setAttribute('aria-pressed', 'false');
+  shareButton.hidden = share !== null;
   const statsButton = button('Stats', () => toggleStats());
   statsButton.setAttribute('aria-pressed', 'true');
   statsButton.setAttribute('aria-keyshortcuts', 's');
@@ -32,17 +64,22 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
 
   const canvas = el('canvas', { className: 'screen', attrs: { role: 'img', 'aria-label': 'Live screen' } });
   canvas.hidden = true;
+  // The frame takes the rotated screen's room, so "fit width" scrolls the stage instead of clipping.
+  const frame = el('div', { className: 'screen-frame' }, canvas);
   const overlay = el('div', { className: 'overlay', attrs: { 'aria-label': 'Stream statistics' } });
   const bannerTitle = el('p', { className: 'banner-title' });
   const bannerDetail = el('p', { className: 'banner-detail' });
   const bannerAction = el('div', { className: 'banner-action' });
   const banner = el('div', { className: 'banner', attrs: { role: 'status', 'aria-live': 'polite' } },
     bannerTitle, bannerDetail, bannerAction);
-  const stage = el('div', { className: 'stage' }, canvas, overlay, banner);
-  const help = el('p', { className: 'live-help', text: 'Keys: F full screen · S stats · Esc back to the list' });
+  const stage = el('div', { className: 'stage' }, frame, overlay, banner);
+  const help = el('p', { className: 'live-help', text: share ? 'Keys: F full screen · S stats · R rotate' : 'Keys: F full screen · S stats · R rotate · Esc back to the list' });
   const view = el('section', { className: 'live' },
-    el('div', { className: 'live-bar' }, back, title, el('div', { className: 'live-buttons' }, statsButton, fullButton)),
+    el('div', { className: 'live-bar' }, back, title,
+      el('div', { className: 'live-buttons' }, rotateButton, fitButton, historyButton, shareButton, statsButton, fullButton)),
     stage,
+    ...(history ? [history.element] : []),
+    ...(shares ? [shares.element] : []),
     help);
   root.replaceChildren(view);
   document.body.classList.add('is-live');
@@ -64,6 +101,9 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
   let lastSeq: number | null = null;
   let stopped = false;
   let probing = false;
+  /** While a kept frame is shown, live frames are held (the newest only) instead of painted. */
+  let inHistory = false;
+  let heldFrame: { jpeg: Uint8Array<ArrayBuffer>; meta: FrameMeta } | null = null;
 
   const setLabel = (host: HostView): void => {
     label = hostLabel(host);
@@ -86,7 +126,9 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
     banner.hidden = next === null;
     view.dataset.state = next?.kind ?? 'live';
     // The canvas shows once there is a frame; before that the banner stands alone, never a blank canvas.
-    canvas.hidden = !facts.hasFrame;
+    // A share that ended shows nothing more of the screen, not even its last frame.
+    canvas.hidden = !facts.hasFrame || next?.kind === 'share-ended';
+    if (next?.kind === 'share-ended') ctx?.clearRect(0, 0, canvas.width, canvas.height);
     if (next === null) return;
     setText(bannerTitle, next.title);
     setText(bannerDetail, next.detail);
@@ -100,6 +142,18 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
   const probe = async (): Promise<void> => {
     if (probing) return;
     probing = true;
+    if (share) {
+      // A share viewer has no API to ask; its own page answers 404 or 410 once the link has ended.
+      try {
+        const res = await fetch(location.pathname, { method: 'HEAD', cache: 'no-store', credentials: 'omit' });
+        if (!stopped && (res.status === 404 || res.status === 410)) update({ shareEnded: true });
+      } catch {
+        // Unreachable: the socket's own retries say so.
+      } finally {
+        probing = false;
+      }
+      return;
+    }
     try {
       const hosts = await listHosts();
       if (stopped) return;
@@ -124,15 +178,18 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
     }
   };
 
+  const sizeCanvas = (width: number, height: number): void => {
+    if (canvas.width === width && canvas.height === height) return;
+    canvas.width = width;
+    canvas.height = height;
+    meter.width = width;
+    meter.height = height;
+    fit();
+  };
+
   const paint = (image: DecodedImage, meta: FrameMeta, decodeMs: number): void => {
     if (!ctx) return;
-    if (canvas.width !== image.width || canvas.height !== image.height) {
-      canvas.width = image.width;
-      canvas.height = image.height;
-      meter.width = image.width;
-      meter.height = image.height;
-      fit();
-    }
+    sizeCanvas(image.width, image.height);
     ctx.drawImage(image.source, 0, 0);
     meter.recordPaint(performance.now(), Date.now(), meta.hostTs, decodeMs);
     if (!facts.hasFrame) {
@@ -166,11 +223,15 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
     if (facts.streaming !== true && facts.hostStatus !== 'revoked') update({ streaming: true });
     const jpeg = new Uint8Array(data, header.headerLength);
     const meta: FrameMeta = { seq: header.seq, serverTs: header.serverTs, hostTs: header.hostTs, receivedAt: now };
+    lastLive = { jpeg, meta };
     // A hidden tab decodes nothing (phones save battery); it keeps the newest frame for when it shows again.
-    if (document.hidden) hiddenFrame = { jpeg, meta };
+    if (inHistory) heldFrame = { jpeg, meta };
+    else if (document.hidden) hiddenFrame = { jpeg, meta };
     else pipeline.push(jpeg, meta);
   };
   let hiddenFrame: { jpeg: Uint8Array<ArrayBuffer>; meta: FrameMeta } | null = null;
+  /** The newest live frame, to repaint when leaving the history. */
+  let lastLive: { jpeg: Uint8Array<ArrayBuffer>; meta: FrameMeta } | null = null;
   const onVisibility = (): void => {
     if (document.hidden || !hiddenFrame) return;
     pipeline.push(hiddenFrame.jpeg, hiddenFrame.meta);
@@ -200,16 +261,74 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
     if ((status.state === 'reconnecting' && status.retryInMs !== null && refused) || status.state === 'stopped') void probe();
   };
 
-  const socket = new StreamSocket(streamUrl(uuid), { onFrame, onEvent, onStatus });
+  const socket = share
+    ? new StreamSocket(shareStreamUrl(share.id), { onFrame, onEvent, onStatus }, { protocols: ['booxstream.share', `s.${share.secret}`] })
+    : new StreamSocket(streamUrl(uuid), { onFrame, onEvent, onStatus });
   void probe();
 
-  // Fit-to-window keeping the aspect ratio.
+  // Fit to the window in the viewer's rotation and fit mode, keeping the aspect ratio.
   const fit = (): void => {
     if (canvas.width === 0 || canvas.height === 0) return;
     const box = stage.getBoundingClientRect();
-    const size = fitContain({ width: box.width, height: box.height }, { width: canvas.width, height: canvas.height });
-    canvas.style.width = `${size.width}px`;
-    canvas.style.height = `${size.height}px`;
+    const layout = layoutScreen({ width: box.width, height: box.height }, { width: canvas.width, height: canvas.height }, prefs);
+    canvas.style.width = `${layout.width}px`;
+    canvas.style.height = `${layout.height}px`;
+    canvas.style.transform = layout.transform;
+    frame.style.width = `${layout.frameWidth}px`;
+    frame.style.height = `${layout.frameHeight}px`;
+    stage.classList.toggle('is-scrolling', prefs.fit !== 'page');
+  };
+
+  const setPrefs = (next: ViewPrefs): void => {
+    prefs = next;
+    savePrefs(storage(), prefsKey, prefs);
+    const labels = describePrefs(prefs);
+    setText(rotateButton, labels.rotate);
+    setText(fitButton, labels.fit);
+    view.dataset.rotation = String(prefs.rotation);
+    view.dataset.fit = prefs.fit;
+    fit();
+  };
+  setPrefs(prefs);
+
+  const showHistoryFrame = (image: ImageBitmap): void => {
+    inHistory = true;
+    view.dataset.history = 'on';
+    if (ctx) {
+      sizeCanvas(image.width, image.height);
+      ctx.drawImage(image, 0, 0);
+    }
+    image.close();
+    if (!facts.hasFrame) update({ hasFrame: true });
+  };
+
+  const leaveHistory = (): void => {
+    inHistory = false;
+    delete view.dataset.history;
+    historyButton.setAttribute('aria-pressed', 'false');
+    // The newest live frame that arrived meanwhile, or the one shown before.
+    const held = heldFrame ?? lastLive;
+    heldFrame = null;
+    if (held) pipeline.push(held.jpeg.slice(), held.meta);
+  };
+
+  const toggleHistory = async (): Promise<void> => {
+    if (!history) return;
+    if (!history.element.hidden) {
+      history.close();
+      leaveHistory();
+      return;
+    }
+    historyButton.setAttribute('aria-pressed', 'true');
+    await history.open();
+  };
+
+  const toggleShares = async (): Promise<void> => {
+    if (!shares) return;
+    const opening = shares.element.hidden;
+    shareButton.setAttribute('aria-pressed', String(opening));
+    if (opening) await shares.open();
+    else shares.close();
   };
   const resizeObserver = new ResizeObserver(() => fit());
   resizeObserver.observe(stage);
@@ -258,7 +377,10 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
     } else if (ev.key === 's' || ev.key === 'S') {
       ev.preventDefault();
       toggleStats();
-    } else if (ev.key === 'Escape' && !document.fullscreenElement) {
+    } else if (ev.key === 'r' || ev.key === 'R') {
+      ev.preventDefault();
+      setPrefs({ ...prefs, rotation: nextRotation(prefs.rotation) });
+    } else if (ev.key === 'Escape' && !document.fullscreenElement && !share) {
       ev.preventDefault();
       location.hash = LIST_HREF;
     }
@@ -270,6 +392,7 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session)
 
   return () => {
     stopped = true;
+    history?.destroy();
     socket.close();
     pipeline.stop();
     clearInterval(overlayTimer);

@@ -4,13 +4,22 @@
  */
 import { mountHostList } from './host-list.js';
 import { mountLiveView } from './live-view.js';
-import { watchRoute, type Route } from './router.js';
+import { shareLinkOf, watchRoute, type Route } from './router.js';
 import { describeSession, Session } from './session.js';
 
 function start(): void {
   const main = document.getElementById('main');
   const whoami = document.getElementById('whoami');
   if (!main || !whoami) throw new Error('index.html lacks #main or #whoami');
+
+  const share = shareLinkOf(location);
+  if (share) {
+    // A share link: one device, read-only, no account. Nothing here asks the API who we are.
+    whoami.textContent = 'Shared view (read-only)';
+    whoami.dataset.state = 'shared';
+    mountLiveView(main, '', new Session(), share);
+    return;
+  }
 
   const session = new Session();
   session.subscribe((state) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostHref, parseRoute } from './router.js';
+import { hostHref, parseRoute, shareLinkOf } from './router.js';
 
 describe('parseRoute', () => {
   it('reads a host route and round-trips hostHref', () => {
@@ -12,5 +12,20 @@ describe('parseRoute', () => {
     for (const hash of ['', '#', '#/', '#/hosts', '#/host/', '#/host/a/b', '#/host/%E0%A4%A']) {
       expect(parseRoute(hash)).toEqual({ name: 'list' });
     }
+  });
+});
+
+describe('shareLinkOf', () => {
+  const secret = 'A'.repeat(43);
+  it('reads the id from the path and the secret from the fragment', () => {
+    expect(shareLinkOf({ pathname: '/share/abcdefghijklmnop', hash: `#${secret}` })).toEqual({ id: 'abcdefghijklmnop', secret });
+    expect(shareLinkOf({ pathname: '/apps/boox/share/abcdefghijklmnop', hash: `#${secret}` })).toEqual({ id: 'abcdefghijklmnop', secret });
+  });
+
+  it('is null on the app itself and for anything malformed', () => {
+    expect(shareLinkOf({ pathname: '/', hash: '#/host/x' })).toBeNull();
+    expect(shareLinkOf({ pathname: '/share/abcdefghijklmnop', hash: '' })).toBeNull();
+    expect(shareLinkOf({ pathname: '/share/short', hash: `#${secret}` })).toBeNull();
+    expect(shareLinkOf({ pathname: '/share/abcdefghijklmnop', hash: `#${secret}!` })).toBeNull();
   });
 });

@@ -37,3 +37,17 @@ export function watchRoute(onRoute: (route: Route) => void): () => void {
   listener();
   return () => window.removeEventListener('hashchange', listener);
 }
+
+/** A share link's parts: the id from the path, the secret from the fragment (which browsers never send). */
+export interface ShareLink {
+  readonly id: string;
+  readonly secret: string;
+}
+
+/** `/share/<id>#<secret>`: the link a device's owner shared; null on any other page. */
+export function shareLinkOf(loc: Pick<Location, 'pathname' | 'hash'>): ShareLink | null {
+  const m = /\/share\/([A-Za-z0-9_-]{16})$/.exec(loc.pathname);
+  const secret = loc.hash.slice(1);
+  return m && /^[A-Za-z0-9_-]{43}$/.test(secret) ? { id: m[1]!, secret } : null;
+}
+

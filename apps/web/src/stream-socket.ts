@@ -43,6 +43,7 @@ export function closeAction(code: number): CloseAction {
   switch (code) {
     case CloseCode.Forbidden:
     case CloseCode.NotFound:
+    case CloseCode.ShareEnded:
       return 'stop';
     case CloseCode.PendingApproval:
     case CloseCode.TooManyViewers:
@@ -62,6 +63,8 @@ export interface StreamSocketOptions {
   readonly backoff?: BackoffOptions;
   /** Delay between retries for `retry-slowly` close codes. [slowRetryMs=5000] */
   readonly slowRetryMs?: number;
+  /** WebSocket subprotocols to offer (a share link's secret travels here, never in the URL). */
+  readonly protocols?: readonly string[];
 }
 
 /** One host's viewer stream; call {@link StreamSocket.close} when leaving the view. */
@@ -114,7 +117,7 @@ export class StreamSocket {
     let opened = false;
     let socket: WebSocket;
     try {
-      socket = new WebSocket(this.url);
+      socket = new WebSocket(this.url, this.options.protocols ? [...this.options.protocols] : undefined);
     } catch (err) {
       // Only a malformed URL throws here, which no retry fixes.
       this.setStatus({ state: 'stopped', closeCode: null, closeReason: String(err), everOpened: false, retryInMs: null });

@@ -48,3 +48,13 @@ describe('describeLive', () => {
     expect(describeLive({ ...base, hostStatus: 'pending', admin: true })?.detail).toMatch(/Approve this device/);
   });
 });
+
+describe('describeLive for a share link', () => {
+  const socket = { state: 'stopped' as const, attempt: 0, closeCode: 4410, closeReason: 'share revoked', everOpened: true, retryInMs: null };
+  const facts = { socket, hostStatus: null, streaming: null, signedOut: false, hostMissing: false, hasFrame: true, admin: false };
+  it('says the link ended when the relay closed the share, or the page answered 404/410', () => {
+    expect(describeLive(facts)?.kind).toBe('share-ended');
+    expect(describeLive({ ...facts, socket: { ...socket, state: 'reconnecting', closeCode: 1006 }, shareEnded: true })?.kind).toBe('share-ended');
+    expect(describeLive({ ...facts, socket: { ...socket, state: 'live', closeCode: null } })).toBeNull();
+  });
+});

@@ -18,11 +18,13 @@ export interface LiveFacts {
   readonly hostMissing: boolean;
   readonly hasFrame: boolean;
   readonly admin: boolean;
+  /** Watching through a share link that was revoked or expired (or never existed). */
+  readonly shareEnded?: boolean;
 }
 
 export type BannerKind =
   | 'signed-out' | 'not-found' | 'forbidden' | 'revoked' | 'pending'
-  | 'browser-offline' | 'reconnecting' | 'connecting' | 'device-offline' | 'waiting-frame' | 'stopped';
+  | 'browser-offline' | 'reconnecting' | 'connecting' | 'device-offline' | 'waiting-frame' | 'stopped' | 'share-ended';
 
 /** What to offer besides the text. */
 export type BannerAction = 'sign-in' | 'retry' | 'back' | null;
@@ -37,6 +39,9 @@ export interface Banner {
 /** The banner to show, or null when frames are flowing and nothing needs saying. */
 export function describeLive(f: LiveFacts): Banner | null {
   const { socket } = f;
+  if (f.shareEnded || (socket.state === 'stopped' && socket.closeCode === CloseCode.ShareEnded)) {
+    return { kind: 'share-ended', title: 'This share link has ended', detail: 'Its owner revoked it or it expired. Ask for a new link.', action: null };
+  }
   if (f.signedOut) {
     return { kind: 'signed-out', title: 'Not signed in', detail: 'Sign in through the gateway to watch this device.', action: 'sign-in' };
   }

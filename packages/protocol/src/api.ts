@@ -43,8 +43,11 @@ export interface MeView {
   readonly uid: string | null;
   readonly groups: readonly string[];
   readonly admin: boolean;
-  /** How the identity was established: the trusted proxy's headers, or the loopback-only DEV_USER. */
-  readonly source: 'proxy' | 'dev';
+  /**
+   * How the identity was established: the trusted proxy's headers, the loopback-only
+   * DEV_USER, or a share link (a read-only viewer of one device, never an API caller).
+   */
+  readonly source: 'proxy' | 'dev' | 'share';
 }
 
 /** Every JSON error body: `{ error: { code, message, field? } }`. */

@@ -24,5 +24,7 @@ export const CloseCode = {
   AuthTimeout: 4010,
   /** The host already has the maximum number of viewers. */
   TooManyViewers: 4029,
+  /** The share link this viewer came through was revoked or expired. */
+  ShareEnded: 4410,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

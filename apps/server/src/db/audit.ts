@@ -4,7 +4,7 @@
  */
 import type { Db } from './database.js';
 
-export type AuditEvent = 'register' | 'reregister' | 'approve' | 'revoke' | 'delete' | 'auth_failure' | 'update_ip';
+export type AuditEvent = 'register' | 'reregister' | 'approve' | 'revoke' | 'delete' | 'auth_failure' | 'update_ip' | 'share_create' | 'share_revoke';
 
 export interface AuditRow {
   readonly id: number;

@@ -33,4 +33,29 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_log_by_time ON audit_log (at);
   `,
+  // 2: share links (a secret stored only as its hash) and the index of each device's
+  // distinct frames kept on disk (history/<uuid>/<segment>.seg). Both go with their device.
+  `
+  CREATE TABLE shares (
+    id          TEXT PRIMARY KEY,
+    uuid        TEXT NOT NULL REFERENCES devices(uuid) ON DELETE CASCADE,
+    secret_hash TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    max_viewers INTEGER,
+    revoked_at  INTEGER
+  );
+  CREATE INDEX shares_by_device ON shares (uuid, created_at);
+  CREATE TABLE history_frames (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid    TEXT NOT NULL,
+    at      INTEGER NOT NULL,
+    segment INTEGER NOT NULL,
+    offset  INTEGER NOT NULL,
+    bytes   INTEGER NOT NULL
+  );
+  CREATE INDEX history_frames_by_device ON history_frames (uuid, id);
+  CREATE INDEX history_frames_by_segment ON history_frames (uuid, segment);
+  `,
 ];

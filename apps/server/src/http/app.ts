@@ -2,19 +2,23 @@
  * The Express app (no listen): security headers, health and metrics, device
  * routes (no identity), viewer API (identity required), the web app.
  */
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import type { Db } from '../db/database.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { deviceApi, type DeviceApiDeps } from './api-device.js';
 import { hostsApi, requireIdentity, type HostsApiDeps } from './api-hosts.js';
+import { historyApi, type HistoryApiDeps } from './api-history.js';
+import { sharesApi, type SharesApiDeps } from './api-shares.js';
 import { webApp } from './static.js';
 
-export interface AppDeps extends DeviceApiDeps, HostsApiDeps {
+export interface AppDeps extends DeviceApiDeps, HostsApiDeps, HistoryApiDeps, SharesApiDeps {
   readonly db: Db;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** The share page and its assets: public (no identity), mounted before anything that asks for one. */
+  readonly sharePages: Router;
 }
 
 const HOST_HEADER = /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
@@ -59,9 +63,12 @@ export function createApp(deps: AppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
+  app.use(deps.sharePages);
   app.use(deviceApi(deps));
   app.use('/api', requireIdentity(deps.identities));
   app.use(hostsApi(deps));
+  app.use(historyApi(deps));
+  app.use(sharesApi(deps));
   app.use('/api', (req, _res, next) => {
     next(new HttpError(404, 'HTTP_ERR_NOT_FOUND', `No API route ${req.method} ${req.baseUrl}${req.path}.`));
   });

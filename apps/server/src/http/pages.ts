@@ -23,3 +23,9 @@ export const NOT_BUILT_PAGE = page(
   `<p>The server is running, but the viewer web app has not been built, so there is nothing to show here yet.</p>
 <p>Build it with <code>pnpm --filter @booxstream/web build</code>, then reload this page (or set <code>WEB_ROOT</code> to the directory that holds its <code>index.html</code>).</p>`,
 );
+
+export const SHARE_ENDED_PAGE = page(
+  'This share link has ended',
+  `<p>The link you opened was revoked by its owner or has expired, so it shows nothing any more.</p>
+<p>Ask whoever shared the screen for a new link.</p>`,
+);

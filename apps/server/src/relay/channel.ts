@@ -21,6 +21,9 @@ export interface DeviceLink {
   close(code: number, message: string): void;
 }
 
+/** Receives each distinct frame's JPEG bytes; must return at once (hot path). */
+export type DistinctFrameSink = (uuid: string, jpeg: Buffer, at: number) => void;
+
 export interface ChannelStats {
   fps: number;
   framesIn: number;
@@ -59,10 +62,14 @@ export class Channel implements ViewerHost {
   #lastStatsViewers = -1;
   #lastStatsAt = Number.NEGATIVE_INFINITY;
 
-  constructor(uuid: string, status: HostStatus, metrics: Metrics) {
+  /** Called once per distinct frame with the JPEG as received (history); never per viewer. */
+  readonly #onDistinct: DistinctFrameSink | null;
+
+  constructor(uuid: string, status: HostStatus, metrics: Metrics, onDistinct: DistinctFrameSink | null = null) {
     this.uuid = uuid;
     this.status = status;
     this.#metrics = metrics;
+    this.#onDistinct = onDistinct;
   }
 
   get streaming(): boolean {
@@ -133,6 +140,7 @@ export class Channel implements ViewerHost {
     this.#fps.record(now);
     this.latestIngestAt = performance.now();
     this.latest = frame;
+    this.#onDistinct?.(this.uuid, frame.subarray(VIEWER_HEADER_BYTES), now);
     let sent = 0;
     for (const viewer of this.viewers) if (viewer.offer(frame)) sent++;
     if (sent > 0) this.onViewerSent(sent, frame.length, performance.now() - this.latestIngestAt);

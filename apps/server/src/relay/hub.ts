@@ -10,7 +10,7 @@ import type { DeviceAuthFailure } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
 import { devicePrefix, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { Channel } from './channel.js';
+import { Channel, type DistinctFrameSink } from './channel.js';
 import { DeviceSession, type DeviceSessionHost } from './device-session.js';
 import { Heartbeat } from './heartbeat.js';
 import type { RelaySocket } from './relay-socket.js';
@@ -28,6 +28,8 @@ export interface HubOptions {
   readonly statsIntervalMs: number;
   /** Bounds audit rows for auth failures per client address (the metric counts them all). */
   readonly auditLimiter: { take(key: string): { readonly ok: boolean } };
+  /** Each distinct frame, once (the history store). */
+  readonly onDistinctFrame?: DistinctFrameSink;
 }
 
 /** `last_seen` is written at most this often per host. */
@@ -90,7 +92,7 @@ export class Hub implements DeviceSessionHost {
   #channelFor(row: DeviceRow): Channel {
     let c = this.#channels.get(row.uuid);
     if (!c) {
-      c = new Channel(row.uuid, row.status, this.#o.metrics);
+      c = new Channel(row.uuid, row.status, this.#o.metrics, this.#o.onDistinctFrame ?? null);
       c.persistedLastSeen = row.last_seen ?? 0;
       this.#channels.set(row.uuid, c);
     }

@@ -19,6 +19,8 @@ import type { Hub } from './hub.js';
 const VIEWER_MAX_PAYLOAD = 4096;
 
 const VIEWER_PATH = /^\/api\/hosts\/([^/]+)\/stream$/;
+/** A share link's stream; the id is 16 base64url characters (the secret is never in the path). */
+export const SHARE_STREAM_PATH = /^\/share\/([A-Za-z0-9_-]{16})\/stream$/;
 
 export interface UpgradeDeps {
   readonly config: Pick<ServerConfig, 'maxMessageBytes' | 'maxViewersPerHost'>;
@@ -26,6 +28,11 @@ export interface UpgradeDeps {
   readonly identities: IdentityResolver;
   readonly proxies: TrustedProxies;
   readonly hub: Hub;
+  /**
+   * Share links' read-only streams (`/share/<id>/stream`): hands the socket to
+   * the relay, or returns the refusal to answer with.
+   */
+  readonly shareStream?: (req: IncomingMessage, socket: Duplex, head: Buffer, id: string) => HttpError | null;
 }
 
 export class RelayUpgrades {
@@ -65,6 +72,11 @@ export class RelayUpgrades {
     if (path === '/android-ws') return this.#acceptDevice(req, socket, head);
     const m = VIEWER_PATH.exec(path);
     if (m) return this.#acceptViewer(req, socket, head, m[1]!);
+    const share = this.#d.shareStream ? SHARE_STREAM_PATH.exec(path) : null;
+    if (share) {
+      const refused = this.#d.shareStream!(req, socket, head, share[1]!);
+      return refused ? rejectUpgrade(socket, refused) : undefined;
+    }
     rejectUpgrade(socket, new HttpError(404, 'HTTP_ERR_NOT_FOUND', `No WebSocket endpoint at ${path}.`));
   };
 
@@ -151,7 +163,7 @@ function firstValue(v: string | string[] | undefined): string | undefined {
 }
 
 const REASON_PHRASES: Readonly<Record<number, string>> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 429: 'Too Many Requests', 503: 'Service Unavailable',
 };
 
 /** Answers a refused upgrade with a JSON error on the raw socket, then closes it. */
