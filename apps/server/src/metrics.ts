@@ -16,6 +16,8 @@ export interface Metrics {
   readonly relayLatency: Histogram;
   readonly authFailures: Counter<'reason'>;
   readonly registrations: Counter<'kind'>;
+  readonly patchEncodeSeconds: Histogram<'result'>;
+  readonly patchDecodeFailures: Counter;
   readonly historyStored: Counter;
   readonly historyBytesStored: Counter;
   readonly historyDropped: Counter<'reason'>;
@@ -67,6 +69,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
     }),
     authFailures: new Counter({ name: 'booxstream_device_auth_failures_total', help: 'Refused device authentications by reason', labelNames: ['reason'], registers: r }),
     registrations: new Counter({ name: 'booxstream_registrations_total', help: 'Device registrations (new or re-registration)', labelNames: ['kind'], registers: r }),
+    patchEncodeSeconds: new Histogram({
+      name: 'booxstream_patch_encode_seconds',
+      help: 'Decode, tile diff and PNG encode of one distinct frame for patch viewers, by what came out (patch or full)',
+      labelNames: ['result'],
+      buckets: [0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: r,
+    }),
+    patchDecodeFailures: new Counter({ name: 'booxstream_patch_decode_failures_total', help: 'Frames the patch encoder could not decode (patch viewers got them whole)', registers: r }),
     historyStored: new Counter({ name: 'booxstream_history_frames_stored_total', help: 'Distinct frames written to the on-disk history', registers: r }),
     historyBytesStored: new Counter({ name: 'booxstream_history_bytes_stored_total', help: 'JPEG bytes written to the on-disk history', registers: r }),
     historyDropped: new Counter({ name: 'booxstream_history_frames_dropped_total', help: 'Distinct frames left out of the history (disk behind: queue_full; write_failed)', labelNames: ['reason'], registers: r }),

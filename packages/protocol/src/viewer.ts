@@ -8,7 +8,7 @@
  *
  *   offset size  field
  *   0      u8    version        = 1
- *   1      u8    kind           1 = JPEG frame
+ *   1      u8    kind           1 = JPEG frame, 2 = patch (patch.ts; only to viewers that ask)
  *   2      u16   header length  bytes before the JPEG (24 in v1; skip unknown extra bytes)
  *   4      u32   seq            per-host frame number, +1 per distinct frame ingested
  *   8      f64   serverTs       server clock at ingest, epoch ms
@@ -39,7 +39,8 @@ import { ProtocolError } from './errors.js';
 import type { HostStatus } from './api.js';
 
 export const VIEWER_PROTOCOL_VERSION = 1;
-export const ViewerFrameKind = { Jpeg: 1 } as const;
+/** `Jpeg`: a whole frame; `Patch`: the changed rectangles since an earlier frame (patch.ts). */
+export const ViewerFrameKind = { Jpeg: 1, Patch: 2 } as const;
 export const VIEWER_HEADER_BYTES = 24;
 /** Where `seq` sits in the header (see the layout above). */
 const SEQ_OFFSET = 4;

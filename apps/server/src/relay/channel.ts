@@ -10,9 +10,10 @@
  * counted once per fan-out, not per viewer. No logging, no SQLite, no JSON.
  */
 import {
-  decodeBase64Jpeg, encodeViewerFrame, writeViewerFrameHeader, VIEWER_HEADER_BYTES, type HostStatus, type ViewerEvent,
+  decodeBase64Jpeg, encodeViewerFrame, viewerFrameSeq, writeViewerFrameHeader, VIEWER_HEADER_BYTES, type HostStatus, type ViewerEvent,
 } from '@booxstream/protocol';
 import type { Metrics } from '../metrics.js';
+import type { PatchUpdate } from './patch-encoder.js';
 import { RateWindow } from './rate-window.js';
 import type { Viewer, ViewerHost } from './viewer.js';
 
@@ -20,6 +21,16 @@ import type { Viewer, ViewerHost } from './viewer.js';
 export interface DeviceLink {
   close(code: number, message: string): void;
 }
+
+/** A host's patch encoder, as the channel uses it (patch-encoder.ts). */
+export interface Patcher {
+  push(jpeg: Buffer, frame: Buffer): void;
+  reset(): void;
+  /** Seq of the screen it holds decoded (what the next patch is taken against), or null. */
+  readonly baseSeq: number | null;
+}
+
+export type PatcherFactory = (deliver: (update: PatchUpdate) => void) => Patcher;
 
 /** Receives each distinct frame's JPEG bytes; must return at once (hot path). */
 export type DistinctFrameSink = (uuid: string, jpeg: Buffer, at: number) => void;
@@ -65,11 +76,16 @@ export class Channel implements ViewerHost {
   /** Called once per distinct frame with the JPEG as received (history); never per viewer. */
   readonly #onDistinct: DistinctFrameSink | null;
 
-  constructor(uuid: string, status: HostStatus, metrics: Metrics, onDistinct: DistinctFrameSink | null = null) {
+  /** Makes this host's patch encoder when a viewer first asks for patches (null: patches are off). */
+  readonly #makePatcher: PatcherFactory | null;
+  #patcher: Patcher | null = null;
+
+  constructor(uuid: string, status: HostStatus, metrics: Metrics, onDistinct: DistinctFrameSink | null = null, makePatcher: PatcherFactory | null = null) {
     this.uuid = uuid;
     this.status = status;
     this.#metrics = metrics;
     this.#onDistinct = onDistinct;
+    this.#makePatcher = makePatcher;
   }
 
   get streaming(): boolean {
@@ -142,8 +158,50 @@ export class Channel implements ViewerHost {
     this.latest = frame;
     this.#onDistinct?.(this.uuid, frame.subarray(VIEWER_HEADER_BYTES), now);
     let sent = 0;
-    for (const viewer of this.viewers) if (viewer.offer(frame)) sent++;
+    let patchViewers = 0;
+    for (const viewer of this.viewers) {
+      // Patch viewers get this frame from the encoder, as a patch or whole, once it is encoded.
+      if (viewer.patches && this.#makePatcher !== null) patchViewers++;
+      else if (viewer.offer(frame)) sent++;
+    }
     if (sent > 0) this.onViewerSent(sent, frame.length, performance.now() - this.latestIngestAt);
+    if (patchViewers > 0) {
+      this.#patcher ??= this.#makePatcher!((update) => this.#deliverPatch(update));
+      this.#patcher.push(frame.subarray(VIEWER_HEADER_BYTES), frame);
+    } else {
+      // Nobody wants patches: no decoding, and no decoded screen kept.
+      this.#patcher?.reset();
+    }
+  }
+
+  /**
+   * A patch viewer joined (and was sent the latest frame): make sure the encoder
+   * holds that screen's decode, so the next frame can already be a patch.
+   */
+  primePatches(): void {
+    if (this.#makePatcher === null || this.latest === null) return;
+    this.#patcher ??= this.#makePatcher((update) => this.#deliverPatch(update));
+    if (this.#patcher.baseSeq !== viewerFrameSeq(this.latest)) this.#patcher.push(this.latest.subarray(VIEWER_HEADER_BYTES), this.latest);
+  }
+
+  /** An encoded frame for the patch viewers: each gets the patch if it shows its base, else the whole frame. */
+  #deliverPatch(update: PatchUpdate): void {
+    let sent = 0;
+    let bytes = 0;
+    for (const viewer of this.viewers) {
+      if (!viewer.patches) continue;
+      const message = viewer.offerPatch(update);
+      if (message) {
+        sent++;
+        bytes += message.length;
+      }
+    }
+    if (sent === 0) return;
+    this.framesOut += sent;
+    this.#metrics.framesOut.inc(sent);
+    this.#metrics.bytesOut.inc(bytes);
+    // serverTs (epoch ms) is in the frame header: latency from ingest to the patch viewers' sends.
+    this.#metrics.relayLatency.observe(Math.max(0, Date.now() - update.frame.readDoubleBE(8)) / 1000);
   }
 
   /** Forgets the dedup reference, so the next frame is relayed whatever it is (new device connection). */

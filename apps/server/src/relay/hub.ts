@@ -10,7 +10,8 @@ import type { DeviceAuthFailure } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
 import { devicePrefix, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { Channel, type DistinctFrameSink } from './channel.js';
+import { Channel, type DistinctFrameSink, type PatcherFactory } from './channel.js';
+import { PatchEncoder } from './patch-encoder.js';
 import { DeviceSession, type DeviceSessionHost } from './device-session.js';
 import { Heartbeat } from './heartbeat.js';
 import type { RelaySocket } from './relay-socket.js';
@@ -30,6 +31,8 @@ export interface HubOptions {
   readonly auditLimiter: { take(key: string): { readonly ok: boolean } };
   /** Each distinct frame, once (the history store). */
   readonly onDistinctFrame?: DistinctFrameSink;
+  /** Whether viewers may ask for patches (`?patches=1`); on unless false. */
+  readonly patches?: boolean;
 }
 
 /** `last_seen` is written at most this often per host. */
@@ -92,12 +95,28 @@ export class Hub implements DeviceSessionHost {
   #channelFor(row: DeviceRow): Channel {
     let c = this.#channels.get(row.uuid);
     if (!c) {
-      c = new Channel(row.uuid, row.status, this.#o.metrics, this.#o.onDistinctFrame ?? null);
+      c = new Channel(row.uuid, row.status, this.#o.metrics, this.#o.onDistinctFrame ?? null, this.#o.patches === false ? null : this.#patcherFor(row.uuid));
       c.persistedLastSeen = row.last_seen ?? 0;
       this.#channels.set(row.uuid, c);
     }
     c.status = row.status;
     return c;
+  }
+
+  /** A host's patch encoder, reporting to the metrics; a refused frame is logged at most once a minute per host. */
+  #patcherFor(uuid: string): PatcherFactory {
+    const { metrics, logger } = this.#o;
+    let loggedAt = Number.NEGATIVE_INFINITY;
+    return (deliver) => new PatchEncoder({
+      deliver,
+      encoded: (ms, patched) => metrics.patchEncodeSeconds.observe({ result: patched ? 'patch' : 'full' }, ms / 1000),
+      failed: (err) => {
+        metrics.patchDecodeFailures.inc();
+        if (Date.now() - loggedAt < 60_000) return;
+        loggedAt = Date.now();
+        logger.warn({ device: devicePrefix(uuid), err: err.message }, 'frame could not be decoded for patches; patch viewers get it whole');
+      },
+    });
   }
 
   // ---- devices -----------------------------------------------------------
@@ -185,9 +204,10 @@ export class Hub implements DeviceSessionHost {
   }
 
   /** Takes a freshly upgraded, already authorised viewer socket: status event, then the latest frame at once. */
-  addViewer(ws: RelaySocket, row: DeviceRow, identity: Identity): Viewer {
+  addViewer(ws: RelaySocket, row: DeviceRow, identity: Identity, options: { patches?: boolean } = {}): Viewer {
     const channel = this.#channelFor(row);
     const viewer = new Viewer(ws, identity, channel, {
+      patches: options.patches ?? false,
       maxBufferedBytes: this.#o.viewerMaxBufferedBytes,
       onClose: (v) => {
         this.#viewers.delete(v);
@@ -202,6 +222,7 @@ export class Hub implements DeviceSessionHost {
     viewer.sendText(channel.statsEvent());
     // The latest frame at once; its age is not relay latency, so none is recorded.
     if (channel.latest && viewer.offer(channel.latest)) channel.onViewerSent(1, channel.latest.length, null);
+    if (viewer.patches) channel.primePatches();
     return viewer;
   }
 

@@ -121,9 +121,15 @@ export class RelayUpgrades {
       const current = devices.get(uuid);
       if (!current) return ws.close(CloseCode.NotFound, 'host removed');
       if (hub.isFull(uuid)) return ws.close(CloseCode.TooManyViewers, 'too many viewers');
-      hub.addViewer(ws, current, who.identity);
+      hub.addViewer(ws, current, who.identity, { patches: wantsPatches(req.url) });
     });
   }
+}
+
+/** `?patches=1` on the stream URL: this viewer takes patch messages (see @booxstream/protocol patch.ts). */
+export function wantsPatches(url: string | undefined): boolean {
+  const q = url?.indexOf('?') ?? -1;
+  return q >= 0 && new URLSearchParams(url!.slice(q + 1)).get('patches') === '1';
 }
 
 function pathnameOf(url: string | undefined): string {

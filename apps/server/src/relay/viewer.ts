@@ -15,7 +15,8 @@
  * frames it was sent are unacknowledged, so what it reads after a stall is at
  * most that many older frames, then the newest.
  */
-import { VIEWER_ACK_WINDOW, parseViewerAckBytes, parseViewerClientMessage, viewerFrameSeq } from '@booxstream/protocol';
+import { PATCH_KEYFRAME_EVERY, VIEWER_ACK_WINDOW, ViewerFrameKind, parseViewerAckBytes, parseViewerClientMessage, viewerFrameSeq } from '@booxstream/protocol';
+import type { PatchUpdate } from './patch-encoder.js';
 import { WebSocket } from 'ws';
 import type { Identity } from '../identity/identity.js';
 import type { RelaySocket } from './relay-socket.js';
@@ -45,6 +46,8 @@ export interface ViewerSnapshot {
   readonly bufferedBytes: number;
   /** The most bytes the socket held right after any of our sends. */
   readonly peakBufferedBytes: number;
+  /** Of `framesSent`, how many were patches. */
+  readonly patchesSent: number;
 }
 
 /** Shared by every send: frames are JPEG, compressing them again would only cost CPU. */
@@ -55,6 +58,8 @@ export interface ViewerOptions {
   readonly maxBufferedBytes: number;
   /** Called once when the socket has closed. */
   readonly onClose: (viewer: Viewer) => void;
+  /** The viewer asked for patches (`?patches=1`). */
+  readonly patches?: boolean;
 }
 
 export class Viewer {
@@ -72,6 +77,13 @@ export class Viewer {
   #framesSent = 0;
   #framesSkipped = 0;
   #peakBuffered = 0;
+  /** Whether this viewer asked for patches instead of every full frame. */
+  readonly patches: boolean;
+  /** Seq of the screen this viewer was last sent (a frame or a patch); null before the first. */
+  #shownSeq: number | null = null;
+  /** Patches sent since the last full frame. */
+  #patchRun = 0;
+  #patchesSent = 0;
 
   /** Takes an open, authorised socket and every listener on it (the heartbeat adds its own). */
   constructor(ws: RelaySocket, identity: Identity, host: ViewerHost, options: ViewerOptions) {
@@ -79,6 +91,7 @@ export class Viewer {
     this.identity = identity;
     this.#host = host;
     this.#maxBuffered = options.maxBufferedBytes;
+    this.patches = options.patches ?? false;
     ws.on('message', this.#onMessage);
     // A viewer's socket errors (a reset, a framing error) are its own; ws closes the socket after them.
     ws.on('error', () => undefined);
@@ -110,6 +123,31 @@ export class Viewer {
     return true;
   }
 
+  /**
+   * Patch viewers: the encoded form of a distinct frame. The patch goes out when
+   * this viewer shows exactly its base, and no keyframe is due; otherwise the
+   * whole frame (after a skip, on join, every PATCH_KEYFRAME_EVERY patches). A
+   * viewer that already has this screen (it caught up with a newer full frame)
+   * gets nothing. Returns the message sent, or null.
+   */
+  offerPatch(update: PatchUpdate): Buffer | null {
+    if (this.#shownSeq !== null && ((this.#shownSeq - update.seq) >>> 0) < 0x80000000) return null;
+    if (this.congested) {
+      if (!this.#stale) this.#stale = true;
+      this.#framesSkipped++;
+      this.#host.onViewerSkipped();
+      return null;
+    }
+    const usePatch = update.patch !== null && update.baseSeq === this.#shownSeq && this.#patchRun < PATCH_KEYFRAME_EVERY;
+    const message = usePatch ? update.patch! : update.frame;
+    this.#send(message);
+    if (usePatch) {
+      this.#patchRun++;
+      this.#patchesSent++;
+    }
+    return message;
+  }
+
   /** Sends a small JSON event unless the socket is congested (stats may be dropped; status events use `force`). */
   sendText(text: string, force = false): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
@@ -127,6 +165,7 @@ export class Viewer {
       unacked: this.#acking ? this.#unacked.size : null,
       bufferedBytes: this.ws.bufferedAmount,
       peakBufferedBytes: this.#peakBuffered,
+      patchesSent: this.#patchesSent,
     };
   }
 
@@ -135,7 +174,11 @@ export class Viewer {
     this.#inFlight = true;
     this.#stale = false;
     this.#lastSent = frame;
-    this.#unacked.push(viewerFrameSeq(frame));
+    const seq = viewerFrameSeq(frame);
+    this.#shownSeq = seq;
+    // A full frame starts a new run of patches (offerPatch counts the patches).
+    if (frame[1] !== ViewerFrameKind.Patch) this.#patchRun = 0;
+    this.#unacked.push(seq);
     this.#framesSent++;
     this.ws.send(frame, FRAME_SEND_OPTIONS, this.#onSent);
     const buffered = this.ws.bufferedAmount;

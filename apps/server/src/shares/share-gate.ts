@@ -19,6 +19,7 @@ import type { TokenBucketLimiter } from '../http/rate-limit.js';
 import type { Identity } from '../identity/identity.js';
 import type { TrustedProxies } from '../identity/trusted-proxy.js';
 import type { Hub } from '../relay/hub.js';
+import { wantsPatches } from '../relay/upgrades.js';
 import { SHARE_ENDED_PAGE } from '../http/pages.js';
 import type { ShareHub } from './share-hub.js';
 import type { ShareStore } from './share-store.js';
@@ -112,7 +113,7 @@ export function shareStreamGate(deps: ShareGateDeps, maxViewersPerHost: number) 
       const row = deps.devices.get(share.uuid);
       if (again.kind !== 'active' || !row) return ws.close(CloseCode.ShareEnded, 'share ended');
       deps.shareHub.add(share.id, share.expires_at, ws);
-      deps.hub.addViewer(ws, row, shareIdentity(share.id));
+      deps.hub.addViewer(ws, row, shareIdentity(share.id), { patches: wantsPatches(req.url) });
     });
     return null;
   };
