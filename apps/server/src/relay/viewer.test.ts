@@ -1,4 +1,4 @@
-import { VIEWER_ACK_WINDOW, decodeViewerFrameHeader, encodeViewerAck, encodeViewerFrame } from '@booxstream/protocol';
+import { PATCH_KEYFRAME_EVERY, VIEWER_ACK_WINDOW, ViewerFrameKind, decodeViewerFrameHeader, encodePatchMessage, encodeViewerAck, encodeViewerFrame } from '@booxstream/protocol';
 import { describe, expect, it } from 'vitest';
 import { TestSocket } from './test-socket.js';
 import { Viewer, type ViewerHost } from './viewer.js';
@@ -137,5 +137,69 @@ describe('Viewer', () => {
     ws.close(1001, 'going away');
     ws.finishClose();
     expect(closed).toEqual([viewer]);
+  });
+});
+
+describe('Viewer with patches', () => {
+  const patch = (seq: number, baseSeq: number) => encodePatchMessage({ baseSeq, width: 10, height: 10, rects: [] }, seq, seq, undefined);
+  const update = (seq: number, baseSeq: number | null) => ({ seq, baseSeq, patch: baseSeq === null ? null : patch(seq, baseSeq), frame: frame(seq) });
+
+  function patchSetup() {
+    const ws = new TestSocket();
+    const host = new Host();
+    const viewer = new Viewer(ws.socket, IDENTITY, host, { maxBufferedBytes: 1 << 20, onClose: () => undefined, patches: true });
+    const kinds = (): string[] => ws.binaries().map((b) => {
+      const h = decodeViewerFrameHeader(b);
+      return `${h.kind === ViewerFrameKind.Patch ? 'P' : 'F'}${h.seq}`;
+    });
+    return { ws, host, viewer, kinds };
+  }
+
+  it('sends a patch only onto the screen it applies to, else the whole frame', () => {
+    const { ws, viewer, kinds } = patchSetup();
+    expect(viewer.offer(frame(1))).toBe(true); // join
+    ws.flush();
+    expect(viewer.offerPatch(update(2, 1))).not.toBeNull();
+    ws.flush();
+    // The encoder coalesced: its next patch is against 1, which this viewer no longer shows.
+    expect(viewer.offerPatch(update(3, 1))).not.toBeNull();
+    ws.flush();
+    // No patch (first frame, decode failed, most of the screen changed): the frame.
+    viewer.offerPatch(update(4, null));
+    ws.flush();
+    viewer.offerPatch(update(5, 4));
+    ws.flush();
+    expect(kinds()).toEqual(['F1', 'P2', 'F3', 'F4', 'P5']);
+    expect(viewer.snapshot()).toMatchObject({ framesSent: 5, patchesSent: 2 });
+  });
+
+  it('skips while congested, and resumes with a whole frame, never a patch onto a screen it missed', () => {
+    const { ws, host, viewer, kinds } = patchSetup();
+    host.latest = frame(1);
+    viewer.offer(frame(1));
+    // In flight: 2 is skipped.
+    expect(viewer.offerPatch(update(2, 1))).toBeNull();
+    host.latest = frame(2);
+    ws.flush(); // catch-up: the newest frame whole
+    ws.flush();
+    // The encoder's patch for 2 arrives after the catch-up: nothing to send, the viewer has 2.
+    expect(viewer.offerPatch(update(2, 1))).toBeNull();
+    expect(viewer.offerPatch(update(3, 2))).not.toBeNull();
+    ws.flush();
+    expect(kinds()).toEqual(['F1', 'F2', 'P3']);
+    expect(host.skipped).toBe(1);
+  });
+
+  it('sends a whole frame after PATCH_KEYFRAME_EVERY patches in a row', () => {
+    const { ws, viewer, kinds } = patchSetup();
+    viewer.offer(frame(1));
+    ws.flush();
+    for (let seq = 2; seq <= PATCH_KEYFRAME_EVERY + 3; seq++) {
+      viewer.offerPatch(update(seq, seq - 1));
+      ws.flush();
+    }
+    const k = kinds();
+    expect(k.filter((x) => x.startsWith('F'))).toEqual(['F1', `F${PATCH_KEYFRAME_EVERY + 2}`]);
+    expect(k).toHaveLength(PATCH_KEYFRAME_EVERY + 3);
   });
 });
