@@ -9,6 +9,7 @@ import { isSignedOut, listHosts, shareStreamUrl, streamUrl, UnreachableError } f
 import { FramePipeline, type DecodedImage, type DecoderChoice, type FrameMeta } from './decoder.js';
 import { button, el, setText } from './dom.js';
 import { mountHistoryPanel } from './history-panel.js';
+import { loadDataSaver, PatchCompositor, saveDataSaver } from './patch-compositor.js';
 import { mountSharePanel } from './share-panel.js';
 import { hostLabel } from './host-list.js';
 import { formatOverlay, StreamMeter } from './overlay.js';
@@ -48,6 +49,9 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
     show: (_entry, image) => showHistoryFrame(image),
     live: () => leaveHistory(),
   });
+  let dataSaver = loadDataSaver(storage(), location.hostname);
+  const saverButton = button('', () => setDataSaver(!dataSaver));
+  saverButton.title = 'Only the parts of the screen that changed are sent: far fewer bytes while someone writes.';
   const historyButton = button('History', () => void toggleHistory());
   historyButton.setAttribute('aria-pressed', 'false');
   historyButton.hidden = share !== null;
@@ -76,7 +80,7 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
   const help = el('p', { className: 'live-help', text: share ? 'Keys: F full screen · S stats · R rotate' : 'Keys: F full screen · S stats · R rotate · Esc back to the list' });
   const view = el('section', { className: 'live' },
     el('div', { className: 'live-bar' }, back, title,
-      el('div', { className: 'live-buttons' }, rotateButton, fitButton, historyButton, shareButton, statsButton, fullButton)),
+      el('div', { className: 'live-buttons' }, rotateButton, fitButton, saverButton, historyButton, shareButton, statsButton, fullButton)),
     stage,
     ...(history ? [history.element] : []),
     ...(shares ? [shares.element] : []),
@@ -216,6 +220,16 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
       return; // A newer protocol version or a torn message: skip it, the next frame replaces it.
     }
     meter.recordReceived(data.byteLength, now, Date.now(), header.serverTs);
+    if (header.kind === ViewerFrameKind.Patch) {
+      if (lastSeq !== null && header.seq > lastSeq + 1 && header.seq - lastSeq < 10_000) meter.dropped += header.seq - lastSeq - 1;
+      lastSeq = header.seq;
+      try {
+        compositor.pushPatch(data, header.headerLength, { seq: header.seq, serverTs: header.serverTs, hostTs: header.hostTs, receivedAt: now });
+      } catch {
+        // A malformed patch: the next whole frame repairs the screen.
+      }
+      return;
+    }
     if (header.kind !== ViewerFrameKind.Jpeg) return;
     // A gap in seq means the relay skipped frames for us (we were slow, or joined late).
     if (lastSeq !== null && header.seq > lastSeq + 1 && header.seq - lastSeq < 10_000) meter.dropped += header.seq - lastSeq - 1;
@@ -224,8 +238,10 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
     const jpeg = new Uint8Array(data, header.headerLength);
     const meta: FrameMeta = { seq: header.seq, serverTs: header.serverTs, hostTs: header.hostTs, receivedAt: now };
     lastLive = { jpeg, meta };
+    // Data saver: patches build on every whole frame, so all go through the compositor, in order.
+    if (dataSaver) compositor.pushFrame(jpeg, meta);
     // A hidden tab decodes nothing (phones save battery); it keeps the newest frame for when it shows again.
-    if (inHistory) heldFrame = { jpeg, meta };
+    else if (inHistory) heldFrame = { jpeg, meta };
     else if (document.hidden) hiddenFrame = { jpeg, meta };
     else pipeline.push(jpeg, meta);
   };
@@ -261,9 +277,60 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
     if ((status.state === 'reconnecting' && status.retryInMs !== null && refused) || status.state === 'stopped') void probe();
   };
 
-  const socket = share
-    ? new StreamSocket(shareStreamUrl(share.id), { onFrame, onEvent, onStatus }, { protocols: ['booxstream.share', `s.${share.secret}`] })
-    : new StreamSocket(streamUrl(uuid), { onFrame, onEvent, onStatus });
+  // With data saver on, the screen lives here and the canvas shows it (or a kept frame, in history).
+  const liveScreen = document.createElement('canvas');
+  const liveCtx = liveScreen.getContext('2d', { alpha: false });
+  const present = (meta: FrameMeta, decodeMs: number): void => {
+    meter.recordPaint(performance.now(), Date.now(), meta.hostTs, decodeMs);
+    if (inHistory || !ctx) return;
+    sizeCanvas(liveScreen.width, liveScreen.height);
+    ctx.drawImage(liveScreen, 0, 0);
+    if (!facts.hasFrame) {
+      update({ hasFrame: true });
+      renderOverlay();
+    }
+  };
+  const compositor = new PatchCompositor({
+    drawFrame: (image, meta, decodeMs) => {
+      if (!liveCtx) return;
+      if (liveScreen.width !== image.width || liveScreen.height !== image.height) {
+        liveScreen.width = image.width;
+        liveScreen.height = image.height;
+      }
+      liveCtx.drawImage(image.source, 0, 0);
+      present(meta, decodeMs);
+    },
+    drawPatch: (images, meta, decodeMs) => {
+      if (!liveCtx) return;
+      for (const { x, y, image } of images) liveCtx.drawImage(image, x, y);
+      present(meta, decodeMs);
+    },
+  });
+  const openSocket = (): StreamSocket => {
+    const query = dataSaver ? '?patches=1' : '';
+    return share
+      ? new StreamSocket(shareStreamUrl(share.id) + query, { onFrame, onEvent, onStatus }, { protocols: ['booxstream.share', `s.${share.secret}`] })
+      : new StreamSocket(streamUrl(uuid) + query, { onFrame, onEvent, onStatus });
+  };
+  let socket = openSocket();
+  const setDataSaver = (on: boolean): void => {
+    dataSaver = on;
+    saveDataSaver(storage(), on);
+    setText(saverButton, on ? 'Data saver: on' : 'Data saver: off');
+    saverButton.setAttribute('aria-pressed', String(on));
+    meter.decoder = on ? 'data saver (patches)' : decoderChoice?.kind ?? null;
+    view.dataset.dataSaver = on ? 'on' : 'off';
+    // The relay decides per connection: reopen with the new choice (a whole frame comes first).
+    if (!stopped) {
+      socket.close();
+      lastSeq = null;
+      socket = openSocket();
+    }
+  };
+  setText(saverButton, dataSaver ? 'Data saver: on' : 'Data saver: off');
+  saverButton.setAttribute('aria-pressed', String(dataSaver));
+  view.dataset.dataSaver = dataSaver ? 'on' : 'off';
+  if (dataSaver) meter.decoder = 'data saver (patches)';
   void probe();
 
   // Fit to the window in the viewer's rotation and fit mode, keeping the aspect ratio.
@@ -306,6 +373,15 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
     inHistory = false;
     delete view.dataset.history;
     historyButton.setAttribute('aria-pressed', 'false');
+    if (dataSaver) {
+      // The compositor kept building the live screen meanwhile: show it.
+      if (ctx && liveScreen.width > 0) {
+        sizeCanvas(liveScreen.width, liveScreen.height);
+        ctx.drawImage(liveScreen, 0, 0);
+      }
+      heldFrame = null;
+      return;
+    }
     // The newest live frame that arrived meanwhile, or the one shown before.
     const held = heldFrame ?? lastLive;
     heldFrame = null;
@@ -393,6 +469,7 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
   return () => {
     stopped = true;
     history?.destroy();
+    compositor.stop();
     socket.close();
     pipeline.stop();
     clearInterval(overlayTimer);
