@@ -10,7 +10,7 @@
  * build; they are linked into `<outDir>/node_modules` from where apps/server
  * resolves them, so the bundle loads exactly the server's copies.
  */
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,8 @@ import type { RelayKind } from './relay-process.js';
 const SRC = dirname(fileURLToPath(import.meta.url));
 const SERVER_PACKAGE = join(SRC, '..', '..', 'apps', 'server', 'package.json');
 
-/** The server's build.mjs externals. */
-const EXTERNAL = ['better-sqlite3', 'pino', 'pino-pretty', 'bufferutil', 'utf-8-validate'];
+/** The server's bundle externals, from the file its build.mjs reads too. */
+const EXTERNAL: readonly string[] = (JSON.parse(readFileSync(join(SRC, '..', '..', 'apps', 'server', 'bundle-externals.json'), 'utf8')) as { external: string[] }).external;
 
 export type ChildEntries = Record<RelayKind, string>;
 
@@ -54,7 +54,7 @@ export async function bundleChildren(outDir: string): Promise<ChildEntries> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: EXTERNAL,
+    external: [...EXTERNAL],
     banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
     logLevel: 'warning',
   });

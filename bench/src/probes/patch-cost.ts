@@ -1,0 +1,173 @@
+/**
+ * What data saver (patches, issue #17) gives and costs, in one run against the
+ * server bundled and run on plain node in its own process:
+ *
+ *   pnpm --filter @booxstream/bench probe:patches [--seconds 20] [--rounds 2]
+ *
+ * A device sends the demo tablet's writing sequence at 10 fps, 936x702: a pen
+ * stroke grows every frame, and every 12th frame is a page turn. Phases, each
+ * after a warm-up, alternating order per round:
+ *   base     1 full-frame viewer                  CPU per distinct frame
+ *   patch-1  1 full-frame viewer + 1 patch viewer  the same, bytes and latency of both
+ *   patch-10 1 full-frame viewer + 10 patch viewers
+ * Added CPU per distinct frame = phase − base (the encoder runs once per frame,
+ * whatever the number of patch viewers). Bytes: per frame, what the patch viewer
+ * received over what the full-frame viewer received, during strokes (frames the
+ * patch viewer got whole, page turns and keyframes, are counted apart). Latency:
+ * receipt − the header's ingest time (the server's clock is this machine's).
+ * Viewers ack like the web app (ViewerAcker).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderEinkFrame } from '@booxstream/host-client';
+import { ViewerAcker, ViewerFrameKind, decodeViewerFrameHeader } from '@booxstream/protocol';
+import WebSocket from 'ws';
+import { bundleChildren } from '../bundle-children.js';
+import { killAllRelays, startRelayProcess, type RelayProcess } from '../relay-process.js';
+
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, rounds: { type: 'string', default: '2' } } });
+const seconds = Number(args.seconds);
+const rounds = Number(args.rounds);
+if (!(seconds >= 1 && seconds <= 600) || !Number.isInteger(rounds) || rounds < 1 || rounds > 10) throw new Error('--seconds 1..600, --rounds 1..10');
+
+const outDir = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'out', 'patch-probe');
+mkdirSync(outDir, { recursive: true });
+const bundles = await bundleChildren(outDir);
+// Two pages of writing: 24 distinct screens, then it starts over (another page turn).
+const screens = await Promise.all(Array.from({ length: 24 }, (_, i) => renderEinkFrame(i, { width: 936, height: 702, seed: 7 })));
+
+interface Received { seq: number; bytes: number; whole: boolean; latencyMs: number }
+
+class ProbeViewer {
+  readonly got: Received[] = [];
+  readonly ws: WebSocket;
+  readonly opened: Promise<void>;
+  constructor(url: string, patches: boolean) {
+    this.ws = new WebSocket(`${url.replace(/^http/, 'ws')}${patches ? '?patches=1' : ''}`, {
+      headers: { 'x-authentik-username': 'bench', 'x-authentik-groups': 'authentik Admins' }, perMessageDeflate: false,
+    });
+    const acker = new ViewerAcker();
+    this.ws.on('message', (data: Buffer, binary) => {
+      if (!binary) return;
+      const h = decodeViewerFrameHeader(data);
+      this.got.push({ seq: h.seq, bytes: data.length, whole: h.kind === ViewerFrameKind.Jpeg, latencyMs: Date.now() - h.serverTs });
+      const ack = acker.onFrame(h.seq);
+      if (ack !== null) this.ws.send(ack);
+    });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+  }
+}
+
+type Phase = 'base' | 'patch-1' | 'patch-10';
+const PATCH_VIEWERS: Record<Phase, number> = { base: 0, 'patch-1': 1, 'patch-10': 10 };
+
+interface PhaseResult { cpuPerFrameMs: number; full?: Received[]; patch?: Received[] }
+
+async function runPhase(phase: Phase): Promise<PhaseResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'booxstream-patch-probe-'));
+  const relay: RelayProcess = await startRelayProcess('server', {
+    serverConfig: { host: '127.0.0.1', port: 0, devicePort: null, dataDir, logLevel: 'warn', historyMaxBytesPerHost: 0 },
+    logFile: join(outDir, `${phase}.log`),
+    bundle: bundles.server,
+  });
+  try {
+    const uuid = crypto.randomUUID();
+    const reg = await fetch(`${relay.url}/api/hosts/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uuid, name: 'probe', public_ip: null }) });
+    const { token } = (await reg.json()) as { token: string };
+    await relay.approve(uuid, 'bench');
+    const device = new WebSocket(`${relay.url.replace(/^http/, 'ws')}/android-ws`, { perMessageDeflate: false });
+    await new Promise<void>((resolve, reject) => { device.once('open', () => resolve()); device.once('error', reject); });
+    device.send(JSON.stringify({ type: 'auth', token }));
+    await new Promise((r) => setTimeout(r, 200));
+    let i = 0;
+    const send = (): void => device.send(`{"type":"frame","data":"${screens[i++ % screens.length]!.toString('base64')}","timestamp":${Date.now()}}`);
+    send();
+    const streamUrl = `${relay.url}/api/hosts/${uuid}/stream`;
+    const full = new ProbeViewer(streamUrl, false);
+    const patchViewers = Array.from({ length: PATCH_VIEWERS[phase] }, () => new ProbeViewer(streamUrl, true));
+    await Promise.all([full.opened, ...patchViewers.map((v) => v.opened)]);
+    const tick = (ms: number) => new Promise<void>((resolve) => {
+      const timer = setInterval(send, 100);
+      setTimeout(() => { clearInterval(timer); resolve(); }, ms);
+    });
+    await tick(3000); // warm-up: JIT and sharp's first decodes
+    const fromSeq = full.got.at(-1)?.seq ?? 0;
+    const cpu0 = await relay.cpuUsage();
+    const sentBefore = i;
+    await tick(seconds * 1000);
+    await new Promise((r) => setTimeout(r, 300));
+    const cpu1 = await relay.cpuUsage();
+    const frames = i - sentBefore;
+    const window = (v: ProbeViewer) => v.got.filter((g) => g.seq > fromSeq && g.seq <= fromSeq + frames);
+    const result: PhaseResult = {
+      cpuPerFrameMs: (cpu1.userMs + cpu1.sysMs - cpu0.userMs - cpu0.sysMs) / frames,
+      full: window(full),
+      ...(patchViewers[0] ? { patch: window(patchViewers[0]) } : {}),
+    };
+    for (const v of [full, ...patchViewers]) v.ws.close();
+    device.close();
+    return result;
+  } finally {
+    await relay.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : Number.NaN;
+};
+const med = (xs: number[]) => pct(xs, 0.5);
+
+const cpu: Record<Phase, number[]> = { base: [], 'patch-1': [], 'patch-10': [] };
+const added1: number[] = [];
+const added10: number[] = [];
+const strokeRatios: number[] = [];
+const wholeRatios: number[] = [];
+const latFull: number[] = [];
+const latPatch: number[] = [];
+try {
+  for (let r = 1; r <= rounds; r++) {
+    const order: Phase[] = r % 2 ? ['base', 'patch-1', 'patch-10'] : ['patch-10', 'patch-1', 'base'];
+    const got: Partial<Record<Phase, PhaseResult>> = {};
+    for (const phase of order) {
+      got[phase] = await runPhase(phase);
+      cpu[phase].push(got[phase]!.cpuPerFrameMs);
+      console.log(`round ${r} ${phase}: ${got[phase]!.cpuPerFrameMs.toFixed(3)} ms CPU per distinct frame`);
+    }
+    added1.push(got['patch-1']!.cpuPerFrameMs - got.base!.cpuPerFrameMs);
+    added10.push(got['patch-10']!.cpuPerFrameMs - got.base!.cpuPerFrameMs);
+    const p1 = got['patch-1']!;
+    const fullBySeq = new Map(p1.full!.map((g) => [g.seq, g]));
+    for (const g of p1.patch!) {
+      const f = fullBySeq.get(g.seq);
+      if (!f) continue;
+      (g.whole ? wholeRatios : strokeRatios).push(g.bytes / f.bytes);
+    }
+    latFull.push(...p1.full!.map((g) => g.latencyMs));
+    latPatch.push(...p1.patch!.map((g) => g.latencyMs));
+    const bytesFull = p1.full!.reduce((n, g) => n + g.bytes, 0);
+    const bytesPatch = p1.patch!.reduce((n, g) => n + g.bytes, 0);
+    console.log(`round ${r} bytes: full-frame viewer ${(bytesFull / 1e6).toFixed(2)} MB, patch viewer ${(bytesPatch / 1e6).toFixed(2)} MB (${((100 * bytesPatch) / bytesFull).toFixed(1)}% overall, page turns included)`);
+  }
+} finally {
+  killAllRelays();
+}
+
+const range = (xs: number[], d = 3) => `${med(xs).toFixed(d)} [${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}]`;
+console.log('');
+console.log(`| figure (${rounds} rounds x ${seconds} s, 936x702, 10 fps) | median [min–max] | target |`);
+console.log('|---|---|---|');
+console.log(`| CPU per distinct frame, 1 full viewer (ms) | ${range(cpu.base)} | |`);
+console.log(`| added CPU per distinct frame, 1 patch viewer (ms) | ${range(added1)} | ≤ 3 |`);
+console.log(`| added CPU per distinct frame, 10 patch viewers (ms) | ${range(added10)} | ≤ 3, same as 1 |`);
+console.log(`| patch bytes / full-frame bytes, per stroke frame | ${(100 * med(strokeRatios)).toFixed(1)}% (p90 ${(100 * pct(strokeRatios, 0.9)).toFixed(1)}%, ${strokeRatios.length} frames) | ≤ 10% |`);
+console.log(`| frames the patch viewer got whole (page turns, keyframes, first) | ${wholeRatios.length} of ${wholeRatios.length + strokeRatios.length} | |`);
+console.log(`| latency ingest→viewer, full-frame viewer p50 / p99 (ms) | ${med(latFull).toFixed(1)} / ${pct(latFull, 0.99).toFixed(1)} | |`);
+console.log(`| latency ingest→viewer, patch viewer p50 / p99 (ms) | ${med(latPatch).toFixed(1)} / ${pct(latPatch, 0.99).toFixed(1)} | |`);
