@@ -11,6 +11,11 @@ const needed = [
   { pkg: 'fonts-dejavu-core', present: () => existsSync('/usr/share/fonts/truetype/dejavu') },
   // infra's config tests check SSH keys with ssh-keygen.
   { pkg: 'openssh-client', present: () => existsSync('/usr/bin/ssh-keygen') },
+  // The gateway package's database test runs a real MariaDB, dumps it and restores it through restic.
+  { pkg: 'mariadb-server', present: () => existsSync('/usr/sbin/mariadbd') },
+  { pkg: 'mariadb-client', present: () => existsSync('/usr/bin/mariadb-dump') },
+  { pkg: 'restic', present: () => existsSync('/usr/bin/restic') },
+  { pkg: 'iproute2', present: () => existsSync('/usr/sbin/ip') || existsSync('/bin/ip') },
 ];
 const missing = needed.filter((n) => !n.present()).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);

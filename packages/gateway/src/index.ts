@@ -81,3 +81,33 @@ export {
   UnknownSchemaError,
 } from './errors.js';
 export type { ConfigIssue, GatewayErrorCode } from './errors.js';
+
+// Deployed apps: containers, networks, secrets, the database
+export { CONTAINER_HARDENING, DEPLOY_DEFAULTS } from './model/deploy.js';
+export type {
+  AppContainerDecl,
+  AppDatabaseDecl,
+  AppDeploy,
+  ContainerHealthCheck,
+  GeneratedSecret,
+  HardeningRelaxation,
+  ImageSource,
+  VolumeMount,
+} from './model/deploy.js';
+export { exporterCommand, planAppDeployment } from './render/app-containers.js';
+export type { AppDeploymentPlan, ContainerPlan, FileContent, FilePlan, NetworkPlan, VolumePlan } from './render/app-containers.js';
+export {
+  databaseAddresses,
+  databaseNames,
+  databaseScrapeTarget,
+  DUMP_DIR,
+  EXPORTER_USER,
+  MARIADB_PORT,
+  renderClientOptions,
+  renderDumpScript,
+  renderExporterUserInit,
+  renderMariadbConfig,
+  renderRestoreScript,
+  SECRETS_DIR,
+} from './render/mariadb.js';
+export type { DatabaseScrapeTarget, RenderedMariadbConfig } from './render/mariadb.js';

@@ -7,6 +7,8 @@
  * `validateGateway` returns: every default filled in (see `defaults.ts`), deeply frozen.
  */
 
+import type { AppDeploy } from './deploy.js';
+
 /** Authentik's policy engine mode for an application: pass if `any` binding passes, or only if `all` do. */
 export type PolicyEngineMode = 'any' | 'all';
 
@@ -72,6 +74,8 @@ export interface ProtectedApp {
   /** Rate limit on bypass routes. [rateLimit={average: 100, period: '1m', burst: 50}] */
   readonly rateLimit: RateLimit;
   readonly authentik: AuthentikAppMetadata;
+  /** Containers the program runs for this app on the apps' VM (model/deploy.ts); absent: routed only. */
+  readonly deploy?: AppDeploy;
 }
 
 /** A hostname the tunnel already serves that is not a protected app (auth, homepage…). */

@@ -55,7 +55,7 @@ describe('validateGateway', () => {
       allowedGroups: ['admins'],
       authentik: { name: 'Homebox', slug: 'homebox' },
     });
-    expect(validateGateway(input).apps.map((a) => a.name)).toEqual(['booxstream', 'affine', 'homebox']);
+    expect(validateGateway(input).apps.map((a) => a.name)).toEqual(['booxstream', 'affine', 'bookstack', 'homebox']);
   });
 
   it('does not keep references to the input', () => {

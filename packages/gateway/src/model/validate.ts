@@ -7,6 +7,7 @@ import { type ConfigIssue, GatewayConfigError } from '../errors.js';
 import { AUTHENTIK_SLUG_PATTERN, DEFAULTS } from './defaults.js';
 import type { Gateway, HealthCheck, PolicyEngineMode, ProtectedApp, RateLimit, TunnelOriginRequest, TunnelRoute } from './types.js';
 import { OUTPOST_PATH_PREFIX, routerNames } from './names.js';
+import { validateDeploy } from './validate-deploy.js';
 
 type Obj = Record<string, unknown>;
 
@@ -167,7 +168,7 @@ export function validateGateway(input: unknown): Gateway {
 
   const appsIn = c.array(root, 'apps', '', false);
   if (appsIn && appsIn.length === 0) c.add('apps', 'must declare at least one app');
-  const apps = (appsIn ?? []).map((a, i) => checkApp(c, a, `apps[${i}]`, domain));
+  const apps = (appsIn ?? []).map((a, i) => checkApp(c, a, `apps[${i}]`, domain, i));
 
   const routesIn = c.array(root, 'tunnelRoutes', '', true) ?? DEFAULTS.tunnelRoutes;
   const tunnelRoutes = routesIn.map((r, i) => checkTunnelRoute(c, r, `tunnelRoutes[${i}]`));
@@ -212,7 +213,7 @@ function checkOrigin(c: Checker, obj: Obj, key: string, path: string): string | 
   return p ? c.add(join(path, key), p) : value;
 }
 
-function checkApp(c: Checker, input: unknown, path: string, domain: string | undefined): ProtectedApp | undefined {
+function checkApp(c: Checker, input: unknown, path: string, domain: string | undefined, index = 0): ProtectedApp | undefined {
   const app = c.object(input, path, [
     'name',
     'hostname',
@@ -223,6 +224,7 @@ function checkApp(c: Checker, input: unknown, path: string, domain: string | und
     'contentSecurityPolicy',
     'rateLimit',
     'authentik',
+    'deploy',
   ]);
   if (!app) return undefined;
 
@@ -313,6 +315,9 @@ function checkApp(c: Checker, input: unknown, path: string, domain: string | und
     else c.add(`${akPath}.policyEngineMode`, `must be 'any' or 'all', got ${describe(modeIn)}`);
   }
 
+  const deploy = app['deploy'] === undefined ? undefined : validateDeploy(app['deploy'], `${path}.deploy`, name, index);
+  c.issues.push(...(deploy?.issues ?? []));
+
   if (name === undefined || hostname === undefined || upstream === undefined || healthCheck === undefined || akName === undefined || slug === undefined) {
     return undefined;
   }
@@ -335,6 +340,7 @@ function checkApp(c: Checker, input: unknown, path: string, domain: string | und
       publisher: publisher ?? DEFAULTS.app.authentik.publisher,
       policyEngineMode,
     },
+    ...(deploy?.value ? { deploy: deploy.value } : {}),
   };
 }
 

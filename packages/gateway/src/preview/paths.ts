@@ -11,5 +11,7 @@ export const PREVIEW_PATHS = Object.freeze({
   authentik: (app: Pick<ProtectedApp, 'name'>, body: 'lookups' | 'provider' | 'application' | 'policy-bindings') => `authentik/${app.name}/${body}.json`,
   outpostProviders: 'authentik/outpost-providers.json',
   blueprint: (fileName: string) => `authentik/blueprints/${fileName}`,
+  /** A deployed app's container plan and database files. */
+  deploy: (app: Pick<ProtectedApp, 'name'>, fileName: string) => `deploy/${app.name}/${fileName}`,
   summary: 'SUMMARY.md',
 });

@@ -13,6 +13,7 @@ describe('renderPreview', () => {
     expect(files.map((f) => f.path)).toEqual([
       'traefik/booxstream.yml',
       'traefik/affine.yml',
+      'traefik/bookstack.yml',
       'cloudflared/config.yml',
       'cloudflared/tunnel-config.pulumi.json',
       'cloudflared/tunnel-config.api.json',
@@ -24,10 +25,20 @@ describe('renderPreview', () => {
       'authentik/affine/provider.json',
       'authentik/affine/application.json',
       'authentik/affine/policy-bindings.json',
+      'authentik/bookstack/lookups.json',
+      'authentik/bookstack/provider.json',
+      'authentik/bookstack/application.json',
+      'authentik/bookstack/policy-bindings.json',
       'authentik/outpost-providers.json',
       'authentik/blueprints/booxstream-gateway-all.yaml',
       'authentik/blueprints/booxstream-gateway-booxstream.yaml',
       'authentik/blueprints/booxstream-gateway-affine.yaml',
+      'authentik/blueprints/booxstream-gateway-bookstack.yaml',
+      'deploy/bookstack/plan.json',
+      'deploy/bookstack/bookstack-db.cnf',
+      'deploy/bookstack/50-bookstack-exporter-user.sh',
+      'deploy/bookstack/dump-bookstack-db.sh',
+      'deploy/bookstack/restore-bookstack-db.sh',
       'SUMMARY.md',
     ]);
   });
@@ -39,7 +50,7 @@ describe('renderPreview', () => {
   it('uses placeholder keys that are valid but obviously fake', () => {
     const pks = placeholderPks(gateway);
     expect(pks.flows.authorization).toBe('00000000-0000-4000-8000-000000000001');
-    expect(new Set([...Object.values(pks.flows), ...Object.values(pks.groups), ...pks.apps.map((a) => a.applicationPbmUuid)]).size).toBe(5);
+    expect(new Set([...Object.values(pks.flows), ...Object.values(pks.groups), ...pks.apps.map((a) => a.applicationPbmUuid)]).size).toBe(6);
     const provider = JSON.parse(byPath.get('authentik/booxstream/provider.json')!);
     expect(loadAuthentikOpenApi().validateComponent('ProxyProviderRequest', provider)).toEqual([]);
   });
@@ -68,7 +79,12 @@ describe('renderPreview', () => {
   });
 
   it('carries no secret-looking material', () => {
-    for (const f of files) expect(f.content, f.path).not.toMatch(/token|secret|password|BEGIN [A-Z ]*PRIVATE KEY/i);
+    // Deployed apps name their secrets (files, env vars pointing at them); no value may appear.
+    const namesSecrets = (path: string) => path.startsWith('deploy/') || path === 'SUMMARY.md';
+    for (const f of files.filter((x) => !namesSecrets(x.path))) expect(f.content, f.path).not.toMatch(/token|secret|password|BEGIN [A-Z ]*PRIVATE KEY/i);
+    for (const f of files.filter((x) => namesSecrets(x.path))) {
+      expect(f.content, f.path).not.toMatch(/password\s*[=:]\s*"?[A-Za-z0-9]{8,}|base64:[A-Za-z0-9+/=]{16,}|BEGIN [A-Z ]*PRIVATE KEY|token/i);
+    }
   });
 
   it('matches the snapshots', async () => {

@@ -36,6 +36,7 @@ export interface SummarySection {
 export interface PreviewOptions {
   readonly summarySections?: readonly SummarySection[];
 }
+import { previewDeployedApps, summarizeDeployedApps } from './deploy.js';
 
 export interface PreviewFile {
   /** Relative to the preview directory, `/`-separated. */
@@ -105,6 +106,8 @@ export function renderPreview(gateway: Gateway, source: string, options: Preview
     files.push({ path: PREVIEW_PATHS.blueprint(one.fileName), content: one.yaml });
   }
 
+  files.push(...previewDeployedApps(gateway));
+
   files.push({ path: PREVIEW_PATHS.summary, content: renderSummary(gateway, source, files, tunnel.rules, pks, options.summarySections ?? []) });
   return files;
 }
@@ -148,6 +151,8 @@ function renderSummary(
   out.push(`- Embedded outpost (\`${EMBEDDED_OUTPOST_MANAGED}\`): providers list gains ${gateway.apps.map((a) => `\`${a.authentik.providerName}\``).join(', ')} (read-modify-write; other providers kept).`);
   out.push(`- Flows used: ${Object.entries(gateway.authentik.flows).map(([k, v]) => `${k} \`${v}\``).join(', ')}.`);
   out.push('');
+
+  out.push(...summarizeDeployedApps(gateway));
 
   out.push('## Files', '');
   for (const f of files) out.push(`- \`${f.path}\``);

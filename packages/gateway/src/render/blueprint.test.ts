@@ -83,11 +83,12 @@ describe('renderAuthentikBlueprint', () => {
   it('lists every provider of the gateway on the embedded outpost, since attrs replace the list', () => {
     const outpost = whole.document.entries.at(-1)!;
     expect(outpost.identifiers).toEqual({ managed: 'goauthentik.io/outposts/embedded' });
-    expect(outpost.attrs['providers']).toEqual([new KeyOfTag('booxstream-provider'), new KeyOfTag('affine-provider')]);
+    expect(outpost.attrs['providers']).toEqual([new KeyOfTag('booxstream-provider'), new KeyOfTag('affine-provider'), new KeyOfTag('bookstack-provider')]);
     const one = perApp.document.entries.at(-1)!;
     expect(one.attrs['providers']).toEqual([
       new KeyOfTag('booxstream-provider'),
       new FindTag('authentik_providers_proxy.proxyprovider', ['name', 'affine-proxy']),
+      new FindTag('authentik_providers_proxy.proxyprovider', ['name', 'bookstack-proxy']),
     ]);
     expect(whole.yaml).toContain('REPLACES');
   });

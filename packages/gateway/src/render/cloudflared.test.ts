@@ -85,6 +85,7 @@ describe('renderTunnelIngress', () => {
     expect(rendered.rules).toEqual([
       { hostname: 'booxstream.kevinvdb.dev', service: 'http://traefik:80' },
       { hostname: 'affine.kevinvdb.dev', service: 'http://traefik:80' },
+      { hostname: 'bookstack.kevinvdb.dev', service: 'http://traefik:80' },
       { hostname: 'auth.kevinvdb.dev', service: 'http://traefik:80' },
       { hostname: 'homepage.kevinvdb.dev', service: 'http://traefik:80' },
       { service: CATCH_ALL_SERVICE },
