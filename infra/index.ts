@@ -19,3 +19,5 @@ export const authentikApplicationSlugs = outputs.authentikApplicationSlugs;
 export const renderedFileHashes = outputs.renderedFileHashes;
 export const serverImage = outputs.serverImage;
 export const verify = outputs.verify;
+export const deployedContainers = outputs.deployedContainers;
+export const metricsTargets = outputs.metricsTargets;

@@ -34,7 +34,7 @@ const patch = (config: Record<string, string>, key: string, change: (obj: Record
 describe('loadStackConfig on the example stack', () => {
   it('loads the documented example with its defaults filled in', () => {
     const cfg = load();
-    expect(cfg.gateway.apps.map((a) => a.name)).toEqual(['booxstream', 'affine']);
+    expect(cfg.gateway.apps.map((a) => a.name)).toEqual(['booxstream', 'affine', 'bookstack']);
     expect(cfg.cloudflare).toEqual({ accountId: '0123456789abcdef0123456789abcdef', zoneId: 'fedcba9876543210fedcba9876543210', tunnelMode: 'remote' });
     expect(cfg.authentikUrl).toBe('https://auth.kevinvdb.dev');
     expect(cfg.gatewayHost).toMatchObject({ address: '192.168.1.200', sshPort: 22, sshUser: 'deploy' });
@@ -164,7 +164,7 @@ describe('loadStackConfig errors name the key', () => {
     });
     expect(issues.map((i) => i.key)).toEqual(['booxstream:vm.address', 'booxstream:vm.devicePort']);
     expect(issuesOf((c) => patch(c, 'booxstream:server', (s) => (s['app'] = 'nope')))).toEqual([
-      { key: 'booxstream:server.app', message: 'no app named "nope" in gateway.apps (have: booxstream, affine)' },
+      { key: 'booxstream:server.app', message: 'no app named "nope" in gateway.apps (have: booxstream, affine, bookstack)' },
     ]);
   });
 

@@ -5,8 +5,9 @@
  */
 import * as cloudflare from '@pulumi/cloudflare';
 import * as pulumi from '@pulumi/pulumi';
-import { appResourceNames, assertUniqueNames, authentikLookups, GATEWAY_RESOURCE_NAMES as NAMES, type FlowPks } from '@booxstream/gateway';
+import { appResourceNames, assertUniqueNames, authentikLookups, databaseScrapeTarget, GATEWAY_RESOURCE_NAMES as NAMES, planAppDeployment, type DatabaseScrapeTarget, type FlowPks } from '@booxstream/gateway';
 import { AuthentikFlow, AuthentikGroup } from './authentik/resources.js';
+import { AppDeployment } from './components/app-deployment.js';
 import { BooxStreamVm } from './components/booxstream-vm.js';
 import { ProtectedApp } from './components/protected-app.js';
 import { TunnelIngress } from './components/tunnel-ingress.js';
@@ -25,6 +26,10 @@ export interface GatewayOutputs {
   renderedFileHashes: pulumi.Output<Record<string, string>>;
   /** The server image id running on the VM. */
   serverImage: pulumi.Output<string>;
+  /** Deployed model app → its container names. */
+  deployedContainers: pulumi.Output<Record<string, string[]>>;
+  /** Prometheus targets of deployed apps (each database's mysqld exporter), for the monitoring config. */
+  metricsTargets: DatabaseScrapeTarget[];
   /** Input of `pnpm verify`: everything its checks need, no secrets. */
   verify: pulumi.Output<VerifyTargets>;
 }
@@ -87,6 +92,13 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
     stack: options.stack,
   });
 
+  // Every app of the model with a `deploy` section runs on the VM too (BookStack and its database).
+  const deployed = cfg.gateway.apps.flatMap((app) =>
+    app.deploy
+      ? [new AppDeployment(`${app.name}-deploy`, { plan: planAppDeployment(app, app.deploy, cfg.vm.address), provider: vm.dockerProvider, projectDir: options.projectDir, platform: cfg.vm.platform })]
+      : [],
+  );
+
   const byName = <T>(pick: (app: ProtectedApp) => pulumi.Output<T>) =>
     pulumi.all(Object.fromEntries(apps.map((a, i) => [cfg.gateway.apps[i]!.name, pick(a)]))) as pulumi.Output<Record<string, T>>;
   const serverApp = apps[cfg.gateway.apps.indexOf(cfg.serverApp)]!;
@@ -102,6 +114,8 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
         [cfg.cloudflare.tunnelMode === 'remote' ? 'cloudflared/tunnel-config.json' : 'cloudflared/config.yml']: ingress,
       })),
     serverImage: vm.imageDigest,
+    deployedContainers: pulumi.all(Object.fromEntries(deployed.map((d, i) => [cfg.gateway.apps.filter((a) => a.deploy)[i]!.name, d.containerNames]))),
+    metricsTargets: cfg.gateway.apps.flatMap((app) => (app.deploy?.database ? [databaseScrapeTarget(app, app.deploy.database, cfg.vm.address)] : [])),
     verify: pulumi.all([byName((a) => a.url), vm.healthzUrl]).apply(([urls, healthzUrl]) => ({
       authentikExternalUrl: cfg.gateway.authentik.externalUrl,
       apps: cfg.gateway.apps.map((app) => ({ name: app.name, url: urls[app.name] as string, bypassPaths: [...app.bypassPaths] })),

@@ -3,6 +3,7 @@
  * (ports, volume, health check, hardening from seed 002's "Container hardening" layer). Pure;
  * the BooxStreamVm component only hands this to `docker.Container`.
  */
+import { CONTAINER_HARDENING } from '@booxstream/gateway';
 import type { StackConfig } from './config.js';
 
 /** Where the image keeps the built web app (apps/server/Dockerfile). */
@@ -10,7 +11,7 @@ export const IMAGE_WEB_ROOT = '/app/web';
 /** DATA_DIR inside the container; the named volume is mounted here. */
 export const CONTAINER_DATA_DIR = '/data';
 /** `node` in the official Node images: the Dockerfile's USER. */
-export const CONTAINER_USER = '1000:1000';
+export const CONTAINER_USER = CONTAINER_HARDENING.user;
 
 /** The server's environment (apps/server/src/config.ts reads these names), without secrets. */
 export function serverEnvironment(cfg: StackConfig): Record<string, string> {
@@ -81,11 +82,13 @@ export function serverContainerSpec(cfg: StackConfig): ServerContainerSpec {
     name: cfg.vm.containerName,
     user: CONTAINER_USER,
     restart: 'unless-stopped',
-    readOnly: true,
-    // The only writable places: the data volume, and a small non-executable /tmp.
-    tmpfs: { '/tmp': 'rw,noexec,nosuid,nodev,size=64m' },
-    capabilities: { drops: ['ALL'] },
-    securityOpts: ['no-new-privileges:true'],
+    // The hardening every deployed container gets (CONTAINER_HARDENING), with one difference
+    // that makes it stricter: the server writes nowhere but its data volume and /tmp, so it
+    // gets no /var/tmp tmpfs.
+    readOnly: CONTAINER_HARDENING.readOnly,
+    tmpfs: { '/tmp': CONTAINER_HARDENING.tmpfs['/tmp'] },
+    capabilities: { drops: [...CONTAINER_HARDENING.dropCapabilities] },
+    securityOpts: [...CONTAINER_HARDENING.securityOpts],
     init: true,
     memory: cfg.vm.memoryMb,
     ports,

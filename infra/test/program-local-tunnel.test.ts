@@ -53,5 +53,5 @@ it('declares no remote tunnel configuration and asks Cloudflare nothing about th
   expect(run.invokes).toEqual([]);
   expect((run.outputs['renderedFileHashes'] as Record<string, string>)['cloudflared/config.yml']).toBe(sha256(rendered.configYml));
   // DNS is still declared per app.
-  expect(run.resources.filter((r) => r.type === 'cloudflare:index/dnsRecord:DnsRecord').map((r) => r.name)).toEqual(['booxstream-cname', 'affine-cname']);
+  expect(run.resources.filter((r) => r.type === 'cloudflare:index/dnsRecord:DnsRecord').map((r) => r.name)).toEqual(['booxstream-cname', 'affine-cname', 'bookstack-cname']);
 });

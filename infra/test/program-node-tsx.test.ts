@@ -13,9 +13,9 @@ it('loads the ESM TypeScript program and its workspace packages with tsx and dec
   expect(child.stderr).toBe('');
   expect(child.status).toBe(0);
   const { resources, outputs } = JSON.parse(child.stdout) as { resources: string[]; outputs: Record<string, unknown> };
-  expect(resources).toHaveLength(28); // the stack resource and 27 declared by the program
+  expect(resources).toHaveLength(56); // the stack resource, 27 for BooxStream and Affine, 8 routing BookStack and 20 deploying it
   expect(resources).toContain('pulumi-nodejs:dynamic/authentik:ProxyProvider::booxstream-provider');
   expect(resources).toContain('docker:index/container:Container::booxstream-vm-container');
-  expect(outputs['appUrls']).toEqual({ booxstream: 'https://booxstream.kevinvdb.dev/', affine: 'https://affine.kevinvdb.dev/' });
+  expect(outputs['appUrls']).toEqual({ booxstream: 'https://booxstream.kevinvdb.dev/', affine: 'https://affine.kevinvdb.dev/', bookstack: 'https://bookstack.kevinvdb.dev/' });
   expect(outputs['authentikApplicationSlug']).toBe('booxstream');
 }, 90_000);

@@ -39,6 +39,16 @@ const T = {
   container: 'docker:index/container:Container',
 };
 
+/** What the example's BookStack entry deploys on the VM. */
+const BOOKSTACK_DEPLOYMENT = [
+  'booxstream:app:AppDeployment::bookstack-deploy',
+  ...['bookstack', 'bookstack-db', 'bookstack-db-exporter'].flatMap((c) => [`${T.container}::${c}-container`, `docker:index/remoteImage:RemoteImage::${c}-image`]),
+  ...['backend', 'db'].map((n) => `docker:index/network:Network::bookstack-${n}-network`),
+  ...['config', 'secrets', 'db-data', 'db-secrets', 'db-conf', 'db-initdb', 'db-exporter-secrets'].map((v) => `${T.volume}::bookstack-${v}-volume`),
+  'random:index/randomBytes:RandomBytes::bookstack-app_key',
+  ...['db_password', 'db_root_password', 'exporter_password'].map((s) => `random:index/randomPassword:RandomPassword::bookstack-${s}`),
+];
+
 let stack: ExampleStack;
 let run: ProgramRun;
 let sshDir: string;
@@ -81,6 +91,9 @@ describe('the example stack declares', () => {
         `${T.tunnelConfig}::tunnel-ingress`,
         ...perApp('booxstream'),
         ...perApp('affine'),
+        ...perApp('bookstack'),
+        // BookStack is deployed too (test/program-deployed-app.test.ts checks each of these).
+        ...BOOKSTACK_DEPLOYMENT,
         `${T.vm}::booxstream-vm`,
         `${T.dockerProvider}::booxstream-vm-docker`,
         `${T.image}::booxstream-vm-image`,
@@ -119,7 +132,7 @@ describe('Cloudflare', () => {
       config: renderTunnelIngress(gateway).cloudflareConfig,
     });
     const ingresses = (config.inputs['config'] as { ingresses: { hostname?: string; service: string }[] }).ingresses;
-    expect(ingresses.map((i) => i.hostname ?? '*')).toEqual(['booxstream.kevinvdb.dev', 'affine.kevinvdb.dev', 'auth.kevinvdb.dev', 'homepage.kevinvdb.dev', '*']);
+    expect(ingresses.map((i) => i.hostname ?? '*')).toEqual(['booxstream.kevinvdb.dev', 'affine.kevinvdb.dev', 'bookstack.kevinvdb.dev', 'auth.kevinvdb.dev', 'homepage.kevinvdb.dev', '*']);
     expect(ingresses.at(-1)).toEqual({ service: 'http_status:404' });
     // The remote config is only applied to a tunnel that reads it.
     expect(run.invokes).toContainEqual({
@@ -294,12 +307,13 @@ describe('the BooxStream VM', () => {
 
 describe('stack outputs', () => {
   it('are the app URLs, the application slug, the rendered file hashes and the verify targets', () => {
-    expect(run.outputs['appUrls']).toEqual({ booxstream: 'https://booxstream.kevinvdb.dev/', affine: 'https://affine.kevinvdb.dev/' });
+    expect(run.outputs['appUrls']).toEqual({ booxstream: 'https://booxstream.kevinvdb.dev/', affine: 'https://affine.kevinvdb.dev/', bookstack: 'https://bookstack.kevinvdb.dev/' });
     expect(run.outputs['authentikApplicationSlug']).toBe('booxstream');
-    expect(run.outputs['authentikApplicationSlugs']).toEqual({ booxstream: 'booxstream', affine: 'affine' });
+    expect(run.outputs['authentikApplicationSlugs']).toEqual({ booxstream: 'booxstream', affine: 'affine', bookstack: 'bookstack' });
     expect(run.outputs['renderedFileHashes']).toEqual({
       'traefik/booxstream.yml': sha256(renderTraefikDynamicConfig(gateway, booxstream).yaml),
       'traefik/affine.yml': sha256(renderTraefikDynamicConfig(gateway, gateway.apps[1]!).yaml),
+      'traefik/bookstack.yml': sha256(renderTraefikDynamicConfig(gateway, gateway.apps[2]!).yaml),
       'cloudflared/tunnel-config.json': sha256(JSON.stringify(renderTunnelIngress(gateway).cloudflareConfig)),
     });
     expect(run.outputs['serverImage']).toBe(FAKE_IMAGE_DIGEST);
@@ -308,6 +322,7 @@ describe('stack outputs', () => {
       apps: [
         { name: 'booxstream', url: 'https://booxstream.kevinvdb.dev/', bypassPaths: ['/api/hosts/register', '/api/hosts/update-ip', '/android-ws'] },
         { name: 'affine', url: 'https://affine.kevinvdb.dev/', bypassPaths: [] },
+        { name: 'bookstack', url: 'https://bookstack.kevinvdb.dev/', bypassPaths: [] },
       ],
       healthzUrl: 'http://192.168.1.202:3001/healthz',
     });

@@ -45,6 +45,16 @@ export function fakeUuid(seed: string): string {
 
 export const FAKE_IMAGE_DIGEST = `sha256:${'ab'.repeat(32)}`;
 
+/** The image id the mocked RemoteImage reports for a pinned reference. */
+export function fakeImageId(ref: string): string {
+  return `sha256:${createHash('sha256').update(`image:${ref}`).digest('hex')}`;
+}
+
+/** The value a mocked random resource generates (alphanumeric, 32 characters). */
+export function fakeSecret(resourceName: string): string {
+  return `Gen${createHash('sha256').update(`secret:${resourceName}`).digest('hex').slice(0, 29)}`;
+}
+
 /** What the mocked authentik and Docker providers return as outputs. */
 function mockOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const request = (inputs['request'] ?? {}) as Record<string, unknown>;
@@ -63,6 +73,13 @@ function mockOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { pk: fakeUuid(`binding:${name}`), adopted: false, groupName: 'admins' };
     case 'docker:index/image:Image':
       return { repoDigest: FAKE_IMAGE_DIGEST };
+    case 'docker:index/remoteImage:RemoteImage':
+      return { imageId: fakeImageId(String(inputs['name'])) };
+    // Deterministic stand-ins for generated secrets, distinct per resource (tests look for leaks).
+    case 'random:index/randomPassword:RandomPassword':
+      return { result: fakeSecret(name) };
+    case 'random:index/randomBytes:RandomBytes':
+      return { base64: Buffer.from(fakeSecret(name)).toString('base64'), hex: Buffer.from(fakeSecret(name)).toString('hex') };
     default:
       return {};
   }

@@ -8,6 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from '../config.js';
 import { envList, serverContainerSpec, serverEnvironment } from '../server-container.js';
 import { dockerHost, dockerSshOpts, sshMaterialPaths, writeSshMaterial } from '../ssh.js';
+import { declareContainer } from './app-container.js';
 
 export interface BooxStreamVmArgs {
   /** The validated stack config (vm, server, gateway host, the server's gateway app). */
@@ -28,6 +29,8 @@ export class BooxStreamVm extends pulumi.ComponentResource {
   readonly containerName: pulumi.Output<string>;
   /** `http://<vm>:<port>/healthz`, what the gateway's health check and `pnpm verify` reach. */
   readonly healthzUrl: pulumi.Output<string>;
+  /** The VM's Docker daemon (over ssh://): deployed model apps run on it too. */
+  readonly dockerProvider: docker.Provider;
 
   constructor(name: string, args: BooxStreamVmArgs, opts?: pulumi.ComponentResourceOptions) {
     super('booxstream:server:BooxStreamVm', name, {}, opts);
@@ -72,7 +75,7 @@ export class BooxStreamVm extends pulumi.ComponentResource {
     const spec = serverContainerSpec(cfg);
     const env = serverEnvironment(cfg);
     const envs = pulumi.output(args.secretEnv).apply((secretEnv) => envList({ ...env, ...secretEnv }));
-    const container = new docker.Container(
+    const container = declareContainer(
       `${name}-container`,
       {
         name: spec.name,
@@ -98,11 +101,11 @@ export class BooxStreamVm extends pulumi.ComponentResource {
         destroyGraceSeconds: spec.destroyGraceSeconds,
         labels: [{ label: 'app', value: 'booxstream' }],
       },
-      // A fixed name and fixed host ports: the old container must go before the new one
-      // starts, or Docker refuses ("port is already allocated", pulumi-docker#1356).
-      { parent: this, provider, deleteBeforeReplace: true },
+      // A fixed name and fixed host ports: delete-before-replace (declareContainer).
+      { parent: this, provider },
     );
 
+    this.dockerProvider = provider;
     this.imageDigest = image.repoDigest;
     this.containerName = container.name;
     this.healthzUrl = pulumi.output(`${cfg.serverApp.upstream.replace(/\/+$/, '')}/healthz`);

@@ -231,8 +231,8 @@ export function planAppDeployment(app: ProtectedApp, deploy: AppDeploy, vmAddres
         // Sourced, not executed, by the entrypoint (so it can call docker_process_sql).
         { path: `/docker-entrypoint-initdb.d/${names.initScript}`, content: { kind: 'text', text: renderExporterUserInit(app, db) }, permissions: '0444' },
       ],
-      // The image's own check script: connects over the socket and checks InnoDB is up.
-      healthcheck: { tests: ['CMD', 'healthcheck.sh', '--connect', '--innodb_initialized'], interval: '30s', timeout: '5s', startPeriod: '60s', retries: 3 },
+      // The image's own check script, over the socket (the server listens on the internal address only).
+      healthcheck: { tests: ['CMD', 'healthcheck.sh', '--innodb_initialized'], interval: '30s', timeout: '5s', startPeriod: '60s', retries: 3 },
     });
 
     const exporterSecrets = `${names.exporter}-secrets`;
