@@ -5,7 +5,7 @@
  */
 import * as cloudflare from '@pulumi/cloudflare';
 import * as pulumi from '@pulumi/pulumi';
-import { appResourceNames, assertUniqueNames, authentikLookups, databaseScrapeTarget, GATEWAY_RESOURCE_NAMES as NAMES, planAppDeployment, type DatabaseScrapeTarget, type FlowPks } from '@booxstream/gateway';
+import { appResourceNames, deploymentNames, assertUniqueNames, authentikLookups, databaseScrapeTarget, GATEWAY_RESOURCE_NAMES as NAMES, planAppDeployment, type DatabaseScrapeTarget, type FlowPks } from '@booxstream/gateway';
 import { AuthentikFlow, AuthentikGroup } from './authentik/resources.js';
 import { AppDeployment } from './components/app-deployment.js';
 import { BooxStreamVm } from './components/booxstream-vm.js';
@@ -95,7 +95,7 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
   // Every app of the model with a `deploy` section runs on the VM too (BookStack and its database).
   const deployed = cfg.gateway.apps.flatMap((app) =>
     app.deploy
-      ? [new AppDeployment(`${app.name}-deploy`, { plan: planAppDeployment(app, app.deploy, cfg.vm.address), provider: vm.dockerProvider, projectDir: options.projectDir, platform: cfg.vm.platform })]
+      ? [new AppDeployment(deploymentNames(app).component, { plan: planAppDeployment(app, app.deploy, cfg.vm.address), provider: vm.dockerProvider, projectDir: options.projectDir, platform: cfg.vm.platform })]
       : [],
   );
 

@@ -16,6 +16,7 @@ export {
   appResourceNames,
   assertUniqueNames,
   blueprintNames,
+  deploymentNames,
   derivedNames,
   GATEWAY_RESOURCE_NAMES,
   nameCollisions,

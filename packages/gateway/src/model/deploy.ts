@@ -90,7 +90,7 @@ export interface AppDatabaseDecl {
   readonly engine: 'mariadb';
   /** The MariaDB server image, pinned by digest. */
   readonly image: string;
-  /** Database and user name. [name=<app name>] */
+  /** Database and user name. [name=<app name, - as _>] */
   readonly name: string;
   /** Subnet of the internal network, a /29 or larger; the database takes its second address. [subnet='172.30.<n>.0/29'] */
   readonly subnet: string;

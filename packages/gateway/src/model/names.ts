@@ -82,6 +82,40 @@ export function appResourceNames(app: Pick<ProtectedApp, 'name'>) {
   };
 }
 
+/** Names of everything the database part of an app creates. */
+export function databaseNames(app: Pick<ProtectedApp, 'name'>) {
+  const n = app.name;
+  return {
+    container: `${n}-db`,
+    exporter: `${n}-db-exporter`,
+    /** `internal: true`: no route out, shared only by the app and its database (and the exporter). */
+    internalNetwork: `${n}-db`,
+    dataVolume: `${n}-db-data`,
+    /** Volumes the program writes the database's and the exporter's files into (uploads need a volume). */
+    secretsVolume: `${n}-db-secrets`,
+    confVolume: `${n}-db-conf`,
+    initdbVolume: `${n}-db-initdb`,
+    exporterSecretsVolume: `${n}-db-exporter-secrets`,
+    configFile: `${n}-db.cnf`,
+    initScript: `50-${n}-exporter-user.sh`,
+    dumpFile: `${n}.sql`,
+    dumpScript: `dump-${n}-db.sh`,
+    restoreScript: `restore-${n}-db.sh`,
+  };
+}
+
+/** Docker and Pulumi names of a deployed app (one with `deploy`): its component, networks, volumes. */
+export function deploymentNames(app: Pick<ProtectedApp, 'name'>) {
+  const n = app.name;
+  return {
+    component: `${n}-deploy`,
+    container: n,
+    backendNetwork: `${n}-backend`,
+    secretsVolume: `${n}-secrets`,
+    volume: (name: string) => `${n}-${name}`,
+  };
+}
+
 /** Companion command of a remote file named `fileResource` (checks it landed, removes it on delete). */
 export function remoteFileCheckName(fileResource: string): string {
   return `${fileResource}-check`;
@@ -151,6 +185,23 @@ export function derivedNames(gateway: Pick<Gateway, 'apps'>): { kind: string; na
     });
     add('Pulumi DNS record', r.dnsRecord, at);
     add('blueprint file', blueprintNames(app.name).fileName, at);
+    if (app.deploy) {
+      // Docker names share one namespace per kind on the VM, whichever app they come from.
+      const d = deploymentNames(app);
+      const containers = [d.container];
+      const networks = [d.backendNetwork];
+      const volumes = [d.secretsVolume, ...app.deploy.container.volumes.map((v) => d.volume(v.name))];
+      if (app.deploy.database) {
+        const db = databaseNames(app);
+        containers.push(db.container, db.exporter);
+        networks.push(db.internalNetwork);
+        volumes.push(db.dataVolume, db.secretsVolume, db.confVolume, db.initdbVolume, db.exporterSecretsVolume);
+      }
+      add('Pulumi AppDeployment', d.component, at);
+      for (const c of containers) add('Docker container', c, at);
+      for (const net of networks) add('Docker network', net, at);
+      for (const v of volumes) add('Docker volume', v, at);
+    }
   });
   for (const g of groups) add('Pulumi authentik group lookup', GATEWAY_RESOURCE_NAMES.groupLookup(g), `group '${g}'`);
   const n = GATEWAY_RESOURCE_NAMES;

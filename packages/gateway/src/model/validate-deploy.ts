@@ -190,7 +190,7 @@ function checkDatabase(c: Issues, value: unknown, path: string, appName: string 
   if (o['engine'] !== 'mariadb') c.add(`${path}.engine`, "must be 'mariadb'");
   const image = c.string(o, 'image', path);
   if (image !== undefined && !PINNED_IMAGE.test(image)) c.add(`${path}.image`, 'must be pinned by digest (repo[:tag]@sha256:<64 hex>)');
-  const name = c.string(o, 'name', path, true) ?? appName;
+  const name = c.string(o, 'name', path, true) ?? appName?.replace(/-/g, '_');
   if (name !== undefined && !/^[a-z][a-z0-9_]{0,31}$/.test(name)) c.add(`${path}.name`, 'must be a lowercase identifier (letters, digits, _), at most 32 characters');
   const subnet = c.string(o, 'subnet', path, true) ?? DEPLOY_DEFAULTS.database.subnet(10 + index);
   const m = IPV4_CIDR.exec(subnet);

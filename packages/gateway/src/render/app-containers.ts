@@ -12,6 +12,7 @@
  */
 import { GatewayError } from '../errors.js';
 import { CONTAINER_HARDENING, type AppDeploy, type ContainerHealthCheck, type GeneratedSecret, type ImageSource } from '../model/deploy.js';
+import { deploymentNames } from '../model/names.js';
 import type { ProtectedApp } from '../model/types.js';
 import {
   databaseAddresses,
@@ -126,11 +127,12 @@ export function planAppDeployment(app: ProtectedApp, deploy: AppDeploy, vmAddres
     throw new GatewayError('GATEWAY_ERR_BAD_INPUT', `app ${app.name}: upstream ${app.upstream} must point at the VM it is deployed on (${vmAddress})`);
   }
   const c = deploy.container;
-  const backend = `${app.name}-backend`;
+  const d = deploymentNames(app);
+  const backend = d.backendNetwork;
   const networks: NetworkPlan[] = [{ name: backend, internal: false }];
-  const volumes: VolumePlan[] = c.volumes.map((v) => ({ name: `${app.name}-${v.name}`, backup: v.backup }));
+  const volumes: VolumePlan[] = c.volumes.map((v) => ({ name: d.volume(v.name), backup: v.backup }));
   const secrets: AppDeploymentPlan['secrets'] = c.secrets.map((s) => ({ name: s.name, format: s.format }));
-  const appSecretsVolume = `${app.name}-secrets`;
+  const appSecretsVolume = d.secretsVolume;
   volumes.push({ name: appSecretsVolume, backup: false });
 
   const appEnv: Record<string, string> = { ...c.env };
@@ -157,13 +159,13 @@ export function planAppDeployment(app: ProtectedApp, deploy: AppDeploy, vmAddres
 
   const containers: ContainerPlan[] = [];
   const appContainer: ContainerPlan = {
-    name: app.name,
+    name: d.container,
     image: c.image,
     ...base,
     memory: c.memoryMb,
     ports: [{ internal: c.port, external: upstreamPort(app), ip: vmAddress, protocol: 'tcp' }],
     networks: appNetworks,
-    volumes: [...c.volumes.map((v) => ({ volume: `${app.name}-${v.name}`, path: v.path })), { volume: appSecretsVolume, path: SECRETS_DIR }],
+    volumes: [...c.volumes.map((v) => ({ volume: d.volume(v.name), path: v.path })), { volume: appSecretsVolume, path: SECRETS_DIR }],
     env: appEnv,
     files: appFiles,
     healthcheck: health(c.healthCheck),
@@ -192,9 +194,9 @@ export function planAppDeployment(app: ProtectedApp, deploy: AppDeploy, vmAddres
     appFiles.push({ path: `${SECRETS_DIR}/db_password`, content: { kind: 'secret', secret: 'db_password' }, permissions: '0444' });
 
     const config = renderMariadbConfig(app, db);
-    const dbSecrets = `${names.container}-secrets`;
-    const dbConf = `${names.container}-conf`;
-    const dbInit = `${names.container}-initdb`;
+    const dbSecrets = names.secretsVolume;
+    const dbConf = names.confVolume;
+    const dbInit = names.initdbVolume;
     volumes.push({ name: names.dataVolume, backup: false }, { name: dbSecrets, backup: false }, { name: dbConf, backup: false }, { name: dbInit, backup: false });
     const h = hardened();
     containers.push({
@@ -235,7 +237,7 @@ export function planAppDeployment(app: ProtectedApp, deploy: AppDeploy, vmAddres
       healthcheck: { tests: ['CMD', 'healthcheck.sh', '--innodb_initialized'], interval: '30s', timeout: '5s', startPeriod: '60s', retries: 3 },
     });
 
-    const exporterSecrets = `${names.exporter}-secrets`;
+    const exporterSecrets = names.exporterSecretsVolume;
     volumes.push({ name: exporterSecrets, backup: false });
     containers.push({
       name: names.exporter,

@@ -22,22 +22,8 @@ export const EXPORTER_USER = 'exporter';
 /** Host path where the nightly dumps land, inside the restic backup set. */
 export const DUMP_DIR = '/var/backups/booxstream/dumps';
 
-/** Names of everything the database part of an app creates. */
-export function databaseNames(app: Pick<ProtectedApp, 'name'>) {
-  const n = app.name;
-  return {
-    container: `${n}-db`,
-    exporter: `${n}-db-exporter`,
-    /** `internal: true`: no route out, shared only by the app and its database (and the exporter). */
-    internalNetwork: `${n}-db`,
-    dataVolume: `${n}-db-data`,
-    configFile: `${n}-db.cnf`,
-    initScript: `50-${n}-exporter-user.sh`,
-    dumpFile: `${n}.sql`,
-    dumpScript: `dump-${n}-db.sh`,
-    restoreScript: `restore-${n}-db.sh`,
-  };
-}
+export { databaseNames } from '../model/names.js';
+import { databaseNames } from '../model/names.js';
 
 /** The addresses on the internal /29: .1 is Docker's bridge, then database, app, exporter. */
 export function databaseAddresses(db: Pick<AppDatabaseDecl, 'subnet'>): { database: string; app: string; exporter: string } {
