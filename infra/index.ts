@@ -21,3 +21,4 @@ export const serverImage = outputs.serverImage;
 export const verify = outputs.verify;
 export const deployedContainers = outputs.deployedContainers;
 export const metricsTargets = outputs.metricsTargets;
+export const backupHooks = outputs.backupHooks;

@@ -5,7 +5,7 @@
  */
 import * as cloudflare from '@pulumi/cloudflare';
 import * as pulumi from '@pulumi/pulumi';
-import { appResourceNames, deploymentNames, assertUniqueNames, authentikLookups, databaseScrapeTarget, GATEWAY_RESOURCE_NAMES as NAMES, planAppDeployment, type DatabaseScrapeTarget, type FlowPks } from '@booxstream/gateway';
+import { appResourceNames, deploymentNames, assertUniqueNames, authentikLookups, databaseBackupHook, databaseScrapeTarget, GATEWAY_RESOURCE_NAMES as NAMES, planAppDeployment, type DatabaseBackupHook, type DatabaseScrapeTarget, type FlowPks } from '@booxstream/gateway';
 import { AuthentikFlow, AuthentikGroup } from './authentik/resources.js';
 import { AppDeployment } from './components/app-deployment.js';
 import { BooxStreamVm } from './components/booxstream-vm.js';
@@ -30,6 +30,8 @@ export interface GatewayOutputs {
   deployedContainers: pulumi.Output<Record<string, string[]>>;
   /** Prometheus targets of deployed apps (each database's mysqld exporter), for the monitoring config. */
   metricsTargets: DatabaseScrapeTarget[];
+  /** What the nightly backup schedule runs first and includes, per deployed database (the dump). */
+  backupHooks: DatabaseBackupHook[];
   /** Input of `pnpm verify`: everything its checks need, no secrets. */
   verify: pulumi.Output<VerifyTargets>;
 }
@@ -116,6 +118,7 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
     serverImage: vm.imageDigest,
     deployedContainers: pulumi.all(Object.fromEntries(deployed.map((d, i) => [cfg.gateway.apps.filter((a) => a.deploy)[i]!.name, d.containerNames]))),
     metricsTargets: cfg.gateway.apps.flatMap((app) => (app.deploy?.database ? [databaseScrapeTarget(app, app.deploy.database, cfg.vm.address)] : [])),
+    backupHooks: cfg.gateway.apps.flatMap((app) => (app.deploy?.database ? [databaseBackupHook(app, app.deploy.database)] : [])),
     verify: pulumi.all([byName((a) => a.url), vm.healthzUrl]).apply(([urls, healthzUrl]) => ({
       authentikExternalUrl: cfg.gateway.authentik.externalUrl,
       apps: cfg.gateway.apps.map((app) => ({ name: app.name, url: urls[app.name] as string, bypassPaths: [...app.bypassPaths] })),

@@ -63,7 +63,11 @@ describe('networks', () => {
   it("publishes the app on the VM's LAN address at the upstream's port, and the exporter's metrics port", () => {
     expect(container('bookstack').inputs['ports']).toEqual([{ internal: 80, external: 6875, ip: '192.168.1.202', protocol: 'tcp' }]);
     expect(container('bookstack-db-exporter').inputs['ports']).toEqual([{ internal: 9104, external: 9104, ip: '192.168.1.202', protocol: 'tcp' }]);
-    expect(run.outputs['metricsTargets']).toEqual([{ job: 'mysqld', target: '192.168.1.202:9104', labels: { app: 'bookstack', instance_name: 'bookstack-db' } }]);
+    expect(run.outputs['metricsTargets']).toEqual([{ name: 'bookstack-db', address: '192.168.1.202:9104', metricsPath: '/metrics' }]);
+    const [hook] = run.outputs['backupHooks'] as { extraExecStartPre: string[]; include: Record<string, string>; files: { path: string; content: string }[] }[];
+    expect(hook!.extraExecStartPre).toEqual(['/opt/booxstream/backup/dump-bookstack-db.sh']);
+    expect(hook!.include).toEqual({ 'bookstack-db': '/var/backups/booxstream/dumps/bookstack' });
+    expect(hook!.files[0]!.content).toContain('--single-transaction');
   });
 });
 

@@ -100,6 +100,8 @@ export type { AppDeploymentPlan, ContainerPlan, FileContent, FilePlan, NetworkPl
 export {
   databaseAddresses,
   databaseNames,
+  BACKUP_SCRIPTS_DIR,
+  databaseBackupHook,
   databaseScrapeTarget,
   DUMP_DIR,
   EXPORTER_USER,
@@ -111,4 +113,4 @@ export {
   renderRestoreScript,
   SECRETS_DIR,
 } from './render/mariadb.js';
-export type { DatabaseScrapeTarget, RenderedMariadbConfig } from './render/mariadb.js';
+export type { DatabaseBackupHook, DatabaseScrapeTarget, RenderedMariadbConfig } from './render/mariadb.js';

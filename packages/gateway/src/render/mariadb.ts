@@ -19,8 +19,10 @@ export const SECRETS_DIR = '/run/secrets';
 export const MARIADB_PORT = 3306;
 /** The exporter's MariaDB account (created by the init script). */
 export const EXPORTER_USER = 'exporter';
-/** Host path where the nightly dumps land, inside the restic backup set. */
+/** Host directory under which each app's nightly dump lands (`<DUMP_DIR>/<app>/`), included in the restic backup. */
 export const DUMP_DIR = '/var/backups/booxstream/dumps';
+/** Host directory holding the dump scripts the backup service runs first. */
+export const BACKUP_SCRIPTS_DIR = '/opt/booxstream/backup';
 
 export { databaseNames } from '../model/names.js';
 import { databaseNames } from '../model/names.js';
@@ -135,7 +137,7 @@ export function renderDumpScript(app: Pick<ProtectedApp, 'name'>, db: AppDatabas
     `# Nightly dump of ${app.name}'s database into the restic backup set. Rendered by @booxstream/gateway.`,
     '# DB_EXEC and DB_DEFAULTS_FILE may be overridden (tests run it against a local server).',
     'set -eu',
-    `DEST="\${BACKUP_DUMP_DIR:-${DUMP_DIR}}"`,
+    `DEST="\${BACKUP_DUMP_DIR:-${DUMP_DIR}/${app.name}}"`,
     `DB_EXEC="\${DB_EXEC-docker exec -i ${names.container}}"`,
     `DB_DEFAULTS_FILE="\${DB_DEFAULTS_FILE:-${SECRETS_DIR}/dump.cnf}"`,
     'umask 077',
@@ -154,10 +156,10 @@ export function renderRestoreScript(app: Pick<ProtectedApp, 'name'>, db: AppData
   const names = databaseNames(app);
   return [
     '#!/bin/sh',
-    `# Restore ${app.name}'s database from a dump: restic restore latest --include ${DUMP_DIR}/${names.dumpFile} --target /, then run this.`,
+    `# Restore ${app.name}'s database from a dump: restic restore latest --target /tmp/r, then run this with the restored ${names.dumpFile}.`,
     '# Stop the app first (docker stop) so it does not write while the dump loads.',
     'set -eu',
-    `SRC="\${1:-${DUMP_DIR}/${names.dumpFile}}"`,
+    `SRC="\${1:-${DUMP_DIR}/${app.name}/${names.dumpFile}}"`,
     `DB_EXEC="\${DB_EXEC-docker exec -i ${names.container}}"`,
     `DB_DEFAULTS_FILE="\${DB_DEFAULTS_FILE:-${SECRETS_DIR}/dump.cnf}"`,
     'test -s "$SRC" || { echo "no dump at $SRC" >&2; exit 1; }',
@@ -166,14 +168,39 @@ export function renderRestoreScript(app: Pick<ProtectedApp, 'name'>, db: AppData
   ].join('\n');
 }
 
-/** What the monitoring renderer scrapes for this app's database (the exporter's published port). */
+/**
+ * What the monitoring stack's Prometheus scrapes for this app's database: the exporter's
+ * published port on the VM. The shape of the monitoring renderer's `apps` entries
+ * (`AppMetricsInput`: job `app-<name>`).
+ */
 export interface DatabaseScrapeTarget {
-  job: string;
-  /** `host:port` on the VM. */
-  target: string;
-  labels: Record<string, string>;
+  name: string;
+  /** `host:port` as Prometheus reaches it. */
+  address: string;
+  metricsPath: '/metrics';
 }
 
 export function databaseScrapeTarget(app: Pick<ProtectedApp, 'name'>, db: AppDatabaseDecl, vmAddress: string): DatabaseScrapeTarget {
-  return { job: 'mysqld', target: `${vmAddress}:${db.exporter.port}`, labels: { app: app.name, instance_name: databaseNames(app).container } };
+  return { name: databaseNames(app).container, address: `${vmAddress}:${db.exporter.port}`, metricsPath: '/metrics' };
+}
+
+/**
+ * How the nightly backup takes this database along: the backup schedule (the monitoring
+ * stack's restic service, `extraExecStartPre` + `include`) runs the dump script first and
+ * includes the dump directory in the same snapshot. `files` are what must be on the VM.
+ */
+export interface DatabaseBackupHook {
+  files: { path: string; content: string; mode: '0755' }[];
+  extraExecStartPre: string[];
+  include: Record<string, string>;
+}
+
+export function databaseBackupHook(app: Pick<ProtectedApp, 'name'>, db: AppDatabaseDecl): DatabaseBackupHook {
+  const names = databaseNames(app);
+  const script = `${BACKUP_SCRIPTS_DIR}/${names.dumpScript}`;
+  return {
+    files: [{ path: script, content: renderDumpScript(app, db), mode: '0755' }],
+    extraExecStartPre: [script],
+    include: { [names.container]: `${DUMP_DIR}/${app.name}` },
+  };
 }

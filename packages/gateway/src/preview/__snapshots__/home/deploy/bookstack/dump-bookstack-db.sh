@@ -2,7 +2,7 @@
 # Nightly dump of bookstack's database into the restic backup set. Rendered by @booxstream/gateway.
 # DB_EXEC and DB_DEFAULTS_FILE may be overridden (tests run it against a local server).
 set -eu
-DEST="${BACKUP_DUMP_DIR:-/var/backups/booxstream/dumps}"
+DEST="${BACKUP_DUMP_DIR:-/var/backups/booxstream/dumps/bookstack}"
 DB_EXEC="${DB_EXEC-docker exec -i bookstack-db}"
 DB_DEFAULTS_FILE="${DB_DEFAULTS_FILE:-/run/secrets/dump.cnf}"
 umask 077
