@@ -3,6 +3,7 @@
  * this package owns, next to the program and `pnpm verify` it cites) added to SUMMARY.md.
  */
 import { previewCli } from '@booxstream/gateway';
+import { seed002CoverageSection } from '../checklist/seed-002-bookstack.js';
 import { checklistCoverageSection } from '../checklist/summary.js';
 
-process.exitCode = previewCli(process.argv.slice(2), { summarySections: [checklistCoverageSection()] });
+process.exitCode = previewCli(process.argv.slice(2), { summarySections: [checklistCoverageSection(), seed002CoverageSection()] });
