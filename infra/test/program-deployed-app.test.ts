@@ -4,13 +4,10 @@
  * health checks, published ports), generated secrets reaching containers only as files, and
  * no generated value anywhere outside a secret (inputs as a preview shows them, outputs).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINER_HARDENING, loadExampleGateway, renderExporterUserInit, renderMariadbConfig } from '@booxstream/gateway';
-import { exampleStack } from './example-stack.js';
-import { fakeImageId, fakeSecret, isSecret, isSecretInput, plain, runProgram, type ProgramRun, type RecordedResource } from './pulumi-mocks.js';
+import { runExample } from './example-run.js';
+import { fakeImageId, fakeSecret, isSecret, isSecretInput, plain, type ProgramRun, type RecordedResource } from './pulumi-mocks.js';
 
 const CONTAINER = 'docker:index/container:Container';
 const NETWORK = 'docker:index/network:Network';
@@ -27,21 +24,14 @@ const GENERATED = {
 };
 
 let run: ProgramRun;
-let sshDir: string;
+let cleanup: () => void = () => undefined;
 const container = (name: string) => run.get(CONTAINER, `${name}-container`);
 const uploads = (r: RecordedResource) => Object.fromEntries((plain(r.inputs['uploads']) as { file: string; content: string; permissions: string }[]).map((u) => [u.file, u]));
 
 beforeAll(async () => {
-  sshDir = mkdtempSync(join(tmpdir(), 'infra-ssh-'));
-  process.env['BOOXSTREAM_SSH_DIR'] = sshDir;
-  const stack = exampleStack();
-  run = await runProgram(stack.config, stack.secretKeys);
+  ({ run, cleanup } = await runExample());
 }, 60_000);
-
-afterAll(() => {
-  rmSync(sshDir, { recursive: true, force: true });
-  delete process.env['BOOXSTREAM_SSH_DIR'];
-});
+afterAll(() => cleanup());
 
 describe('networks', () => {
   it("the database's network is internal (no route out) with a fixed subnet; the app's backend is a plain bridge", () => {

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExampleGateway, renderPreview } from '@booxstream/gateway';
-import { exampleStack } from '../../test/example-stack.js';
-import { runProgram, type ProgramRun } from '../../test/pulumi-mocks.js';
+import { runExample } from '../../test/example-run.js';
+import type { ProgramRun } from '../../test/pulumi-mocks.js';
 import { seed002Coverage, seed002CoverageSection } from './seed-002-bookstack.js';
 
 const preview = new Map(renderPreview(loadExampleGateway(), 'examples/home.gateway.yaml', { summarySections: [seed002CoverageSection()] }).map((f) => [f.path, f.content]));
@@ -21,17 +18,11 @@ function resolveArtifact(ref: string): unknown {
 }
 
 let run: ProgramRun;
-let sshDir: string;
+let cleanup: () => void = () => undefined;
 beforeAll(async () => {
-  sshDir = mkdtempSync(join(tmpdir(), 'infra-ssh-'));
-  process.env['BOOXSTREAM_SSH_DIR'] = sshDir;
-  const stack = exampleStack();
-  run = await runProgram(stack.config, stack.secretKeys);
+  ({ run, cleanup } = await runExample());
 }, 60_000);
-afterAll(() => {
-  rmSync(sshDir, { recursive: true, force: true });
-  delete process.env['BOOXSTREAM_SSH_DIR'];
-});
+afterAll(() => cleanup());
 
 describe("seed 002's BookStack and database lines", () => {
   it('point at values the preview really renders, and those values say what the line asks', () => {

@@ -1,0 +1,23 @@
+/**
+ * One program run on the example stack for a test file, with the VM's SSH material in a
+ * fresh directory that `cleanup` removes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exampleStack } from './example-stack.js';
+import { runProgram, type ProgramRun } from './pulumi-mocks.js';
+
+export async function runExample(): Promise<{ run: ProgramRun; cleanup: () => void }> {
+  const sshDir = mkdtempSync(join(tmpdir(), 'infra-ssh-'));
+  process.env['BOOXSTREAM_SSH_DIR'] = sshDir;
+  const stack = exampleStack();
+  const run = await runProgram(stack.config, stack.secretKeys);
+  return {
+    run,
+    cleanup: () => {
+      rmSync(sshDir, { recursive: true, force: true });
+      delete process.env['BOOXSTREAM_SSH_DIR'];
+    },
+  };
+}
