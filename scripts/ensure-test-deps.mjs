@@ -15,6 +15,8 @@ const needed = [
   { pkg: 'mariadb-server', present: () => existsSync('/usr/sbin/mariadbd') },
   { pkg: 'mariadb-client', present: () => existsSync('/usr/bin/mariadb-dump') },
   { pkg: 'restic', present: () => existsSync('/usr/bin/restic') },
+  { pkg: 'prometheus-mysqld-exporter', present: () => existsSync('/usr/bin/prometheus-mysqld-exporter') },
+  { pkg: 'curl', present: () => existsSync('/usr/bin/curl') },
   { pkg: 'iproute2', present: () => existsSync('/usr/sbin/ip') || existsSync('/bin/ip') },
 ];
 const missing = needed.filter((n) => !n.present()).map((n) => n.pkg);

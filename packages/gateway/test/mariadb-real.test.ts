@@ -1,8 +1,10 @@
 /**
- * The rendered database config and scripts against a real MariaDB (Debian's `mariadbd`) and a
- * real restic. The server runs inside a network namespace this test creates, holding the
- * database's internal-network address, so "bound only to its network" is observed, not
- * assumed. Test-only overrides (data dir, socket, pid file, `user=root` because tests run as
+ * The rendered database config and scripts against a real MariaDB (Debian's `mariadbd`), a
+ * real restic and the real mysqld exporter. The server runs inside a network namespace this
+ * test creates, holding the database's internal-network address on a veth whose other end
+ * is a second namespace with the exporter's address (the internal network, in miniature): so
+ * "bound only to its network" and "the exporter's account works from the exporter's address"
+ * are observed, not assumed. Test-only overrides (data dir, socket, pid file, `user=root` because tests run as
  * root) come after the rendered file in an options file that `!include`s it.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -13,8 +15,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExampleGateway } from '../src/model/load.js';
+import { exporterCommand } from '../src/render/app-containers.js';
 import {
   databaseAddresses,
+  EXPORTER_USER,
+  MARIADB_PORT,
   renderClientOptions,
   renderDumpScript,
   renderExporterUserInit,
@@ -33,15 +38,20 @@ const exporterPassword = randomBytes(18).toString('hex');
 
 let dir: string;
 let ns: string;
+/** The other side of the internal network: where the app and the exporter connect from. */
+let peer: string;
 let server: ChildProcess | undefined;
+let exporter: ChildProcess | undefined;
 let socket: string;
 
 /** Runs the real client; `-N -B`: tab-separated rows, no header. */
 async function sql(query: string, opts: { user?: string; password?: string; viaNs?: string; database?: string } = {}): Promise<string[][]> {
   const conn = opts.viaNs !== undefined ? ['-h', opts.viaNs, '-P', '3306', '--connect-timeout=3'] : [`--socket=${socket}`];
+  // The database's own address is reached from the peer namespace; anything else from inside the database's.
+  const from = opts.viaNs === addr.database ? peer : ns;
   const auth = opts.user !== undefined ? ['-u', opts.user, `-p${opts.password ?? ''}`] : ['-u', 'root'];
   const args = ['--no-defaults', ...conn, ...auth, '-N', '-B', ...(opts.database ? [opts.database] : []), '-e', query];
-  const [cmd, argv] = opts.viaNs !== undefined ? ['ip', ['netns', 'exec', ns, 'mariadb', ...args]] : ['mariadb', args];
+  const [cmd, argv] = opts.viaNs !== undefined ? ['ip', ['netns', 'exec', from, 'mariadb', ...args]] : ['mariadb', args];
   const { stdout } = await run(cmd, argv as string[], { timeout: 10_000 });
   return stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
 }
@@ -64,10 +74,18 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gateway-mariadb-'));
   chmodSync(dir, 0o755);
   socket = join(dir, 'mariadb.sock');
-  ns = `bsdb${process.pid}${randomBytes(2).toString('hex')}`;
-  await run('ip', ['netns', 'add', ns]);
-  await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  await run('ip', ['-n', ns, 'addr', 'add', `${addr.database}/29`, 'dev', 'lo']);
+  const tag = `${process.pid}${randomBytes(2).toString('hex')}`;
+  ns = `bsdb${tag}`;
+  peer = `bsdbp${tag}`;
+  for (const n of [ns, peer]) {
+    await run('ip', ['netns', 'add', n]);
+    await run('ip', ['-n', n, 'link', 'set', 'lo', 'up']);
+  }
+  await run('ip', ['link', 'add', 'vdb', 'netns', ns, 'type', 'veth', 'peer', 'name', 'vpeer', 'netns', peer]);
+  await run('ip', ['-n', ns, 'addr', 'add', `${addr.database}/29`, 'dev', 'vdb']);
+  await run('ip', ['-n', peer, 'addr', 'add', `${addr.exporter}/29`, 'dev', 'vpeer']);
+  await run('ip', ['-n', ns, 'link', 'set', 'vdb', 'up']);
+  await run('ip', ['-n', peer, 'link', 'set', 'vpeer', 'up']);
 
   writeFileSync(join(dir, rendered.fileName), rendered.text);
   writeFileSync(
@@ -115,14 +133,18 @@ function mkdirSecrets(): void {
   writeFileSync(join(secrets, 'dump.cnf'), renderClientOptions({ user: db.name, password: appPassword, socket }), { mode: 0o400 });
 }
 
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
-    server.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (server.exitCode === null) server.kill('SIGKILL');
-  }
-  if (ns) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+  await stop(exporter);
+  await stop(server);
+  for (const n of [ns, peer]) if (n) await run('ip', ['netns', 'del', n]).catch(() => undefined);
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 15_000);
 
@@ -152,6 +174,21 @@ describe('the rendered MariaDB config on a real server', () => {
     expect(grants).not.toMatch(/SELECT/);
     expect(renderExporterUserInit(app, db)).not.toContain(exporterPassword);
   });
+
+  it("the real mysqld exporter logs in with the rendered client file from the exporter's address", async () => {
+    const cnf = join(dir, 'secrets', 'my.cnf');
+    writeFileSync(cnf, renderClientOptions({ user: EXPORTER_USER, password: exporterPassword, host: addr.database, port: MARIADB_PORT }), { mode: 0o400 });
+    const listen = exporterCommand().find((a) => a.startsWith('--web.listen-address='))!;
+    exporter = spawn('ip', ['netns', 'exec', peer, 'prometheus-mysqld-exporter', `--config.my-cnf=${cnf}`, listen], { stdio: 'ignore' });
+    const port = listen.split(':').at(-1)!;
+    let metrics = '';
+    for (const until = Date.now() + 10_000; Date.now() < until && !/^mysql_up 1$/m.test(metrics); await new Promise((r) => setTimeout(r, 200))) {
+      metrics = await run('ip', ['netns', 'exec', peer, 'curl', '-fsS', '--max-time', '3', `http://127.0.0.1:${port}/metrics`], { timeout: 5000 }).then((r) => r.stdout, () => '');
+    }
+    expect(metrics).toMatch(/^mysql_up 1$/m);
+    expect(metrics).toMatch(/^mysql_global_status_uptime \d+/m);
+    expect(metrics).toMatch(/^mysql_global_variables_innodb_buffer_pool_size 2\.68435456e\+08$/m);
+  }, 20_000);
 
   it('dump → restic → restore brings back the same rows', async () => {
     const asApp = { user: db.name, password: appPassword, viaNs: addr.database, database: db.name };
