@@ -8,6 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { GatewayConfigError, validateGateway, type Gateway, type ProtectedApp } from '@booxstream/gateway';
+import { deployedAppsIssues } from './deployed-apps-config.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 
 /** The Pulumi project name (Pulumi.yaml `name`), the namespace of every key below. */
@@ -298,6 +299,8 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
       if (vm.devicePort !== 0 && vm.devicePort === serverHttpPort) {
         issue('vm.devicePort', `${vm.devicePort} is also the HTTP port of ${serverApp.upstream}`);
       }
+      const serverPorts = new Map([[serverHttpPort, 'the BooxStream server'], ...(vm.devicePort !== 0 ? [[vm.devicePort, 'the device port (vm.devicePort)'] as [number, string]] : [])]);
+      for (const i of deployedAppsIssues(gateway.apps, vm.address, serverPorts)) issue(i.key, i.message);
     }
   }
 
