@@ -228,5 +228,6 @@ describe('serialized Authentik providers', () => {
     } finally {
       bare.close();
     }
-  });
+    // A fresh provider process loads tsx and the runtime: over 5 s when the machine is busy.
+  }, 30_000);
 });
