@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { exampleStack } from './example-stack.js';
 import { runProgram, type ProgramRun } from './pulumi-mocks.js';
 
-export async function runExample(): Promise<{ run: ProgramRun; cleanup: () => void }> {
+export async function runExample(options: { serverSecrets?: boolean } = {}): Promise<{ run: ProgramRun; sshDir: string; cleanup: () => void }> {
   const sshDir = mkdtempSync(join(tmpdir(), 'infra-ssh-'));
   process.env['BOOXSTREAM_SSH_DIR'] = sshDir;
-  const stack = exampleStack();
+  const stack = exampleStack(options);
   const run = await runProgram(stack.config, stack.secretKeys);
   return {
     run,
+    sshDir,
     cleanup: () => {
       rmSync(sshDir, { recursive: true, force: true });
       delete process.env['BOOXSTREAM_SSH_DIR'];
