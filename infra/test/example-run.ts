@@ -8,10 +8,13 @@ import { join } from 'node:path';
 import { exampleStack } from './example-stack.js';
 import { runProgram, type ProgramRun } from './pulumi-mocks.js';
 
-export async function runExample(options: { serverSecrets?: boolean } = {}): Promise<{ run: ProgramRun; sshDir: string; cleanup: () => void }> {
+export async function runExample(
+  options: { serverSecrets?: boolean; mutate?: (config: Record<string, string>) => void } = {},
+): Promise<{ run: ProgramRun; sshDir: string; cleanup: () => void }> {
   const sshDir = mkdtempSync(join(tmpdir(), 'infra-ssh-'));
   process.env['BOOXSTREAM_SSH_DIR'] = sshDir;
   const stack = exampleStack(options);
+  options.mutate?.(stack.config);
   const run = await runProgram(stack.config, stack.secretKeys);
   return {
     run,
