@@ -4,6 +4,7 @@
  * relay's own counters.
  */
 import type { RelayCounters } from './child-ipc.js';
+import type { ViewerDriver } from './drivers/viewer.js';
 import { Sample, summarize } from './percentiles.js';
 import type { CpuWindow, Session } from './session.js';
 
@@ -27,6 +28,19 @@ export interface WindowInput {
   readonly after: readonly (RelayCounters | null)[];
   /** Count receipts by time instead of by id (static mode: every frame has the same id). */
   readonly byTime?: { from: number; to: number };
+}
+
+/** Latency p99/p50 and frames received by `viewers` for frame ids [fromId, toId). */
+export function latencyOf(viewers: readonly ViewerDriver[], fromId: number, toId: number): { p99: number; p50: number; frames: number } {
+  const s = new Sample(4096);
+  let frames = 0;
+  for (const v of viewers) {
+    const w = v.byIds(fromId, toId);
+    frames += w.frames;
+    for (const l of w.latencies) s.push(l);
+  }
+  const sum = summarize(s.values());
+  return { p99: sum.p99, p50: sum.p50, frames };
 }
 
 export function windowFigures(input: WindowInput): Figures {

@@ -7,6 +7,7 @@
  */
 import type { Figures } from './figures.js';
 import type { ModeContext } from './modes/context.js';
+import { runAttack } from './modes/attack.js';
 import { runBurst } from './modes/burst.js';
 import { runIdle } from './modes/idle.js';
 import { runStall } from './modes/stall.js';
@@ -81,6 +82,16 @@ export function plan(smoke: boolean): ModeSpec[] {
       title: 'real JPEGs, 10 viewers',
       shape: `1 host, 10 viewers, real e-ink JPEGs from @booxstream/host-client's renderEinkFrame (936x702, q60, ~93-101 KB), distinct, 10 fps for ${s(10, 1)} s`,
       run: steady(10, s(10_000, 1000), 'real'),
+    },
+    {
+      name: 'attack-10',
+      title: 'attack: invalid-message flood and unfinished fragments, 10 viewers',
+      shape:
+        `1 host, 10 viewers, 60 KiB distinct frames at 10 fps: ${s(10, 1)} s without attack, then ${s(10, 1)} s while an approved device floods ` +
+        `one-byte invalid messages as fast as its socket drains (connecting again whenever it is closed) and another client holds an ` +
+        `unauthenticated device connection whose unfinished fragments grow by 64 KiB every 100 ms towards 4 MiB (connecting again ` +
+        `whenever it is closed); server only (the floor has no budgets)`,
+      run: (ctx, kind) => runAttack(ctx, kind, { viewersPerHost: 10, fps: 10, warmupFrames, warmupMs, windowMs: s(10_000, 1000), fragmentSockets: 1 }),
     },
     {
       name: `idle-${idleN}`,

@@ -163,6 +163,8 @@ const brief = (kind: string, f: Record<string, number>): string => {
   add('resume ms', 'resumeMs', 1);
   add('stale', 'staleFramesOnResume', 0);
   add('others p99 change', 'othersP99Change', 3);
+  add('attack p99 change', 'attackP99Change', 3);
+  add('attack rss MB', 'attackRssPeakDeltaMB', 1);
   add('byte share', 'staticByteShare', 4);
   add('KB/conn', 'kbPerConnection', 1);
   add('rss peak MB', 'rssPeakMB', 1);

@@ -54,6 +54,22 @@ export interface ServerConfig {
   readonly historyMaxBytesPerHost: number;
   /** Hours a distinct frame is kept in history. [historyMaxAgeHours=168] */
   readonly historyMaxAgeHours: number;
+  /** Messages per second a device socket may send (bursts of twice that); over it, close 4008. [deviceMessageRate=2000] */
+  readonly deviceMessageRate: number;
+  /** Invalid messages per second a device socket may send (bursts of twice that); over it, close 4008. [deviceRejectRate=20] */
+  readonly deviceRejectRate: number;
+  /** Messages per second a viewer socket may send (bursts of twice that); over it, close 4008. [viewerMessageRate=1000] */
+  readonly viewerMessageRate: number;
+  /** Unsent bytes a device socket may hold (replies); a device that does not read is cut (4012). [deviceMaxQueuedBytes=65536] */
+  readonly deviceMaxQueuedBytes: number;
+  /** Unsent bytes a viewer socket may hold (frames and events); a viewer that does not read is cut (4012). [viewerMaxQueuedBytes=8388608] */
+  readonly viewerMaxQueuedBytes: number;
+  /** Bytes a device socket may send before it has authenticated; more: close 1009. [preAuthMaxBytes=4096] */
+  readonly preAuthMaxBytes: number;
+  /** Device sockets not yet authenticated, per client address; more get 429 at the upgrade. [maxUnauthenticatedPerAddress=8] */
+  readonly maxUnauthenticatedPerAddress: number;
+  /** Device sockets not yet authenticated, in total; more get 429 at the upgrade. [maxUnauthenticated=256] */
+  readonly maxUnauthenticated: number;
   /** pino level. [logLevel='info'] */
   readonly logLevel: LogLevel;
   /** Where log lines go (one JSON line per call); `null` = stdout. Not settable from the environment. [logSink=null] */
@@ -84,6 +100,14 @@ export const DEFAULTS: ServerConfig = Object.freeze({
   statsIntervalMs: 1000,
   historyMaxBytesPerHost: 256 * 1024 * 1024,
   historyMaxAgeHours: 168,
+  deviceMessageRate: 2000,
+  deviceRejectRate: 20,
+  viewerMessageRate: 1000,
+  deviceMaxQueuedBytes: 64 * 1024,
+  viewerMaxQueuedBytes: 8 * 1024 * 1024,
+  preAuthMaxBytes: 4096,
+  maxUnauthenticatedPerAddress: 8,
+  maxUnauthenticated: 256,
   logLevel: 'info',
   logSink: null,
 } satisfies ServerConfig);
@@ -111,10 +135,30 @@ export const ENV_VARIABLES = {
   VIEWER_MAX_BUFFERED_BYTES: 'viewerMaxBufferedBytes',
   HISTORY_MAX_BYTES_PER_HOST: 'historyMaxBytesPerHost',
   HISTORY_MAX_AGE_HOURS: 'historyMaxAgeHours',
+  DEVICE_MESSAGE_RATE: 'deviceMessageRate',
+  DEVICE_REJECT_RATE: 'deviceRejectRate',
+  VIEWER_MESSAGE_RATE: 'viewerMessageRate',
+  DEVICE_MAX_QUEUED_BYTES: 'deviceMaxQueuedBytes',
+  VIEWER_MAX_QUEUED_BYTES: 'viewerMaxQueuedBytes',
+  PREAUTH_MAX_BYTES: 'preAuthMaxBytes',
+  MAX_UNAUTHENTICATED_PER_ADDRESS: 'maxUnauthenticatedPerAddress',
+  MAX_UNAUTHENTICATED: 'maxUnauthenticated',
   LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof ServerConfig>;
 
 type Env = Record<string, string | undefined>;
+
+/** The relay's per-socket budgets and socket caps (README: "Budgets"), with their allowed ranges. */
+const SOCKET_BUDGET_RANGES = {
+  DEVICE_MESSAGE_RATE: [1, 1_000_000],
+  DEVICE_REJECT_RATE: [1, 1_000_000],
+  VIEWER_MESSAGE_RATE: [1, 1_000_000],
+  DEVICE_MAX_QUEUED_BYTES: [1024, 1024 * 1024 * 1024],
+  VIEWER_MAX_QUEUED_BYTES: [1024, 1024 * 1024 * 1024],
+  PREAUTH_MAX_BYTES: [256, 64 * 1024 * 1024],
+  MAX_UNAUTHENTICATED_PER_ADDRESS: [1, 1_000_000],
+  MAX_UNAUTHENTICATED: [1, 1_000_000],
+} as const satisfies Partial<Record<keyof typeof ENV_VARIABLES, readonly [number, number]>>;
 
 function int(name: string, raw: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
@@ -239,6 +283,11 @@ export function parseConfig(env: Env): ServerConfig {
   if ((v = get('VIEWER_MAX_BUFFERED_BYTES')) !== undefined) out.viewerMaxBufferedBytes = int('VIEWER_MAX_BUFFERED_BYTES', v, 0, 1024 * 1024 * 1024);
   if ((v = get('HISTORY_MAX_BYTES_PER_HOST')) !== undefined) out.historyMaxBytesPerHost = int('HISTORY_MAX_BYTES_PER_HOST', v, 0, 1024 ** 4);
   if ((v = get('HISTORY_MAX_AGE_HOURS')) !== undefined) out.historyMaxAgeHours = int('HISTORY_MAX_AGE_HOURS', v, 1, 24 * 3650);
+  for (const [variable, [min, max]] of Object.entries(SOCKET_BUDGET_RANGES)) {
+    if ((v = get(variable as keyof typeof ENV_VARIABLES)) !== undefined) {
+      (out as Record<string, number>)[ENV_VARIABLES[variable as keyof typeof SOCKET_BUDGET_RANGES]] = int(variable, v, min, max);
+    }
+  }
   if ((v = get('LOG_LEVEL')) !== undefined) {
     const l = v.trim() as LogLevel;
     if (!LOG_LEVELS.includes(l)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
@@ -281,6 +330,9 @@ export function resolveConfig(
   checkInt('statsIntervalMs', 10, 60_000);
   checkInt('historyMaxBytesPerHost', 0, 1024 ** 4);
   checkInt('historyMaxAgeHours', 1, 24 * 3650);
+  for (const [variable, [min, max]] of Object.entries(SOCKET_BUDGET_RANGES)) {
+    checkInt(ENV_VARIABLES[variable as keyof typeof SOCKET_BUDGET_RANGES], min, max);
+  }
   if (c.deviceApproval !== 'manual' && c.deviceApproval !== 'auto') {
     throw new ConfigError(name('deviceApproval'), `expected "manual" or "auto", got ${String(c.deviceApproval)}`);
   }

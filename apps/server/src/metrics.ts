@@ -21,6 +21,8 @@ export interface Metrics {
   readonly historyStored: Counter;
   readonly historyBytesStored: Counter;
   readonly historyDropped: Counter<'reason'>;
+  readonly socketsCut: Counter<'kind' | 'reason'>;
+  readonly upgradesRefused: Counter<'reason'>;
 }
 
 export interface MetricsSources {
@@ -80,5 +82,17 @@ export function createMetrics(sources: MetricsSources): Metrics {
     historyStored: new Counter({ name: 'booxstream_history_frames_stored_total', help: 'Distinct frames written to the on-disk history', registers: r }),
     historyBytesStored: new Counter({ name: 'booxstream_history_bytes_stored_total', help: 'JPEG bytes written to the on-disk history', registers: r }),
     historyDropped: new Counter({ name: 'booxstream_history_frames_dropped_total', help: 'Distinct frames left out of the history (disk behind: queue_full; write_failed)', labelNames: ['reason'], registers: r }),
+    socketsCut: new Counter({
+      name: 'booxstream_sockets_cut_total',
+      help: 'Device or viewer sockets closed for breaking a budget (message-rate, reject-rate, not-reading, preauth-bytes)',
+      labelNames: ['kind', 'reason'],
+      registers: r,
+    }),
+    upgradesRefused: new Counter({
+      name: 'booxstream_upgrades_refused_total',
+      help: 'Device WebSocket upgrades refused by a socket cap (unauthenticated-per-address, unauthenticated-total)',
+      labelNames: ['reason'],
+      registers: r,
+    }),
   };
 }

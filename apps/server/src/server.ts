@@ -100,8 +100,18 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     audit,
     metrics,
     logger,
-    authTimeoutMs: config.authTimeoutMs,
+    device: {
+      authTimeoutMs: config.authTimeoutMs,
+      messageRate: config.deviceMessageRate,
+      rejectRate: config.deviceRejectRate,
+      maxQueuedBytes: config.deviceMaxQueuedBytes,
+      preAuthMaxBytes: config.preAuthMaxBytes,
+    },
     viewerMaxBufferedBytes: config.viewerMaxBufferedBytes,
+    viewerMaxQueuedBytes: config.viewerMaxQueuedBytes,
+    viewerMessageRate: config.viewerMessageRate,
+    maxUnauthenticatedPerAddress: config.maxUnauthenticatedPerAddress,
+    maxUnauthenticated: config.maxUnauthenticated,
     maxViewersPerHost: config.maxViewersPerHost,
     pingIntervalMs: config.pingIntervalMs,
     statsIntervalMs: config.statsIntervalMs,
@@ -137,7 +147,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     sharePages: sharePages(shareGateDeps),
   });
 
-  const upgrades = new RelayUpgrades({ config, devices, identities, proxies, hub: relay, shareStream: acceptShare });
+  const upgrades = new RelayUpgrades({ config, devices, identities, proxies, metrics, hub: relay, shareStream: acceptShare });
   const server = createServer({ headersTimeout: 20_000, requestTimeout: 30_000 }, app);
   server.on('upgrade', upgrades.onHttpPort);
 

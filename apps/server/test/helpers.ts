@@ -7,12 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
+import { ViewerAcker, decodeViewerFrameHeader } from '@booxstream/protocol';
 import WebSocket from 'ws';
 import { afterEach } from 'vitest';
 import { startServer, type RunningServer, type ServerConfig } from '../src/index.js';
 
 export const ADMIN = { 'x-authentik-username': 'alice', 'x-authentik-groups': 'users|authentik Admins', 'x-authentik-email': 'alice@example.test' };
 export const USER = { 'x-authentik-username': 'bob', 'x-authentik-groups': 'users' };
+/** A second admin, to tell two viewers of one device apart in `relayStats`. */
+export const ADMIN2 = { 'x-authentik-username': 'carol', 'x-authentik-groups': 'authentik Admins' };
 
 export interface TestServer extends RunningServer {
   readonly dataDir: string;
@@ -92,9 +95,14 @@ export interface Client {
   close(): void;
 }
 
-export function connect(url: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<Client> {
+/**
+ * `ack`: ack binary frames as the web app does (ViewerAcker); viewers that do not ack get at most the ack window.
+ * `protocols`: WebSocket subprotocols to offer.
+ */
+export function connect(url: string, headers: Record<string, string> = {}, options: { ack?: boolean; protocols?: string[] } = {}): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false });
+    const ws = new WebSocket(url, options.protocols ?? [], { headers, perMessageDeflate: false });
+    const acker = options.ack ? new ViewerAcker() : null;
     const texts: unknown[] = [];
     const binaries: Buffer[] = [];
     const waiters = new Set<() => void>();
@@ -108,8 +116,11 @@ export function connect(url: string, headers: Record<string, string> = {}, proto
       });
     });
     ws.on('message', (data: Buffer, isBinary) => {
-      if (isBinary) binaries.push(data);
-      else texts.push(JSON.parse(data.toString()));
+      if (isBinary) {
+        binaries.push(data);
+        const ack = acker?.onFrame(decodeViewerFrameHeader(data).seq);
+        if (ack) ws.send(ack);
+      } else texts.push(JSON.parse(data.toString()));
       notify();
     });
     const client: Client = {
@@ -160,8 +171,9 @@ export async function streamingDevice(server: { url: string }, token: string, pa
   return c;
 }
 
-export async function viewer(server: { url: string }, uuid: string, headers: Record<string, string> = ADMIN): Promise<Client> {
-  return connect(wsUrl(server, `/api/hosts/${uuid}/stream`), headers);
+/** A viewer that acks like the web app, unless `ack: false` (a client that never acks, or a test that acks by hand). */
+export async function viewer(server: { url: string }, uuid: string, headers: Record<string, string> = ADMIN, options: { ack?: boolean } = {}): Promise<Client> {
+  return connect(wsUrl(server, `/api/hosts/${uuid}/stream`), headers, { ack: options.ack ?? true });
 }
 
 export function api(server: { url: string }, path: string, init: RequestInit & { identity?: Record<string, string> } = {}) {

@@ -54,7 +54,7 @@ class Screen {
 }
 
 function patchViewer(s: { url: string }, uuid: string): Promise<Client> {
-  return connect(wsUrl(s, `/api/hosts/${uuid}/stream?patches=1`), ADMIN);
+  return connect(wsUrl(s, `/api/hosts/${uuid}/stream?patches=1`), ADMIN, { ack: true });
 }
 
 async function decodeJpeg(frame: Buffer): Promise<Buffer> {
@@ -75,7 +75,7 @@ describe('patch viewers', () => {
     const pages = await Promise.all(Array.from({ length: 16 }, (_, i) => renderEinkFrame(i, { seed: 3 })));
     device.ws.send(appFrame(pages[0]!));
     await eventually(() => s.relayStats(dev.uuid)?.framesIn ?? 0, (n) => n === 1, 'first frame');
-    const full = await connect(wsUrl(s, `/api/hosts/${dev.uuid}/stream`), ADMIN);
+    const full = await connect(wsUrl(s, `/api/hosts/${dev.uuid}/stream`), ADMIN, { ack: true });
     const patched = await patchViewer(s, dev.uuid);
     const screen = new Screen();
     let chain = Promise.resolve();
@@ -113,7 +113,7 @@ describe('patch viewers', () => {
     const s = await server();
     const dev = await approvedDevice(s);
     const device = await streamingDevice(s, dev.token);
-    const full = await connect(wsUrl(s, `/api/hosts/${dev.uuid}/stream`), ADMIN);
+    const full = await connect(wsUrl(s, `/api/hosts/${dev.uuid}/stream`), ADMIN, { ack: true });
     for (let i = 0; i < 3; i++) device.ws.send(appFrame(await renderEinkFrame(i)));
     await full.until(() => full.binaries.length === 3, 'frames');
     expect(await metric(s, 'booxstream_patch_encode_seconds_count')).toBe(0);

@@ -32,7 +32,7 @@ function shareViewer(s: { url: string }, id: string, secret: string): Promise<Cl
 }
 
 function connectWithProtocols(url: string, protocols: string[]): Promise<Client> {
-  return connect(url, {}, protocols);
+  return connect(url, {}, { protocols, ack: true });
 }
 
 async function refusal(p: Promise<unknown>): Promise<number> {

@@ -8,8 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { windowFigures, type Figures } from '../figures.js';
-import { Sample, summarize } from '../percentiles.js';
+import { latencyOf, windowFigures, type Figures } from '../figures.js';
 import { readMemory } from '../proc-stat.js';
 import type { RelayKind } from '../relay-process.js';
 import { monotonicUs } from '../profile-summary.js';
@@ -30,18 +29,6 @@ export interface StallOptions {
 
 const MB = 1024 * 1024;
 
-function p99Of(viewers: readonly ViewerDriver[], fromId: number, toId: number): { p99: number; p50: number; frames: number } {
-  const s = new Sample(4096);
-  let frames = 0;
-  for (const v of viewers) {
-    const w = v.byIds(fromId, toId);
-    frames += w.frames;
-    for (const l of w.latencies) s.push(l);
-  }
-  const sum = summarize(s.values());
-  return { p99: sum.p99, p50: sum.p50, frames };
-}
-
 export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOptions): Promise<Figures> {
   const session = await Session.open(sessionOptions(ctx, kind, { hosts: 1, viewersPerHost: o.viewersPerHost, payload: 'shaped' }));
   try {
@@ -56,7 +43,7 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
     await session.paced(o.fps, frames(o.referenceMs));
     const refTo = rig.ledger.sent;
     await session.drained(1000);
-    const reference = p99Of(others, refFrom, refTo);
+    const reference = latencyOf(others, refFrom, refTo);
 
     // Stall.
     stalled.pause();
@@ -106,7 +93,7 @@ export async function runStall(ctx: ModeContext, kind: RelayKind, o: StallOption
       before,
       after,
     });
-    const during = p99Of(others, stallFrom, stallTo);
+    const during = latencyOf(others, stallFrom, stallTo);
     figures.refOthersP99 = reference.p99;
     figures.stallOthersP99 = during.p99;
     figures.othersP99Change = during.p99 / reference.p99 - 1;

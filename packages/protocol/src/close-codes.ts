@@ -18,10 +18,14 @@ export const CloseCode = {
   NotFound: 4004,
   /** The device is registered but waits for an admin's approval. */
   PendingApproval: 4005,
+  /** The socket sent messages (or invalid messages) faster than its budget allows. */
+  TooManyMessages: 4008,
   /** A newer streaming connection for the same device took over. */
   Replaced: 4009,
   /** No `auth` message arrived in time. */
   AuthTimeout: 4010,
+  /** The peer stopped reading: what the server queued for it passed the socket's cap. */
+  NotReading: 4012,
   /** The host already has the maximum number of viewers. */
   TooManyViewers: 4029,
   /** The share link this viewer came through was revoked or expired. */

@@ -23,7 +23,9 @@ function channelWithViewers(n: number) {
   const channel = new Channel('0f0f0f0f-0000-4000-8000-000000000001', 'approved', m);
   const sockets = Array.from({ length: n }, () => new TestSocket());
   for (const s of sockets) {
-    channel.viewers.add(new Viewer(s.socket, IDENTITY, channel, { maxBufferedBytes: 1 << 20, onClose: (v) => channel.viewers.delete(v) }));
+    channel.viewers.add(new Viewer(s.socket, IDENTITY, channel, {
+      maxBufferedBytes: 1 << 20, maxQueuedBytes: 8 << 20, messageRate: 1000, onCut: () => undefined, onClose: (v) => channel.viewers.delete(v),
+    }));
   }
   return { channel, sockets, metrics: m };
 }
@@ -89,7 +91,7 @@ describe('Channel', () => {
 
   it('sends status events to every viewer even when congested, and stats only when they changed', () => {
     const { channel, sockets } = channelWithViewers(2);
-    sockets[0]!.bufferedAmount = 10 << 20; // a peer that stopped reading
+    sockets[0]!.bufferedAmount = 2 << 20; // a slow peer: over the buffered-bytes limit, under the queued-bytes cap
     channel.broadcastStatus();
     expect(sockets.map((s) => s.texts().at(-1))).toEqual([
       { type: 'status', uuid: channel.uuid, status: 'approved', streaming: false },

@@ -1,8 +1,9 @@
 import { CloseCode, ProtocolError, VIEWER_HEADER_BYTES, encodeDeviceFrame } from '@booxstream/protocol';
+import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../metrics.js';
 import { Channel } from './channel.js';
-import { DeviceSession, truncateReason, type DeviceSessionHost } from './device-session.js';
+import { DeviceSession, truncateReason, type CutReason, type DeviceSessionHost, type DeviceSessionLimits, type RawInput } from './device-session.js';
 import { TestSocket } from './test-socket.js';
 
 const UUID = '0f0f0f0f-0000-4000-8000-000000000002';
@@ -33,15 +34,20 @@ class Host implements DeviceSessionHost {
   onInternalError(_s: DeviceSession, err: unknown): void {
     this.calls.push(`internal ${(err as Error).message}`);
   }
+  onCut(_s: DeviceSession, reason: CutReason): void {
+    this.calls.push(`cut ${reason}`);
+  }
   onClose(): void {
     this.calls.push('close');
   }
 }
 
-function setup(authTimeoutMs = 10_000) {
+const LIMITS: DeviceSessionLimits = { authTimeoutMs: 10_000, messageRate: 2000, rejectRate: 20, maxQueuedBytes: 65536, preAuthMaxBytes: 4096 };
+
+function setup(authTimeoutMs = 10_000, limits: Partial<DeviceSessionLimits> = {}, raw?: RawInput) {
   const ws = new TestSocket();
   const host = new Host();
-  const session = new DeviceSession(ws.socket, '203.0.113.9', host, authTimeoutMs);
+  const session = new DeviceSession(ws.socket, '203.0.113.9', host, { ...LIMITS, authTimeoutMs, ...limits }, raw);
   return { ws, host, session };
 }
 
@@ -139,6 +145,66 @@ describe('DeviceSession', () => {
     expect(session.state).toBe('closed');
     session.sendError('late');
     expect(ws.sent).toHaveLength(0);
+  });
+});
+
+describe('DeviceSession budgets', () => {
+  it('closes with 4008 once messages come faster than its rate, and reads nothing more', () => {
+    const { ws, host, session } = setup(10_000, { messageRate: 5 });
+    ws.receive('{"type":"auth","token":"good"}');
+    for (let i = 0; i < 50; i++) ws.receive(encodeDeviceFrame(null, i), true);
+    // A burst of twice the rate: the auth and 9 markers, then the cut.
+    expect(host.channel.stats().framesIn).toBe(9);
+    expect(ws.closedWith).toEqual({ code: CloseCode.TooManyMessages, reason: 'Too many messages: more than 5 per second.' });
+    expect(host.calls).toContain('cut message-rate');
+    expect(session.state).toBe('closed');
+  });
+
+  it('closes with 4008 after its invalid-message budget, having answered only that many', () => {
+    const { ws, host } = setup(10_000, { rejectRate: 3 });
+    ws.receive('{"type":"auth","token":"good"}');
+    for (let i = 0; i < 100; i++) ws.receive('x');
+    expect(ws.texts().filter((t) => t.type === 'error')).toHaveLength(6);
+    expect(host.rejected).toHaveLength(7);
+    expect(ws.closedWith?.code).toBe(CloseCode.TooManyMessages);
+    expect(host.calls).toEqual(['authenticate good', 'cut reject-rate']);
+  });
+
+  it('cuts off a device whose unsent replies would pass its cap, instead of queueing them', () => {
+    const { ws, host } = setup(10_000, { maxQueuedBytes: 2000, rejectRate: 1000 });
+    ws.receive('{"type":"auth","token":"good"}');
+    for (let i = 0; i < 100; i++) ws.receive('x'); // nothing flushed: the peer reads nothing
+    expect(ws.bufferedAmount).toBeLessThanOrEqual(2000);
+    expect(ws.closedWith?.code).toBe(CloseCode.NotReading);
+    expect(host.calls).toContain('cut not-reading');
+  });
+
+  it('counts raw bytes until auth: over the limit it closes with 1009, after auth it stops counting', () => {
+    const raw = new EventEmitter() as EventEmitter & RawInput;
+    const waiting = setup(10_000, { preAuthMaxBytes: 100 }, raw);
+    raw.emit('data', Buffer.alloc(60));
+    expect(waiting.ws.closedWith).toBeNull();
+    raw.emit('data', Buffer.alloc(41));
+    expect(waiting.ws.closedWith).toEqual({ code: CloseCode.MessageTooBig, reason: 'More than 100 bytes arrived before authentication.' });
+    expect(waiting.host.calls).toEqual(['cut preauth-bytes']);
+    expect(raw.listenerCount('data')).toBe(0);
+
+    const raw2 = new EventEmitter() as EventEmitter & RawInput;
+    const authed = setup(10_000, { preAuthMaxBytes: 100 }, raw2);
+    raw2.emit('data', Buffer.alloc(50));
+    authed.ws.receive('{"type":"auth","token":"good"}');
+    expect(raw2.listenerCount('data')).toBe(0);
+    raw2.emit('data', Buffer.alloc(1 << 20));
+    expect(authed.ws.closedWith).toBeNull();
+  });
+
+  it('still cuts a refused peer that keeps sending while its close is pending', () => {
+    const raw = new EventEmitter() as EventEmitter & RawInput;
+    const { ws, host } = setup(10_000, { preAuthMaxBytes: 100 }, raw);
+    ws.receive('{"type":"auth","token":"refused"}');
+    expect(ws.closedWith?.code).toBe(CloseCode.PendingApproval);
+    raw.emit('data', Buffer.alloc(200));
+    expect(host.calls).toEqual(['authenticate refused', 'cut preauth-bytes']);
   });
 });
 

@@ -5,9 +5,32 @@
 import { CloseCode, DEVICE_ENCODINGS, ProtocolError, parseDeviceMessage, type AuthenticatedReply, type DeviceErrorReply } from '@booxstream/protocol';
 import { WebSocket } from 'ws';
 import type { Channel, DeviceLink } from './channel.js';
-import type { RelaySocket } from './relay-socket.js';
+import { MessageBudget } from './message-budget.js';
+import { cutOff, type RelaySocket } from './relay-socket.js';
 
 export type DeviceSessionState = 'awaiting-auth' | 'streaming' | 'closed';
+
+/** Why the relay cut a socket off (the label of `booxstream_sockets_cut_total`). */
+export type CutReason = 'message-rate' | 'reject-rate' | 'not-reading' | 'preauth-bytes';
+
+/** A device socket's budgets (ServerConfig, README "Budgets"). */
+export interface DeviceSessionLimits {
+  readonly authTimeoutMs: number;
+  /** Messages per second (bursts of twice that). */
+  readonly messageRate: number;
+  /** Invalid messages per second (bursts of twice that). */
+  readonly rejectRate: number;
+  /** Unsent bytes the socket may hold before the device is cut off as not reading. */
+  readonly maxQueuedBytes: number;
+  /** Bytes the peer may send before it has authenticated. */
+  readonly preAuthMaxBytes: number;
+}
+
+/** The raw byte stream under the WebSocket (the upgraded TCP socket), counted until auth. */
+export interface RawInput {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  off(event: 'data', listener: (chunk: Buffer) => void): unknown;
+}
 
 /** What the session needs from the hub (kept narrow so the session is testable on its own). */
 export interface DeviceSessionHost {
@@ -19,6 +42,8 @@ export interface DeviceSessionHost {
   onSocketError(session: DeviceSession, err: Error & { code?: string }): void;
   /** A bug or a database failure while handling a message: logged by the host; the session closes with 1011. */
   onInternalError(session: DeviceSession, err: unknown): void;
+  /** The session broke a budget and is being cut off. */
+  onCut(session: DeviceSession, reason: CutReason): void;
   onClose(session: DeviceSession): void;
 }
 
@@ -30,14 +55,32 @@ export class DeviceSession implements DeviceLink {
   uuid: string | null = null;
   channel: Channel | null = null;
   readonly #host: DeviceSessionHost;
+  readonly #limits: DeviceSessionLimits;
+  readonly #messages: MessageBudget;
+  readonly #rejects: MessageBudget;
   #authTimer: NodeJS.Timeout | null;
+  #raw: RawInput | null = null;
+  #preAuthBytes = 0;
+  #isCut = false;
 
-  /** Takes an open socket and every listener on it (the heartbeat adds its own). */
-  constructor(ws: RelaySocket, address: string, host: DeviceSessionHost, authTimeoutMs: number) {
+  /**
+   * Takes an open socket and every listener on it (the heartbeat adds its own).
+   * `raw`, the TCP socket under it, lets the session bound what an
+   * unauthenticated peer may send, unfinished fragments included: ws's
+   * maxPayload is one figure per server, and the device's frames need megabytes.
+   */
+  constructor(ws: RelaySocket, address: string, host: DeviceSessionHost, limits: DeviceSessionLimits, raw?: RawInput) {
     this.ws = ws;
     this.address = address;
     this.#host = host;
-    this.#authTimer = setTimeout(this.#onAuthTimeout, authTimeoutMs);
+    this.#limits = limits;
+    this.#messages = new MessageBudget(limits.messageRate);
+    this.#rejects = new MessageBudget(limits.rejectRate);
+    this.#authTimer = setTimeout(this.#onAuthTimeout, limits.authTimeoutMs);
+    if (raw) {
+      this.#raw = raw;
+      raw.on('data', this.#onRawData);
+    }
     ws.on('message', this.#onMessage);
     ws.on('close', this.#onClose);
     // ws reports oversize messages (1009) and framing errors here, then closes by itself.
@@ -54,12 +97,50 @@ export class DeviceSession implements DeviceLink {
   }
 
   sendError(message: string, extra?: { code: string; field?: string }): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
     const reply: DeviceErrorReply & { code?: string; field?: string } = { type: 'error', message, ...extra };
-    this.ws.send(JSON.stringify(reply));
+    this.#send(JSON.stringify(reply));
+  }
+
+  /** Sends a reply unless the device has stopped reading them: then it is cut off, never buffered for. */
+  #send(text: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.bufferedAmount + text.length > this.#limits.maxQueuedBytes) {
+      this.#cut('not-reading', CloseCode.NotReading, 'The device does not read what the server sends.');
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  /** Cuts the socket off (also one already closing: a refused peer that keeps sending). */
+  #cut(reason: CutReason, code: number, message: string): void {
+    if (this.#isCut) return;
+    this.#isCut = true;
+    this.#clearAuthTimer();
+    this.#stopCountingRaw();
+    this.state = 'closed';
+    this.#host.onCut(this, reason);
+    cutOff(this.ws, code, truncateReason(message));
+  }
+
+  readonly #onRawData = (chunk: Buffer): void => {
+    this.#preAuthBytes += chunk.length;
+    if (this.#preAuthBytes <= this.#limits.preAuthMaxBytes) return;
+    this.#stopCountingRaw();
+    // Still waiting, or refused and closing but still sending: too much either way.
+    if (this.state !== 'streaming') this.#cut('preauth-bytes', CloseCode.MessageTooBig, `More than ${this.#limits.preAuthMaxBytes} bytes arrived before authentication.`);
+  };
+
+  #stopCountingRaw(): void {
+    this.#raw?.off('data', this.#onRawData);
+    this.#raw = null;
   }
 
   readonly #onMessage = (data: Buffer, isBinary: boolean): void => {
+    if (this.state === 'closed') return;
+    if (!this.#messages.take()) {
+      this.#cut('message-rate', CloseCode.TooManyMessages, `Too many messages: more than ${this.#limits.messageRate} per second.`);
+      return;
+    }
     try {
       this.#handle(data, isBinary);
     } catch (err) {
@@ -117,16 +198,21 @@ export class DeviceSession implements DeviceLink {
       this.close(result.closeCode, result.message);
       return;
     }
+    this.#stopCountingRaw();
     this.state = 'streaming';
     this.uuid = result.uuid;
     this.channel = result.channel;
     const reply: AuthenticatedReply = { type: 'authenticated', uuid: result.uuid, protocols: DEVICE_ENCODINGS };
-    this.ws.send(JSON.stringify(reply));
+    this.#send(JSON.stringify(reply));
   }
 
   #reject(err: unknown): void {
     if (!(err instanceof ProtocolError)) throw err;
     this.#host.onRejectedMessage(this, err);
+    if (!this.#rejects.take()) {
+      this.#cut('reject-rate', CloseCode.TooManyMessages, `Too many invalid messages: more than ${this.#limits.rejectRate} per second.`);
+      return;
+    }
     // The message is dropped and the stream goes on: the app does not reconnect by itself.
     this.sendError(err.message, { code: err.code, ...(err.field ? { field: err.field } : {}) });
   }
@@ -140,6 +226,7 @@ export class DeviceSession implements DeviceLink {
 
   readonly #onClose = (): void => {
     this.#clearAuthTimer();
+    this.#stopCountingRaw();
     this.state = 'closed';
     this.#host.onClose(this);
   };

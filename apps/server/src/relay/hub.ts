@@ -12,7 +12,7 @@ import { devicePrefix, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { Channel, type DistinctFrameSink, type PatcherFactory } from './channel.js';
 import { PatchEncoder } from './patch-encoder.js';
-import { DeviceSession, type DeviceSessionHost } from './device-session.js';
+import { DeviceSession, type CutReason, type DeviceSessionHost, type DeviceSessionLimits, type RawInput } from './device-session.js';
 import { Heartbeat } from './heartbeat.js';
 import type { RelaySocket } from './relay-socket.js';
 import { Viewer, type ViewerSnapshot } from './viewer.js';
@@ -22,8 +22,14 @@ export interface HubOptions {
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  readonly authTimeoutMs: number;
+  /** A device socket's budgets. */
+  readonly device: DeviceSessionLimits;
   readonly viewerMaxBufferedBytes: number;
+  readonly viewerMaxQueuedBytes: number;
+  readonly viewerMessageRate: number;
+  /** Device sockets not yet authenticated: per client address, and in total. */
+  readonly maxUnauthenticatedPerAddress: number;
+  readonly maxUnauthenticated: number;
   readonly maxViewersPerHost: number;
   readonly pingIntervalMs: number;
   readonly statsIntervalMs: number;
@@ -65,6 +71,9 @@ export class Hub implements DeviceSessionHost {
   readonly #channels = new Map<string, Channel>();
   readonly #sessions = new Set<DeviceSession>();
   readonly #viewers = new Set<Viewer>();
+  /** Device sessions not yet authenticated, and their count per client address. */
+  readonly #unauthenticated = new Set<DeviceSession>();
+  readonly #unauthenticatedPerAddress = new Map<string, number>();
   readonly #heartbeat: Heartbeat;
   readonly #statsTimer: NodeJS.Timeout;
 
@@ -121,12 +130,32 @@ export class Hub implements DeviceSessionHost {
 
   // ---- devices -----------------------------------------------------------
 
-  /** Takes a freshly upgraded device socket. */
-  addDevice(ws: RelaySocket, address: string): DeviceSession {
-    const session = new DeviceSession(ws, address, this, this.#o.authTimeoutMs);
+  /**
+   * Why a new device socket from `address` must be refused now, or null: the
+   * caps on sockets that have not authenticated yet (each may hold
+   * preAuthMaxBytes for authTimeoutMs), per address and in total.
+   */
+  deviceAdmission(address: string): 'unauthenticated-per-address' | 'unauthenticated-total' | null {
+    if (this.#unauthenticated.size >= this.#o.maxUnauthenticated) return 'unauthenticated-total';
+    if ((this.#unauthenticatedPerAddress.get(address) ?? 0) >= this.#o.maxUnauthenticatedPerAddress) return 'unauthenticated-per-address';
+    return null;
+  }
+
+  /** Takes a freshly upgraded device socket; `raw` is the TCP socket under it (see DeviceSession). */
+  addDevice(ws: RelaySocket, address: string, raw?: RawInput): DeviceSession {
+    const session = new DeviceSession(ws, address, this, this.#o.device, raw);
     this.#sessions.add(session);
+    this.#unauthenticated.add(session);
+    this.#unauthenticatedPerAddress.set(address, (this.#unauthenticatedPerAddress.get(address) ?? 0) + 1);
     this.#heartbeat.watch(ws);
     return session;
+  }
+
+  #authenticated(session: DeviceSession): void {
+    if (!this.#unauthenticated.delete(session)) return;
+    const n = (this.#unauthenticatedPerAddress.get(session.address) ?? 1) - 1;
+    if (n > 0) this.#unauthenticatedPerAddress.set(session.address, n);
+    else this.#unauthenticatedPerAddress.delete(session.address);
   }
 
   authenticate(session: DeviceSession, token: string): ReturnType<DeviceSessionHost['authenticate']> {
@@ -143,6 +172,7 @@ export class Hub implements DeviceSessionHost {
       previous.close(CloseCode.Replaced, DEVICE_MESSAGES.replacedConnection);
     }
     channel.device = session;
+    this.#authenticated(session);
     channel.resetDedup();
     channel.broadcastStatus();
     this.#o.logger.info({ device: devicePrefix(device.uuid), address: session.address, replaced: previous !== null }, 'device streaming');
@@ -185,8 +215,15 @@ export class Hub implements DeviceSessionHost {
     this.#o.logger.error({ device: prefix, err: err instanceof Error ? err.message : String(err) }, 'device message failed');
   }
 
+  onCut(session: DeviceSession, reason: CutReason): void {
+    this.#o.metrics.socketsCut.inc({ kind: 'device', reason });
+    // Once per socket, and sockets are capped: this cannot flood the log.
+    this.#o.logger.warn({ device: session.uuid ? devicePrefix(session.uuid) : null, address: session.address, reason }, 'device socket cut off');
+  }
+
   onClose(session: DeviceSession): void {
     this.#sessions.delete(session);
+    this.#authenticated(session);
     const channel = session.channel;
     if (channel && channel.device === session) {
       channel.device = null;
@@ -209,6 +246,12 @@ export class Hub implements DeviceSessionHost {
     const viewer = new Viewer(ws, identity, channel, {
       patches: options.patches ?? false,
       maxBufferedBytes: this.#o.viewerMaxBufferedBytes,
+      maxQueuedBytes: this.#o.viewerMaxQueuedBytes,
+      messageRate: this.#o.viewerMessageRate,
+      onCut: (v, reason) => {
+        this.#o.metrics.socketsCut.inc({ kind: 'viewer', reason });
+        this.#o.logger.warn({ device: devicePrefix(channel.uuid), user: v.identity.username, reason }, 'viewer socket cut off');
+      },
       onClose: (v) => {
         this.#viewers.delete(v);
         channel.viewers.delete(v);

@@ -1,4 +1,4 @@
-import { PATCH_KEYFRAME_EVERY, VIEWER_ACK_WINDOW, ViewerFrameKind, decodeViewerFrameHeader, encodePatchMessage, encodeViewerAck, encodeViewerFrame } from '@booxstream/protocol';
+import { CloseCode, PATCH_KEYFRAME_EVERY, VIEWER_ACK_WINDOW, ViewerFrameKind, decodeViewerFrameHeader, encodePatchMessage, encodeViewerAck, encodeViewerFrame } from '@booxstream/protocol';
 import { describe, expect, it } from 'vitest';
 import { TestSocket } from './test-socket.js';
 import { Viewer, type ViewerHost } from './viewer.js';
@@ -26,13 +26,20 @@ class Host implements ViewerHost {
   }
 }
 
-function setup(maxBufferedBytes = 1 << 20) {
+function setup(maxBufferedBytes = 1 << 20, limits: { maxQueuedBytes?: number; messageRate?: number } = {}) {
   const ws = new TestSocket();
   const host = new Host();
   const closed: Viewer[] = [];
-  const viewer = new Viewer(ws.socket, IDENTITY, host, { maxBufferedBytes, onClose: (v) => closed.push(v) });
+  const cuts: string[] = [];
+  const viewer = new Viewer(ws.socket, IDENTITY, host, {
+    maxBufferedBytes,
+    maxQueuedBytes: limits.maxQueuedBytes ?? 8 << 20,
+    messageRate: limits.messageRate ?? 1000,
+    onCut: (_v, reason) => cuts.push(reason),
+    onClose: (v) => closed.push(v),
+  });
   const seqs = (): number[] => ws.binaries().map((b) => decodeViewerFrameHeader(b).seq);
-  return { ws, host, viewer, closed, seqs };
+  return { ws, host, viewer, closed, cuts, seqs };
 }
 
 describe('Viewer', () => {
@@ -55,10 +62,14 @@ describe('Viewer', () => {
     host.publish(viewer, frame(1));
     expect(host.publish(viewer, frame(2))).toBe(false);
     expect(host.publish(viewer, frame(3))).toBe(false);
-    expect(viewer.snapshot()).toMatchObject({ inFlight: true, framesSent: 1, framesSkipped: 2 });
-    expect(host.skipped).toBe(2);
+    // Frame 2 can no longer reach the viewer (3 superseded it); 3 still can.
+    expect(viewer.snapshot()).toMatchObject({ inFlight: true, framesSent: 1, framesSkipped: 1 });
+    expect(host.skipped).toBe(1);
     ws.flush(); // the kernel took frame 1: the catch-up sends the newest, 3
     expect(seqs()).toEqual([1, 3]);
+    // Only the frame the viewer never got counts as skipped, not the one the catch-up sent.
+    expect(viewer.snapshot()).toMatchObject({ framesSent: 2, framesSkipped: 1 });
+    expect(host.skipped).toBe(1);
     expect(host.sent).toHaveLength(1);
     expect(host.sent[0]!.count).toBe(1);
     expect(host.sent[0]!.latencyMs).toBeGreaterThanOrEqual(0);
@@ -131,6 +142,49 @@ describe('Viewer', () => {
     expect(ws.sent).toHaveLength(1);
   });
 
+  it('gives a viewer that never acks the ack window and no more, from its first frame', () => {
+    const { ws, host, viewer, seqs } = setup();
+    for (let i = 1; i <= 30; i++) {
+      host.publish(viewer, frame(i));
+      ws.flush();
+    }
+    expect(seqs()).toHaveLength(VIEWER_ACK_WINDOW);
+    expect(viewer.snapshot()).toMatchObject({ acking: false, unacked: VIEWER_ACK_WINDOW });
+    // Frames it can no longer get are counted; the newest, which an ack would still bring, is not yet.
+    expect(viewer.snapshot().framesSkipped).toBe(30 - VIEWER_ACK_WINDOW - 1);
+    ws.receive(encodeViewerAck(VIEWER_ACK_WINDOW));
+    ws.flush();
+    expect(seqs().at(-1)).toBe(30);
+    expect(viewer.snapshot().framesSkipped).toBe(30 - VIEWER_ACK_WINDOW - 1);
+  });
+
+  it('counts the frame it was waiting for as skipped when it leaves before getting it', () => {
+    const { ws, host, viewer } = setup();
+    host.publish(viewer, frame(1));
+    host.publish(viewer, frame(2)); // in flight: 2 waits
+    ws.terminate();
+    expect(viewer.snapshot().framesSkipped).toBe(1);
+    expect(host.skipped).toBe(1);
+  });
+
+  it('closes with 4008 once messages come faster than its rate, and reads nothing more', () => {
+    const { ws, host, viewer, cuts } = setup(1 << 20, { messageRate: 5 });
+    host.publish(viewer, frame(1));
+    ws.flush();
+    for (let i = 0; i < 20; i++) ws.receive(encodeViewerAck(1));
+    expect(cuts).toEqual(['message-rate']);
+    expect(ws.closedWith).toEqual({ code: CloseCode.TooManyMessages, reason: 'Too many messages: more than 5 per second.' });
+  });
+
+  it('cuts off a viewer whose unsent bytes would pass its cap, whatever is sent', () => {
+    const { ws, viewer, cuts } = setup(1 << 20, { maxQueuedBytes: 3000 });
+    ws.bufferedAmount = 2990;
+    viewer.sendText('{"type":"status","padding":"......"}', true);
+    expect(cuts).toEqual(['not-reading']);
+    expect(ws.closedWith?.code).toBe(CloseCode.NotReading);
+    expect(ws.sent).toHaveLength(0);
+  });
+
   it('reports its own close once, and swallows socket errors', () => {
     const { ws, viewer, closed } = setup();
     expect(() => ws.emit('error', new Error('ECONNRESET'))).not.toThrow();
@@ -147,7 +201,7 @@ describe('Viewer with patches', () => {
   function patchSetup() {
     const ws = new TestSocket();
     const host = new Host();
-    const viewer = new Viewer(ws.socket, IDENTITY, host, { maxBufferedBytes: 1 << 20, onClose: () => undefined, patches: true });
+    const viewer = new Viewer(ws.socket, IDENTITY, host, { maxBufferedBytes: 1 << 20, maxQueuedBytes: 8 << 20, messageRate: 1000, onCut: () => undefined, onClose: () => undefined, patches: true });
     const kinds = (): string[] => ws.binaries().map((b) => {
       const h = decodeViewerFrameHeader(b);
       return `${h.kind === ViewerFrameKind.Patch ? 'P' : 'F'}${h.seq}`;
@@ -195,6 +249,7 @@ describe('Viewer with patches', () => {
     viewer.offer(frame(1));
     ws.flush();
     for (let seq = 2; seq <= PATCH_KEYFRAME_EVERY + 3; seq++) {
+      ws.receive(encodeViewerAck(seq - 1)); // a reading viewer: the ack window never fills
       viewer.offerPatch(update(seq, seq - 1));
       ws.flush();
     }

@@ -9,17 +9,23 @@
  *
  * The send callback only says the kernel took the bytes, and the kernel's
  * socket buffers (sender and receiver, autotuned to tens of MB) can hold
- * hundreds of frames for a viewer that stopped reading. A viewer that acks its
- * frames (`{"type":"ack","seq"}`, cumulative, see @booxstream/protocol) closes
- * that gap: from its first ack on, it is also congested while VIEWER_ACK_WINDOW
- * frames it was sent are unacknowledged, so what it reads after a stall is at
- * most that many older frames, then the newest.
+ * hundreds of frames for a viewer that stopped reading. Viewers ack their
+ * frames (`{"type":"ack","seq"}`, cumulative, see @booxstream/protocol), and a
+ * viewer is also congested while VIEWER_ACK_WINDOW frames it was sent are
+ * unacknowledged, from its very first frame on, so what it reads after a
+ * stall is at most that many older frames, then the newest.
+ *
+ * Budgets (README "Budgets"): a viewer sending messages faster than its rate
+ * is closed with 4008; one whose socket would queue more than its cap is cut
+ * off with 4012. Skipped frames are counted only once the viewer can no
+ * longer get them (a newer frame superseded them, or it left).
  */
-import { PATCH_KEYFRAME_EVERY, VIEWER_ACK_WINDOW, ViewerFrameKind, parseViewerAckBytes, parseViewerClientMessage, viewerFrameSeq } from '@booxstream/protocol';
+import { CloseCode, PATCH_KEYFRAME_EVERY, VIEWER_ACK_WINDOW, ViewerFrameKind, parseViewerAckBytes, parseViewerClientMessage, viewerFrameSeq } from '@booxstream/protocol';
 import type { PatchUpdate } from './patch-encoder.js';
 import { WebSocket } from 'ws';
 import type { Identity } from '../identity/identity.js';
-import type { RelaySocket } from './relay-socket.js';
+import { MessageBudget } from './message-budget.js';
+import { cutOff, type RelaySocket } from './relay-socket.js';
 import { SentSeqs } from './sent-seqs.js';
 
 export interface ViewerHost {
@@ -40,8 +46,8 @@ export interface ViewerSnapshot {
   readonly inFlight: boolean;
   /** Whether the viewer acks frames (flow control beyond the kernel's buffers). */
   readonly acking: boolean;
-  /** Frames sent but not yet acked; null for a viewer that does not ack. */
-  readonly unacked: number | null;
+  /** Frames sent but not yet acked (at most VIEWER_ACK_WINDOW). */
+  readonly unacked: number;
   /** Bytes the socket holds unsent now. */
   readonly bufferedBytes: number;
   /** The most bytes the socket held right after any of our sends. */
@@ -56,6 +62,12 @@ const FRAME_SEND_OPTIONS = Object.freeze({ binary: true, compress: false });
 export interface ViewerOptions {
   /** A socket holding more unsent bytes than this is skipped. */
   readonly maxBufferedBytes: number;
+  /** A socket that would hold more unsent bytes than this is cut off as not reading (4012). */
+  readonly maxQueuedBytes: number;
+  /** Messages per second the viewer may send (bursts of twice that); over it, close 4008. */
+  readonly messageRate: number;
+  /** Called when the viewer breaks a budget and is cut off. */
+  readonly onCut: (viewer: Viewer, reason: 'message-rate' | 'not-reading') => void;
   /** Called once when the socket has closed. */
   readonly onClose: (viewer: Viewer) => void;
   /** The viewer asked for patches (`?patches=1`). */
@@ -67,8 +79,12 @@ export class Viewer {
   readonly identity: Identity;
   readonly #host: ViewerHost;
   readonly #maxBuffered: number;
+  readonly #options: ViewerOptions;
+  readonly #messages: MessageBudget;
+  #cut = false;
   #inFlight = false;
-  #stale = false;
+  /** The newest frame this viewer was skipped over and may still get (the catch-up sends it); null when none. */
+  #staleFrame: Buffer | null = null;
   #lastSent: Buffer | null = null;
   /** Seqs sent and not yet acked, oldest first (counted in frames: seqs skip over skipped frames). */
   readonly #unacked = new SentSeqs(VIEWER_ACK_WINDOW);
@@ -92,19 +108,27 @@ export class Viewer {
     this.#host = host;
     this.#maxBuffered = options.maxBufferedBytes;
     this.patches = options.patches ?? false;
+    this.#options = options;
+    this.#messages = new MessageBudget(options.messageRate);
     ws.on('message', this.#onMessage);
     // A viewer's socket errors (a reset, a framing error) are its own; ws closes the socket after them.
     ws.on('error', () => undefined);
-    ws.once('close', () => options.onClose(this));
+    ws.once('close', () => {
+      // A frame it was skipped over and never got after all.
+      if (this.#staleFrame !== null) this.#countSkip();
+      this.#staleFrame = null;
+      options.onClose(this);
+    });
   }
 
-  /** True when a frame offered now would be skipped. */
+  /**
+   * True when a frame offered now would be skipped. The ack window applies
+   * from the first frame: a viewer that has not acked yet (a tab frozen right
+   * after joining) gets no more than the window either, since the kernel's
+   * buffers would hold whatever more it was sent.
+   */
   get congested(): boolean {
-    return (
-      this.#inFlight ||
-      this.ws.bufferedAmount > this.#maxBuffered ||
-      (this.#acking && this.#unacked.size >= VIEWER_ACK_WINDOW)
-    );
+    return this.#inFlight || this.ws.bufferedAmount > this.#maxBuffered || this.#unacked.size >= VIEWER_ACK_WINDOW;
   }
 
   /**
@@ -114,9 +138,10 @@ export class Viewer {
   offer(frame: Buffer): boolean {
     if (frame === this.#lastSent) return false;
     if (this.congested) {
-      if (!this.#stale) this.#stale = true;
-      this.#framesSkipped++;
-      this.#host.onViewerSkipped();
+      // Skipped frames are counted once they can no longer reach the viewer: the
+      // previous stale frame now, this one when a newer frame supersedes it.
+      if (this.#staleFrame !== null) this.#countSkip();
+      this.#staleFrame = frame;
       return false;
     }
     this.#send(frame);
@@ -133,9 +158,9 @@ export class Viewer {
   offerPatch(update: PatchUpdate): Buffer | null {
     if (this.#shownSeq !== null && ((this.#shownSeq - update.seq) >>> 0) < 0x80000000) return null;
     if (this.congested) {
-      if (!this.#stale) this.#stale = true;
-      this.#framesSkipped++;
-      this.#host.onViewerSkipped();
+      // As in offer(): counted once it can no longer reach the viewer.
+      if (this.#staleFrame !== null) this.#countSkip();
+      this.#staleFrame = update.frame;
       return null;
     }
     const usePatch = update.patch !== null && update.baseSeq === this.#shownSeq && this.#patchRun < PATCH_KEYFRAME_EVERY;
@@ -152,6 +177,7 @@ export class Viewer {
   sendText(text: string, force = false): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     if (!force && this.ws.bufferedAmount > this.#maxBuffered) return;
+    if (!this.#roomFor(text.length)) return;
     this.ws.send(text);
   }
 
@@ -162,17 +188,37 @@ export class Viewer {
       framesSkipped: this.#framesSkipped,
       inFlight: this.#inFlight,
       acking: this.#acking,
-      unacked: this.#acking ? this.#unacked.size : null,
+      unacked: this.#unacked.size,
       bufferedBytes: this.ws.bufferedAmount,
       peakBufferedBytes: this.#peakBuffered,
       patchesSent: this.#patchesSent,
     };
   }
 
+  #countSkip(): void {
+    this.#framesSkipped++;
+    this.#host.onViewerSkipped();
+  }
+
+  /** False (and the viewer cut off) when `bytes` more would pass the queued-bytes cap: a viewer that does not read is never buffered for. */
+  #roomFor(bytes: number): boolean {
+    if (this.ws.bufferedAmount + bytes <= this.#options.maxQueuedBytes) return true;
+    this.#cutOff('not-reading', CloseCode.NotReading, 'The viewer does not read what the server sends.');
+    return false;
+  }
+
+  #cutOff(reason: 'message-rate' | 'not-reading', code: number, message: string): void {
+    if (this.#cut) return;
+    this.#cut = true;
+    this.#options.onCut(this, reason);
+    cutOff(this.ws, code, message);
+  }
+
   #send(frame: Buffer): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.readyState !== WebSocket.OPEN || !this.#roomFor(frame.length)) return;
+    if (this.#staleFrame !== null && this.#staleFrame !== frame) this.#countSkip();
+    this.#staleFrame = null;
     this.#inFlight = true;
-    this.#stale = false;
     this.#lastSent = frame;
     const seq = viewerFrameSeq(frame);
     this.#shownSeq = seq;
@@ -187,12 +233,14 @@ export class Viewer {
 
   /** A viewer that was skipped gets the newest frame as soon as it is no longer congested. */
   #catchUp(): void {
-    if (!this.#stale || this.congested) return;
-    this.#stale = false;
+    if (this.#staleFrame === null || this.congested) return;
     const latest = this.#host.latest;
     if (latest && latest !== this.#lastSent) {
       this.#send(latest);
       this.#host.onViewerSent(1, latest.length, performance.now() - this.#host.latestIngestAt);
+    } else {
+      this.#countSkip();
+      this.#staleFrame = null;
     }
   }
 
@@ -202,6 +250,11 @@ export class Viewer {
   };
 
   readonly #onMessage = (data: Buffer, isBinary: boolean): void => {
+    if (this.#cut) return;
+    if (!this.#messages.take()) {
+      this.#cutOff('message-rate', CloseCode.TooManyMessages, `Too many messages: more than ${this.#options.messageRate} per second.`);
+      return;
+    }
     if (isBinary) return;
     const seq = parseViewerAckBytes(data) ?? parseViewerClientMessage(data.toString())?.seq;
     if (seq === undefined) return; // viewers have nothing else to say; unknown messages are ignored
