@@ -33,7 +33,9 @@ export {
   AUTHENTIK_RESPONSE_HEADERS,
   BLANKED_IDENTITY_HEADERS,
   CLIENT_IP_HEADER,
+  DENY_SERVICE,
   FORWARD_AUTH_MAX_RESPONSE_BODY_SIZE,
+  METRICS_PATH_RULE,
   ROUTER_PRIORITY,
   renderTraefikDynamicConfig,
 } from './render/traefik.js';
@@ -114,3 +116,6 @@ export {
   SECRETS_DIR,
 } from './render/mariadb.js';
 export type { DatabaseBackupHook, DatabaseScrapeTarget, RenderedMariadbConfig } from './render/mariadb.js';
+// Prometheus (monitoring of the VM)
+export { BACKUP_METRIC, MONITORING_DEFAULTS, PROMETHEUS_JOBS, PROMETHEUS_PATHS, renderPrometheus } from './render/prometheus.js';
+export type { AlertRule, AppMetricsInput, MonitoringInput, RenderedPrometheus, ScrapeTargetInput } from './render/prometheus.js';

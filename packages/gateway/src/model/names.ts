@@ -43,6 +43,7 @@ export function traefikNames(app: Pick<ProtectedApp, 'name'>) {
       main: n,
       outpost: `${n}-outpost`,
       bypass: (path: string) => `${n}-bypass-${pathSlug(path)}`,
+      denyMetrics: `${n}-deny-metrics`,
     },
     middlewares: {
       forwardAuth: `${n}-forward-auth`,
@@ -60,7 +61,7 @@ export function traefikNames(app: Pick<ProtectedApp, 'name'>) {
 /** Every router name an app declares (for uniqueness checks across apps). */
 export function routerNames(app: Pick<ProtectedApp, 'name' | 'bypassPaths'>): string[] {
   const names = traefikNames(app).routers;
-  return [names.main, names.outpost, ...app.bypassPaths.map(names.bypass)];
+  return [names.main, names.outpost, ...app.bypassPaths.map(names.bypass), names.denyMetrics];
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Gateway } from '../model/types.js';
 import {
   AUTHENTIK_RESPONSE_HEADERS,
   CLIENT_IP_HEADER,
+  DENY_SERVICE,
   renderTraefikDynamicConfig,
   type TraefikDynamicConfig,
   type TraefikMiddleware,
@@ -66,7 +67,7 @@ interface Outcome {
 
 function ruleMatches(rule: string, req: Request): boolean {
   return rule.split(' && ').every((part) => {
-    const m = /^(Host|Path|PathPrefix)\(`([^`]*)`\)$/.exec(part);
+    const m = /^(Host|Path|PathPrefix|PathRegexp)\(`([^`]*)`\)$/.exec(part);
     if (!m) throw new Error(`matcher not modelled: ${part}`);
     const [, matcher, value = ''] = m;
     switch (matcher) {
@@ -76,6 +77,11 @@ function ruleMatches(rule: string, req: Request): boolean {
         return req.path === value;
       case 'PathPrefix':
         return req.path.startsWith(value);
+      case 'PathRegexp': {
+        // Go's inline (?i) flag is JavaScript's `i`; the rest of the pattern reads the same.
+        const insensitive = value.startsWith('(?i)');
+        return new RegExp(insensitive ? value.slice(4) : value, insensitive ? 'i' : '').test(req.path);
+      }
       default:
         throw new Error(`matcher not modelled: ${matcher}`);
     }
@@ -120,6 +126,7 @@ function route(doc: TraefikDynamicConfig, req: Request, authHeaders: Record<stri
     }
   }
   const service = router.service.replace(/@file$/, '');
+  if (router.service === DENY_SERVICE) return { router: name, service, forwardAuth, headersAtService: Object.fromEntries(headers) };
   if (!doc.http.services[service]) throw new Error(`router ${name} references missing service ${router.service}`);
   return { router: name, service, forwardAuth, headersAtService: Object.fromEntries(headers) };
 }
@@ -165,6 +172,21 @@ describe('renderTraefikDynamicConfig: routing', () => {
 
   it('gives AFFiNE the same signed-in flow and no bypass', () => {
     expect(route(doc, { host: 'affine.kevinvdb.dev', path: '/api/hosts/register' })).toMatchObject({ router: 'affine', forwardAuth: true });
+  });
+
+  it.each([
+    ['booxstream.kevinvdb.dev', '/metrics'],
+    ['booxstream.kevinvdb.dev', '/METRICS'],
+    ['booxstream.kevinvdb.dev', '/metrics/'],
+    ['booxstream.kevinvdb.dev', '/Metrics/x'],
+    ['affine.kevinvdb.dev', '/metrics'],
+  ])('never sends %s%s to a backend through the tunnel, signed in or not', (h, path) => {
+    const out = route(doc, { host: h, path, headers: FORGED }, { 'X-authentik-username': 'kvdb' });
+    expect(out).toMatchObject({ service: DENY_SERVICE, forwardAuth: false });
+  });
+
+  it('still routes paths that only start like /metrics to the app', () => {
+    expect(route(doc, { host, path: '/metricsfoo' })).toMatchObject({ router: 'booxstream', forwardAuth: true });
   });
 
   it('serves nothing on other hosts or entry points', () => {
@@ -271,11 +293,11 @@ describe('renderTraefikDynamicConfig: structure', () => {
   it('references only names declared in the same file, qualified with @file', () => {
     for (const r of rendered) {
       for (const [name, router] of Object.entries(r.document.http.routers)) {
-        for (const ref of [...router.middlewares, router.service]) {
+        for (const ref of [...router.middlewares, ...(router.service === DENY_SERVICE ? [] : [router.service])]) {
           expect(ref, name).toMatch(/@file$/);
         }
         for (const m of router.middlewares) expect(r.document.http.middlewares, name).toHaveProperty([m.replace(/@file$/, '')]);
-        expect(r.document.http.services, name).toHaveProperty([router.service.replace(/@file$/, '')]);
+        if (router.service !== DENY_SERVICE) expect(r.document.http.services, name).toHaveProperty([router.service.replace(/@file$/, '')]);
       }
     }
   });
@@ -283,7 +305,7 @@ describe('renderTraefikDynamicConfig: structure', () => {
   it('omits the rate limit for an app without bypass paths', () => {
     const affine = rendered[1]!.document.http;
     expect(Object.keys(affine.middlewares)).not.toContain('affine-bypass-ratelimit');
-    expect(Object.keys(affine.routers)).toEqual(['affine', 'affine-outpost']);
+    expect(Object.keys(affine.routers)).toEqual(['affine', 'affine-outpost', 'affine-deny-metrics']);
   });
 
   it('places the file in the watched directory', () => {

@@ -41,7 +41,16 @@ export const BLANKED_IDENTITY_HEADERS = Object.freeze([
 ]);
 
 /** Router priorities: explicit, so a longer rule elsewhere cannot reorder them. */
-export const ROUTER_PRIORITY = Object.freeze({ main: 10, outpost: 15, bypass: 20 });
+export const ROUTER_PRIORITY = Object.freeze({ main: 10, outpost: 15, bypass: 20, denyMetrics: 30 });
+
+/**
+ * Prometheus scrapes apps on the VM's private network; through the tunnel `/metrics` (any case,
+ * with or without a trailing part: Express matches paths case-insensitively) goes nowhere.
+ */
+export const METRICS_PATH_RULE = 'PathRegexp(`(?i)^/metrics(/|$)`)';
+
+/** Traefik's built-in service that answers every request itself (418) without reaching a backend. */
+export const DENY_SERVICE = 'noop@internal';
 
 /** authentik's documented forwardAuth response-size limit (4 MiB). */
 export const FORWARD_AUTH_MAX_RESPONSE_BODY_SIZE = 4_194_304;
@@ -132,6 +141,13 @@ export function renderTraefikDynamicConfig(gateway: Gateway, app: ProtectedApp):
       middlewares: [ref(names.middlewares.securityHeaders)],
       service: ref(names.services.outpost),
     },
+  };
+  routers[names.routers.denyMetrics] = {
+    rule: `${host(app.hostname)} && ${METRICS_PATH_RULE}`,
+    entryPoints,
+    priority: ROUTER_PRIORITY.denyMetrics,
+    middlewares: [ref(names.middlewares.securityHeaders)],
+    service: DENY_SERVICE,
   };
   for (const path of app.bypassPaths) {
     routers[names.routers.bypass(path)] = {
