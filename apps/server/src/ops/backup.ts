@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from
 import { join, resolve } from 'node:path';
 import { DB_FILE } from '../db/database.js';
 import { BackupError } from './errors.js';
-import { listSnapshots, restic, type Env } from './restic.js';
+import { restic, type Env } from './restic.js';
 import { copySqlite } from './sqlite-copy.js';
 
 /** One thing a backup carries, staged under `<staging>/<name>/`. */
@@ -76,12 +76,15 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
     names.add(s.name);
   }
   const r = restic(opts.env);
-  // Password and repository first: nothing is staged for a repository we cannot write.
-  try {
-    await r.run('repository', ['cat', 'config']);
-  } catch (e) {
-    if (!(opts.init && e instanceof BackupError && e.code === 'BACKUP_ERR_NO_REPOSITORY')) throw e;
-    await r.run('init', ['init']);
+  // `restic backup` opens the repository (password, reachability) before it writes anything,
+  // so only --init asks first; each restic start costs its key derivation (~0.5 s).
+  if (opts.init) {
+    try {
+      await r.run('repository', ['cat', 'config']);
+    } catch (e) {
+      if (!(e instanceof BackupError && e.code === 'BACKUP_ERR_NO_REPOSITORY')) throw e;
+      await r.run('init', ['init']);
+    }
   }
 
   const staging = resolve(opts.stagingDir);
@@ -100,9 +103,9 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
       .map((l) => JSON.parse(l) as { snapshot_id?: string })
       .pop();
     if (!summary?.snapshot_id) throw new BackupError('BACKUP_ERR_RESTIC', 'restic backup', 'restic reported no snapshot id');
-    await r.run('forget', ['forget', '--tag', SNAPSHOT_TAG, '--keep-last', String(opts.keepLast ?? 10), '--prune']);
+    const forget = await r.run('forget', ['forget', '--json', '--tag', SNAPSHOT_TAG, '--keep-last', String(opts.keepLast ?? 10), '--prune']);
     if (opts.checkSubset !== null) await r.run('check', ['check', `--read-data-subset=${opts.checkSubset ?? '10%'}`]);
-    const snapshots = (await listSnapshots(r, SNAPSHOT_TAG)).length;
+    const snapshots = keptSnapshots(forget.stdout);
     const finished = now().getTime();
     const result = { snapshotId: summary.snapshot_id, snapshots, durationSeconds: (finished - started) / 1000 };
     if (opts.textfileDir !== null) writeTextfile(opts.textfileDir, finished, result);
@@ -110,6 +113,13 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** Snapshots `forget --json` kept (its first line is the JSON array; --prune prints text after it). */
+function keptSnapshots(stdout: string): number {
+  const line = stdout.split('\n').find((l) => l.startsWith('['));
+  if (!line) throw new BackupError('BACKUP_ERR_RESTIC', 'forget', 'restic forget printed no JSON');
+  return (JSON.parse(line) as { keep: unknown[] | null }[]).reduce((n, g) => n + (g.keep?.length ?? 0), 0);
 }
 
 /** Write-then-rename in the same directory: the collector never reads a half-written file. */
