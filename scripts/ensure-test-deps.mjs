@@ -18,6 +18,10 @@ const needed = [
   { pkg: 'prometheus-mysqld-exporter', present: () => existsSync('/usr/bin/prometheus-mysqld-exporter') },
   { pkg: 'curl', present: () => existsSync('/usr/bin/curl') },
   { pkg: 'iproute2', present: () => existsSync('/usr/sbin/ip') || existsSync('/bin/ip') },
+  // Monitoring and backups: promtool/prometheus, the node exporter, systemd-analyze (restic above).
+  { pkg: 'prometheus', present: () => existsSync('/usr/bin/promtool') },
+  { pkg: 'prometheus-node-exporter', present: () => existsSync('/usr/bin/prometheus-node-exporter') },
+  { pkg: 'systemd', present: () => existsSync('/usr/bin/systemd-analyze') },
 ];
 const missing = needed.filter((n) => !n.present()).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);

@@ -7,8 +7,9 @@ import { build } from 'esbuild';
 const { external } = JSON.parse(readFileSync(new URL('./bundle-externals.json', import.meta.url), 'utf8'));
 
 await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.js',
+  // ops.js is `pnpm backup` / `pnpm restore` in the image (`node dist/ops.js backup`).
+  entryPoints: { main: 'src/main.ts', ops: 'src/ops/cli.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   format: 'esm',
