@@ -119,3 +119,7 @@ export type { DatabaseBackupHook, DatabaseScrapeTarget, RenderedMariadbConfig } 
 // Prometheus (monitoring of the VM)
 export { BACKUP_METRIC, MONITORING_DEFAULTS, PROMETHEUS_JOBS, PROMETHEUS_PATHS, renderPrometheus } from './render/prometheus.js';
 export type { AlertRule, AppMetricsInput, MonitoringInput, RenderedPrometheus, ScrapeTargetInput } from './render/prometheus.js';
+
+// Grafana dashboards (grafana-foundation-sdk) and the pinned community ones
+export { COMMUNITY_DASHBOARDS, communityDashboardUrl, dashboardQueries, DATASOURCE_VARIABLE, renderDashboards } from './render/dashboards/index.js';
+export type { CommunityDashboard, RenderedDashboard } from './render/dashboards/index.js';
