@@ -6,10 +6,7 @@ import { build } from 'esbuild';
 
 const { external } = JSON.parse(readFileSync(new URL('./bundle-externals.json', import.meta.url), 'utf8'));
 
-await build({
-  // ops.js is `pnpm backup` / `pnpm restore` in the image (`node dist/ops.js backup`).
-  entryPoints: { main: 'src/main.ts', ops: 'src/ops/cli.ts' },
-  outdir: 'dist',
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -20,4 +17,8 @@ await build({
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __bxsCreateRequire } from 'node:module'; const require = __bxsCreateRequire(import.meta.url);" },
   logLevel: 'info',
-});
+};
+
+await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.js' });
+// `pnpm backup` / `pnpm restore` in the image: `node dist/ops.js backup`.
+await build({ ...common, entryPoints: ['src/ops/cli.ts'], outfile: 'dist/ops.js' });

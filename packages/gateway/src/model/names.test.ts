@@ -44,7 +44,7 @@ describe('the names of one app', () => {
   it('prefixes every Traefik object with the app name', () => {
     expect(traefikNames({ name: 'booxstream' })).toEqual({
       fileName: 'booxstream.yml',
-      routers: { main: 'booxstream', outpost: 'booxstream-outpost', bypass: expect.any(Function) },
+      routers: { main: 'booxstream', outpost: 'booxstream-outpost', bypass: expect.any(Function), denyMetrics: 'booxstream-deny-metrics' },
       middlewares: {
         forwardAuth: 'booxstream-forward-auth',
         stripIdentity: 'booxstream-strip-identity',
@@ -54,7 +54,7 @@ describe('the names of one app', () => {
       services: { backend: 'booxstream-backend', outpost: 'booxstream-outpost' },
     });
     expect(traefikNames({ name: 'booxstream' }).routers.bypass('/api/hosts/register')).toBe('booxstream-bypass-api-hosts-register');
-    expect(routerNames(app('x', { bypassPaths: ['/a', '/b/c'] }))).toEqual(['x', 'x-outpost', 'x-bypass-a', 'x-bypass-b-c']);
+    expect(routerNames(app('x', { bypassPaths: ['/a', '/b/c'] }))).toEqual(['x', 'x-outpost', 'x-bypass-a', 'x-bypass-b-c', 'x-deny-metrics']);
   });
 
   it('names its Pulumi resources and blueprint entries', () => {

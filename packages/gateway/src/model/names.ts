@@ -171,6 +171,7 @@ export function derivedNames(gateway: Pick<Gateway, 'apps'>): { kind: string; na
     add('Traefik file', t.fileName, at);
     add('Traefik router', t.routers.main, at);
     add('Traefik router', t.routers.outpost, at);
+    add('Traefik router', t.routers.denyMetrics, at);
     app.bypassPaths.forEach((path, j) => add('Traefik router', t.routers.bypass(path), `${at} bypassPaths[${j}] '${path}'`));
     for (const m of Object.values(t.middlewares)) add('Traefik middleware', m, at);
     for (const s of Object.values(t.services)) add('Traefik service', s, at);
