@@ -123,3 +123,5 @@ export type { AlertRule, AppMetricsInput, MonitoringInput, RenderedPrometheus, S
 // Grafana dashboards (grafana-foundation-sdk) and the pinned community ones
 export { COMMUNITY_DASHBOARDS, communityDashboardUrl, dashboardQueries, DATASOURCE_VARIABLE, renderDashboards } from './render/dashboards/index.js';
 export type { CommunityDashboard, RenderedDashboard } from './render/dashboards/index.js';
+export { renderGrafanaProvisioning } from './render/grafana-provisioning.js';
+export type { GrafanaProvisioningInput, ProvisioningFile } from './render/grafana-provisioning.js';
