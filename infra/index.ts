@@ -22,3 +22,4 @@ export const verify = outputs.verify;
 export const deployedContainers = outputs.deployedContainers;
 export const metricsTargets = outputs.metricsTargets;
 export const backupHooks = outputs.backupHooks;
+export const observability = outputs.observability;

@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { GatewayConfigError, validateGateway, type Gateway, type ProtectedApp } from '@booxstream/gateway';
 import { deployedAppsIssues } from './deployed-apps-config.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { parseObservability, type ObservabilityConfig } from './observability-config.js';
 
 /** The Pulumi project name (Pulumi.yaml `name`), the namespace of every key below. */
 export const PROJECT = 'booxstream';
@@ -44,6 +45,9 @@ export const CONFIG_KEYS = {
   vmSshPrivateKey: { secret: true, required: true, structured: false, doc: 'private key (OpenSSH/PEM, no passphrase) of vm.sshUser, who may run docker' },
   server: { secret: false, required: false, structured: true, doc: '{ app, adminGroups, deviceApproval, logLevel }' },
   serverSecrets: { secret: true, required: false, structured: true, doc: 'extra environment variables for the server container, e.g. {"SOME_TOKEN": "…"}' },
+  monitoring: { secret: false, required: false, structured: true, doc: '{ enabled, prometheusListen, retention, traefikMetrics, cloudflaredMetrics, textfileDir, grafana: { on, provisioningDir, dashboardsDir, prometheusUrl } }' },
+  backup: { secret: false, required: false, structured: true, doc: '{ repository, repositoryHostDir, onCalendar, keepLast, passwordFile, environmentFile }' },
+  resticPassword: { secret: true, required: false, structured: false, doc: 'restic repository password (required with backup)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -129,6 +133,8 @@ export interface StackConfig {
   /** Port of the server's HTTP listener, from that app's upstream. */
   readonly serverHttpPort: number;
   readonly secrets: StackSecrets;
+  /** Monitoring and backups on the VM (observability-config.ts). */
+  readonly observability: ObservabilityConfig;
 }
 
 /** Environment variables the program sets itself; serverSecrets may not override them. */
@@ -310,6 +316,7 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
   const gatewaySshPrivateKey = privateKeyAt(raw('gatewaySshPrivateKey'), 'gatewaySshPrivateKey', issue);
   const vmSshPrivateKey = privateKeyAt(raw('vmSshPrivateKey'), 'vmSshPrivateKey', issue);
   const serverSecrets = serverSecretsAt(raw('serverSecrets'), issue);
+  const observability = parseObservability(raw('monitoring'), raw('backup'), raw('resticPassword'), issue);
 
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({
@@ -322,6 +329,7 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
     serverApp: serverApp as ProtectedApp,
     serverHttpPort,
     secrets: { cloudflareApiToken, authentikToken, gatewaySshPrivateKey, vmSshPrivateKey, serverSecrets },
+    observability,
   });
 }
 

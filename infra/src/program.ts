@@ -12,6 +12,7 @@ import { BooxStreamVm } from './components/booxstream-vm.js';
 import { ProtectedApp } from './components/protected-app.js';
 import { TunnelIngress } from './components/tunnel-ingress.js';
 import type { StackConfig } from './config.js';
+import { declareObservability, type ObservabilityOutputs } from './observability.js';
 import { commandConnection } from './ssh.js';
 
 /** What `pnpm verify` needs to test a deployment, and what an operator wants to see. */
@@ -34,6 +35,8 @@ export interface GatewayOutputs {
   backupHooks: DatabaseBackupHook[];
   /** Input of `pnpm verify`: everything its checks need, no secrets. */
   verify: pulumi.Output<VerifyTargets>;
+  /** Prometheus URL on the VM and the backup timer (observability.ts). */
+  observability: pulumi.Output<{ [K in keyof ObservabilityOutputs]: ObservabilityOutputs[K] extends pulumi.Output<infer T> ? T : never }>;
 }
 
 /** The shape `pnpm verify` reads (src/verify/targets.ts parses it). */
@@ -100,6 +103,11 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
       ? [new AppDeployment(deploymentNames(app).component, { plan: planAppDeployment(app, app.deploy, cfg.vm.address), provider: vm.dockerProvider, projectDir: options.projectDir, platform: cfg.vm.platform })]
       : [],
   );
+  const observability = declareObservability(cfg, {
+    dockerProvider: vm.dockerProvider,
+    vmConnection: commandConnection(cfg.vm, pulumi.secret(s.vmSshPrivateKey)),
+    gatewayConnection,
+  });
 
   const byName = <T>(pick: (app: ProtectedApp) => pulumi.Output<T>) =>
     pulumi.all(Object.fromEntries(apps.map((a, i) => [cfg.gateway.apps[i]!.name, pick(a)]))) as pulumi.Output<Record<string, T>>;
@@ -119,6 +127,7 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
     deployedContainers: pulumi.all(Object.fromEntries(deployed.map((d, i) => [cfg.gateway.apps.filter((a) => a.deploy)[i]!.name, d.containerNames]))),
     metricsTargets: cfg.gateway.apps.flatMap((app) => (app.deploy?.database ? [databaseScrapeTarget(app, app.deploy.database, cfg.vm.address)] : [])),
     backupHooks: cfg.gateway.apps.flatMap((app) => (app.deploy?.database ? [databaseBackupHook(app, app.deploy.database)] : [])),
+    observability: pulumi.all([observability.prometheusUrl, observability.backupTimer]).apply(([prometheusUrl, backupTimer]) => ({ prometheusUrl, backupTimer })),
     verify: pulumi.all([byName((a) => a.url), vm.healthzUrl]).apply(([urls, healthzUrl]) => ({
       authentikExternalUrl: cfg.gateway.authentik.externalUrl,
       apps: cfg.gateway.apps.map((app) => ({ name: app.name, url: urls[app.name] as string, bypassPaths: [...app.bypassPaths] })),

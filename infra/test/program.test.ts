@@ -69,6 +69,25 @@ afterAll(() => {
 
 describe('the example stack declares', () => {
   it('exactly these resources', () => {
+    const file = (name: string) => [`${T.copy}::${name}`, `${T.command}::${name}-check`];
+    // Seed 002's layers on the VM (src/observability.ts): monitoring with Grafana files on the gateway, the backup timer.
+    const observability = [
+      'booxstream:monitoring:Monitoring::monitoring',
+      ...file('monitoring-prometheus-config'),
+      ...file('monitoring-prometheus-rules'),
+      'docker:index/network:Network::monitoring-network',
+      `${T.volume}::monitoring-prometheus-data`,
+      'docker:index/remoteImage:RemoteImage::monitoring-node-exporter-image',
+      `${T.container}::monitoring-node-exporter`,
+      'docker:index/remoteImage:RemoteImage::monitoring-prometheus-image',
+      `${T.container}::monitoring-prometheus`,
+      ...['datasources-booxstream-yaml', 'dashboards-booxstream-yaml', 'json-booxstream-relay-json', 'json-booxstream-host-json', 'json-community-md'].flatMap((f) => file(`monitoring-grafana-${f}`)),
+      'booxstream:backup:BackupSchedule::backup',
+      `${T.command}::backup-password`,
+      ...file('backup-service'),
+      ...file('backup-timer'),
+      `${T.command}::backup-enable`,
+    ];
     const inventory = run.resources.map((r) => `${r.type}::${r.name}`).sort();
     const perApp = (app: string) => [
       `${T.app}::${app}`,
@@ -99,6 +118,7 @@ describe('the example stack declares', () => {
         `${T.image}::booxstream-vm-image`,
         `${T.volume}::booxstream-vm-data`,
         `${T.container}::booxstream-vm-container`,
+        ...observability,
       ].sort(),
     );
   });
