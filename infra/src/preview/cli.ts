@@ -5,5 +5,9 @@
 import { previewCli } from '@booxstream/gateway';
 import { seed002CoverageSection } from '../checklist/seed-002-bookstack.js';
 import { checklistCoverageSection } from '../checklist/summary.js';
+import { observabilityPreviewFiles } from './observability-files.js';
 
-process.exitCode = previewCli(process.argv.slice(2), { summarySections: [checklistCoverageSection(), seed002CoverageSection()] });
+process.exitCode = previewCli(process.argv.slice(2), {
+  summarySections: [checklistCoverageSection(), seed002CoverageSection()],
+  extraFiles: observabilityPreviewFiles,
+});

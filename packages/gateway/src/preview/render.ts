@@ -35,6 +35,8 @@ export interface SummarySection {
 
 export interface PreviewOptions {
   readonly summarySections?: readonly SummarySection[];
+  /** More files the caller renders from the same model (infra: monitoring, backup units, Grafana). */
+  readonly extraFiles?: (gateway: Gateway) => readonly PreviewFile[];
 }
 import { previewDeployedApps, summarizeDeployedApps } from './deploy.js';
 
@@ -108,6 +110,7 @@ export function renderPreview(gateway: Gateway, source: string, options: Preview
 
   files.push(...previewDeployedApps(gateway));
 
+  files.push(...(options.extraFiles?.(gateway) ?? []));
   files.push({ path: PREVIEW_PATHS.summary, content: renderSummary(gateway, source, files, tunnel.rules, pks, options.summarySections ?? []) });
   return files;
 }
