@@ -54,7 +54,8 @@ describe('BackupSchedule', () => {
 
   it('writes the password root-only from stdin, as a secret, and never into outputs or commands', () => {
     const pw = recorded.find((r) => r.name === 'backup-password')!;
-    expect(pw.inputs['create']).toContain('install -m 600 /dev/stdin');
+    expect(pw.inputs['create']).toContain("install -m 600 -o 1000 -g 1000 /dev/stdin '/etc/booxstream/restic-password'");
+    expect(pw.inputs['create']).toContain("install -d -m 755 -o 1000 -g 1000 '/var/lib/prometheus/node-exporter'");
     expect(stdinSecret).toBe(true);
     expect(JSON.stringify(outputs)).not.toContain(PASSWORD);
     for (const r of recorded) {

@@ -10,6 +10,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { renderBackupUnits, type BackupUnitsInput } from '../backup-units.js';
 import { remoteFile } from './remote-file.js';
 
+/** The server image's user (`node`), which the backup container runs as. */
+const BACKUP_UID = 1000;
+
 /** Where the units go on the VM. */
 export const SYSTEMD_DIR = '/etc/systemd/system';
 
@@ -31,8 +34,10 @@ export class BackupSchedule extends pulumi.ComponentResource {
     super('booxstream:backup:BackupSchedule', name, {}, opts);
     const units = renderBackupUnits(args.units);
     const pw = args.units.passwordFile;
-    if (!/^\/[A-Za-z0-9._/-]+$/.test(pw) || pw.includes('..')) {
-      throw new pulumi.ResourceError(`backup password file ${JSON.stringify(pw)} must be an absolute path of letters, digits and ._/-`, this);
+    for (const [what, path] of [['passwordFile', pw], ['textfileDir', args.units.textfileDir], ['repositoryHostDir', args.units.repositoryHostDir ?? '/']] as const) {
+      if (!/^\/[A-Za-z0-9._/-]*$/.test(path) || path.includes('..')) {
+        throw new pulumi.ResourceError(`backup ${what} ${JSON.stringify(path)} must be an absolute path of letters, digits and ._/-`, this);
+      }
     }
 
     // `install -m 600` creates the file with its final mode: no window where it is world-readable.
@@ -40,7 +45,14 @@ export class BackupSchedule extends pulumi.ComponentResource {
       `${name}-password`,
       {
         connection: args.connection,
-        create: `install -d -m 700 '${pw.slice(0, pw.lastIndexOf('/')) || '/'}' && install -m 600 /dev/stdin '${pw}'`,
+        // The backup container runs as the image's user (1000): it must read the password and
+        // write the textfile directory and a local repository.
+        create: [
+          `install -d -m 700 '${pw.slice(0, pw.lastIndexOf('/')) || '/'}'`,
+          `install -m 600 -o ${BACKUP_UID} -g ${BACKUP_UID} /dev/stdin '${pw}'`,
+          `install -d -m 755 -o ${BACKUP_UID} -g ${BACKUP_UID} '${args.units.textfileDir}'`,
+          ...(args.units.repositoryHostDir ? [`install -d -m 700 -o ${BACKUP_UID} -g ${BACKUP_UID} '${args.units.repositoryHostDir}'`] : []),
+        ].join(' && '),
         delete: `rm -f '${pw}'`,
         stdin: pulumi.secret(args.resticPassword),
         logging: 'none',
