@@ -196,6 +196,19 @@ describe('restore', () => {
     let server = await start({ dataDir });
     const { env } = newRepo();
     const dev = await approvedDevice(server);
+    // A few distinct frames, so the history has a segment on disk (flushed once a second).
+    const device0 = await streamingDevice(server, dev.token);
+    const base = await makeJpeg(3);
+    for (let i = 0; i < 5; i++) device0.ws.send(appFrame(jpegVariant(base, i)));
+    const historyDir = join(dataDir, 'history', dev.uuid);
+    const segments = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        if (existsSync(historyDir) && readdirSync(historyDir).some((f) => statSync(join(historyDir, f)).size > 0)) return readdirSync(historyDir).sort();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('no history segment written');
+    })();
+    device0.close();
     await runBackup(opts(server, env));
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -215,6 +228,7 @@ describe('restore', () => {
     server = started!;
     try {
       expect(result.previous).toBeNull();
+      expect(readdirSync(historyDir).sort()).toEqual(segments);
       const device = await streamingDevice(server, dev.token);
       expect(device.texts[0]).toMatchObject({ type: 'authenticated' });
       const v = await viewer(server, dev.uuid);

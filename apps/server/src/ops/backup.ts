@@ -7,7 +7,7 @@
  * Other apps add their data with a `BackupSource`: BooxStream's is the SQLite copy; a database
  * app adds a dump (e.g. `mariadb-dump` into a directory) as `directorySource`, or its own stage().
  */
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DB_FILE } from '../db/database.js';
 import { BackupError } from './errors.js';
@@ -22,9 +22,40 @@ export interface BackupSource {
   stage(dir: string): Promise<void>;
 }
 
-/** BooxStream's database, copied online with SQLite's backup API. */
+/** The frame history's segment files, beside the database (apps/server/README.md, History). */
+export const HISTORY_DIR = 'history';
+
+/**
+ * BooxStream's data: the database, copied online with SQLite's backup API, then the history
+ * segments hard-linked (same filesystem, no copy). Segments are append-only and indexed after
+ * their bytes are written, so segments taken after the database hold every byte its index
+ * names; bytes appended later are unindexed tails, which the history store ignores.
+ */
 export function sqliteSource(dataDir: string, name = 'booxstream'): BackupSource {
-  return { name, stage: (dir) => copySqlite(join(dataDir, DB_FILE), join(dir, DB_FILE)) };
+  return {
+    name,
+    async stage(dir) {
+      await copySqlite(join(dataDir, DB_FILE), join(dir, DB_FILE));
+      linkTree(join(dataDir, HISTORY_DIR), join(dir, HISTORY_DIR));
+    },
+  };
+}
+
+function linkTree(from: string, to: string): void {
+  if (!existsSync(from)) return;
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const src = join(from, entry.name);
+    if (entry.isDirectory()) linkTree(src, join(to, entry.name));
+    else if (entry.isFile()) {
+      try {
+        linkSync(src, join(to, entry.name));
+      } catch (e) {
+        // Pruned between listing and linking: its rows are gone from the copy's future, skip it.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
+  }
 }
 
 /** A directory another step has already made consistent (a database dump written just before). */

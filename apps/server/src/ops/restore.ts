@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { DB_FILE } from '../db/database.js';
 import { BackupError } from './errors.js';
 import { listSnapshots, restic, type Env, type Snapshot } from './restic.js';
-import { SNAPSHOT_TAG } from './backup.js';
+import { HISTORY_DIR, SNAPSHOT_TAG } from './backup.js';
 import { checkIntegrity } from './sqlite-copy.js';
 
 export interface RestoreOptions {
@@ -42,6 +42,8 @@ export interface RestoreResult {
 }
 
 const SIDE_FILES = ['', '-wal', '-shm'] as const;
+/** A restore swaps the database (with its WAL files) and the history segments together. */
+const HISTORY = HISTORY_DIR;
 
 function pickSnapshot(all: Snapshot[], wanted: string): Snapshot {
   if (all.length === 0) throw new BackupError('BACKUP_ERR_NO_SNAPSHOT', 'restore', 'the repository holds no BooxStream snapshot');
@@ -69,6 +71,11 @@ async function waitReady(baseUrl: string, timeoutMs: number): Promise<void> {
 
 function moveDb(fromDir: string, toDir: string): boolean {
   let moved = false;
+  if (existsSync(join(fromDir, HISTORY))) {
+    mkdirSync(toDir, { recursive: true });
+    renameSync(join(fromDir, HISTORY), join(toDir, HISTORY));
+    moved = true;
+  }
   for (const suffix of SIDE_FILES) {
     const f = join(fromDir, DB_FILE + suffix);
     if (existsSync(f)) {
@@ -102,13 +109,15 @@ export async function runRestore(opts: RestoreOptions): Promise<RestoreResult> {
     }
     const hadPrevious = moveDb(opts.dataDir, previous);
     try {
-      renameSync(join(restoredDir, DB_FILE), join(opts.dataDir, DB_FILE));
+      // The restored database and history go in as one (moveDb moves both).
+      moveDb(restoredDir, opts.dataDir);
       const url = (await opts.start()) ?? opts.baseUrl;
       if (url) await waitReady(url, opts.readyTimeoutMs ?? 60_000);
     } catch (e) {
       // Put the previous database back and bring the server up on it.
       await opts.stop().catch(() => undefined);
       for (const suffix of SIDE_FILES) rmSync(join(opts.dataDir, DB_FILE + suffix), { force: true });
+      rmSync(join(opts.dataDir, HISTORY), { recursive: true, force: true });
       if (hadPrevious) moveDb(previous, opts.dataDir);
       rmSync(previous, { recursive: true, force: true });
       await opts.start().catch(() => undefined);
