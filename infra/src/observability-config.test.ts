@@ -20,6 +20,13 @@ describe('parseObservability', () => {
     expect(issues.join('\n')).toContain('resticPassword: required with backup');
   });
 
+  it('takes other apps\' metrics endpoints (a job each)', () => {
+    const { value, issues } = parse({ apps: [{ name: 'bookstack-db', address: 'mysqld-exporter:9104' }] }, undefined, undefined);
+    expect(issues).toEqual([]);
+    expect(value.monitoring.apps).toEqual([{ name: 'bookstack-db', address: 'mysqld-exporter:9104', metricsPath: '/metrics' }]);
+    expect(parse({ apps: [{ name: 'X', address: 'nope' }] }, undefined, undefined).issues.join('\n')).toMatch(/apps\[0\]\.name[\s\S]*apps\[0\]\.address/);
+  });
+
   it('names each bad field', () => {
     const { issues } = parse({ retention: 'two weeks', traefikMetrics: 'http://x', colour: 1 }, { keepLast: 0 }, 'long-enough-password');
     expect(issues).toEqual(expect.arrayContaining([

@@ -29,6 +29,8 @@ export interface MonitoringSettings {
   /** Node exporter textfile directory on the VM (the backup writes its timestamp there). [textfileDir='/var/lib/booxstream/node-exporter'] */
   readonly textfileDir: string;
   readonly grafana: GrafanaSettings | null;
+  /** Other apps' metrics endpoints on the VM (e.g. a MariaDB exporter): a job `app-<name>` each. [apps=[]] */
+  readonly apps: readonly { readonly name: string; readonly address: string; readonly metricsPath: string }[];
 }
 
 export interface BackupSettings {
@@ -80,7 +82,24 @@ function str(o: Obj, key: string, path: string, issue: Issue, fallback: string |
 }
 
 export function parseObservability(monitoringRaw: unknown, backupRaw: unknown, passwordRaw: unknown, issue: Issue): ObservabilityConfig {
-  const m = object(monitoringRaw, 'monitoring', ['enabled', 'prometheusListen', 'retention', 'traefikMetrics', 'cloudflaredMetrics', 'textfileDir', 'grafana'], issue);
+  const m = object(monitoringRaw, 'monitoring', ['enabled', 'prometheusListen', 'retention', 'traefikMetrics', 'cloudflaredMetrics', 'textfileDir', 'grafana', 'apps'], issue);
+  const apps: { name: string; address: string; metricsPath: string }[] = [];
+  if (m['apps'] !== undefined) {
+    if (!Array.isArray(m['apps'])) issue('monitoring.apps', 'must be a list of { name, address, metricsPath }');
+    else {
+      (m['apps'] as unknown[]).forEach((entry, i) => {
+        const at = `monitoring.apps[${i}]`;
+        const a = object(entry, at, ['name', 'address', 'metricsPath'], issue);
+        apps.push({
+          name: str(a, 'name', `${at}.name`, issue, '', /^[a-z][a-z0-9-]{0,39}$/, 'a lowercase name')!,
+          address: str(a, 'address', `${at}.address`, issue, '', HOST_PORT, 'host:port as Prometheus reaches it')!,
+          metricsPath: str(a, 'metricsPath', `${at}.metricsPath`, issue, '/metrics', /^\/[\w\-./]*$/, 'an absolute path')!,
+        });
+        if (!a['name']) issue(`${at}.name`, 'required');
+        if (!a['address']) issue(`${at}.address`, 'required');
+      });
+    }
+  }
   if (m['enabled'] !== undefined && typeof m['enabled'] !== 'boolean') issue('monitoring.enabled', 'must be true or false');
   let grafana: GrafanaSettings | null = null;
   if (m['grafana'] !== undefined) {
@@ -101,6 +120,7 @@ export function parseObservability(monitoringRaw: unknown, backupRaw: unknown, p
     cloudflaredMetrics: str(m, 'cloudflaredMetrics', 'monitoring.cloudflaredMetrics', issue, null, HOST_PORT, 'host:port'),
     textfileDir: str(m, 'textfileDir', 'monitoring.textfileDir', issue, '/var/lib/booxstream/node-exporter', SAFE_ABS_PATH, 'an absolute path')!,
     grafana,
+    apps,
   };
 
   let backup: BackupSettings | null = null;

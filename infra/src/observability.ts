@@ -38,6 +38,7 @@ export function declareObservability(
       extra: {
         ...(o.monitoring.traefikMetrics ? { traefik: { address: o.monitoring.traefikMetrics } } : {}),
         ...(o.monitoring.cloudflaredMetrics ? { cloudflared: { address: o.monitoring.cloudflaredMetrics } } : {}),
+        apps: o.monitoring.apps,
       },
       ...(g
         ? { grafana: { connection: g.on === 'gateway' ? deps.gatewayConnection : deps.vmConnection, provisioningDir: g.provisioningDir, dashboardsDir: g.dashboardsDir, prometheusUrl: g.prometheusUrl } }
