@@ -146,7 +146,7 @@ function renderSummary(
     const doc = renderTraefikDynamicConfig(gateway, app).document.http;
     out.push(`- \`${gateway.traefik.configDir}/${traefikNames(app).fileName}\`: routers ${Object.keys(doc.routers).map((n) => `\`${n}\``).join(', ')}; middlewares ${Object.keys(doc.middlewares).map((n) => `\`${n}\``).join(', ')}; services ${Object.keys(doc.services).map((n) => `\`${n}\``).join(', ')}`);
   }
-  out.push(`- Priorities: bypass ${ROUTER_PRIORITY.bypass} > outpost ${ROUTER_PRIORITY.outpost} > signed-in ${ROUTER_PRIORITY.main}; every router on entry point \`${gateway.traefik.entryPoint}\`.`);
+  out.push(`- Priorities: deny /metrics ${ROUTER_PRIORITY.denyMetrics} > bypass ${ROUTER_PRIORITY.bypass} > outpost ${ROUTER_PRIORITY.outpost} > signed-in ${ROUTER_PRIORITY.main}; every router on entry point \`${gateway.traefik.entryPoint}\`.`);
   out.push('', `**authentik** (${gateway.authentik.externalUrl})`, '');
   for (const app of gateway.apps) {
     out.push(`- Proxy provider \`${app.authentik.providerName}\` (forward_single, external host https://${app.hostname}), application \`${app.authentik.name}\` (slug \`${app.authentik.slug}\`), ${app.allowedGroups.length} group binding(s): ${app.allowedGroups.join(', ')}`);
