@@ -114,3 +114,14 @@ export {
   SECRETS_DIR,
 } from './render/mariadb.js';
 export type { DatabaseBackupHook, DatabaseScrapeTarget, RenderedMariadbConfig } from './render/mariadb.js';
+// Hardened host (nftables, Fail2Ban, sysctl, audit)
+export { appVmHardening, checkedHost, gatewayHostHardening, HOST_DEFAULTS, isAddressOrCidr } from './model/host.js';
+export type { AppVmFacts, AuditWatch, GatewayHostFacts, HostHardening, HostPortRule } from './model/host.js';
+export { nftTableName, renderNftables } from './render/host/nftables.js';
+export type { RenderedNftables } from './render/host/nftables.js';
+export { renderFail2banJail } from './render/host/fail2ban.js';
+export type { Fail2banJailOptions, RenderedFail2banJail, SshLogSource } from './render/host/fail2ban.js';
+export { HARDENING_SYSCTLS, parseSysctl, renderSysctl } from './render/host/sysctl.js';
+export type { RenderedSysctl } from './render/host/sysctl.js';
+export { renderAuditRules } from './render/host/audit.js';
+export type { RenderedAuditRules } from './render/host/audit.js';
