@@ -59,6 +59,12 @@ export const HOST_DEFAULTS = Object.freeze({
   sshBanTime: '1h',
 });
 
+const SSH_JAIL_DEFAULTS = {
+  sshMaxRetry: HOST_DEFAULTS.sshMaxRetry,
+  sshFindTime: HOST_DEFAULTS.sshFindTime,
+  sshBanTime: HOST_DEFAULTS.sshBanTime,
+};
+
 /** Facts about the app VM the plan is derived from. */
 export interface AppVmFacts {
   /** The LAN's CIDRs: SSH and the tablets come from here. */
@@ -88,9 +94,7 @@ export function appVmHardening(facts: AppVmFacts): HostHardening {
     name: 'booxstream-vm',
     ports,
     sshPort,
-    sshMaxRetry: HOST_DEFAULTS.sshMaxRetry,
-    sshFindTime: HOST_DEFAULTS.sshFindTime,
-    sshBanTime: HOST_DEFAULTS.sshBanTime,
+    ...SSH_JAIL_DEFAULTS,
     auditWatches: [
       { path: facts.dataDir, permissions: 'wa', key: 'booxstream-data' },
       { path: facts.configDir, permissions: 'wa', key: 'booxstream-config' },
@@ -121,9 +125,7 @@ export function gatewayHostHardening(facts: GatewayHostFacts): HostHardening {
       { name: 'https', port: 443, from: [...facts.lan], dockerPublished: true },
     ],
     sshPort,
-    sshMaxRetry: HOST_DEFAULTS.sshMaxRetry,
-    sshFindTime: HOST_DEFAULTS.sshFindTime,
-    sshBanTime: HOST_DEFAULTS.sshBanTime,
+    ...SSH_JAIL_DEFAULTS,
     auditWatches: [
       { path: facts.traefikConfigDir, permissions: 'wa', key: 'gateway-traefik' },
       { path: facts.crowdsecConfigDir, permissions: 'wa', key: 'gateway-crowdsec' },

@@ -8,21 +8,13 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appVmHardening } from '../../src/model/host.js';
 import { renderFail2banJail } from '../../src/render/host/fail2ban.js';
-import { createTestLan, LAN_CIDR, PEERS, type TestLan } from './netns.js';
+import { createTestLan, PEERS, TEST_VM, type TestLan } from './netns.js';
 
 // The Debian package's configuration: filters, actions, jail.conf defaults (not jail.d, which enables its own sshd jail).
 const FAIL2BAN_ETC = '/etc/fail2ban';
 
-const host = appVmHardening({
-  lan: [LAN_CIDR],
-  gatewayAddress: PEERS.gateway,
-  serverPort: 3001,
-  devicePort: 8080,
-  dataDir: '/var/lib/docker/volumes/booxstream-data/_data',
-  configDir: '/etc/booxstream',
-});
+const host = TEST_VM;
 
 let lan: TestLan;
 let dir: string;

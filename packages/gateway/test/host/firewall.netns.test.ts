@@ -4,21 +4,13 @@
  * outside the LAN.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appVmHardening } from '../../src/model/host.js';
 import { renderNftables } from '../../src/render/host/nftables.js';
-import { createTestLan, LAN_CIDR, PEERS, type Peer, type TestLan } from './netns.js';
+import { createTestLan, PEERS, TEST_VM, type Peer, type TestLan } from './netns.js';
 
-const SERVER_PORT = 3001;
-const DEVICE_PORT = 8080;
+const SERVER_PORT = TEST_VM.ports.find((p) => p.name === 'server-http')!.port;
+const DEVICE_PORT = TEST_VM.ports.find((p) => p.name === 'device')!.port;
 const UNLISTED_PORT = 9999;
-const host = appVmHardening({
-  lan: [LAN_CIDR],
-  gatewayAddress: PEERS.gateway,
-  serverPort: SERVER_PORT,
-  devicePort: DEVICE_PORT,
-  dataDir: '/var/lib/docker/volumes/booxstream-data/_data',
-  configDir: '/etc/booxstream',
-});
+const host = TEST_VM;
 const ruleset = renderNftables(host);
 
 let lan: TestLan;

@@ -9,6 +9,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { appVmHardening } from '../../src/model/host.js';
 
 const run = promisify(execFile);
 
@@ -17,6 +18,16 @@ export const HOST_LAN_ADDRESS = '10.201.0.1';
 export const HOST_OUTSIDE_ADDRESS = '10.202.0.1';
 export const PEERS = { gateway: '10.201.0.10', lan: '10.201.0.20', outside: '10.202.0.30' } as const;
 export type Peer = keyof typeof PEERS;
+
+/** The app VM's plan on this LAN: server port 3001, device port 8080. */
+export const TEST_VM = appVmHardening({
+  lan: [LAN_CIDR],
+  gatewayAddress: PEERS.gateway,
+  serverPort: 3001,
+  devicePort: 8080,
+  dataDir: '/var/lib/docker/volumes/booxstream-data/_data',
+  configDir: '/etc/booxstream',
+});
 
 export interface TestLan {
   /** Namespace names: the hardened host and each peer. */

@@ -11,20 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appVmHardening } from '../../src/model/host.js';
 import { renderAuditRules } from '../../src/render/host/audit.js';
 import { parseSysctl, renderSysctl } from '../../src/render/host/sysctl.js';
-import { createTestLan, LAN_CIDR, PEERS, type TestLan } from './netns.js';
+import { createTestLan, PEERS, TEST_VM, type TestLan } from './netns.js';
 
 const run = promisify(execFile);
-const host = appVmHardening({
-  lan: [LAN_CIDR],
-  gatewayAddress: PEERS.gateway,
-  serverPort: 3001,
-  devicePort: 8080,
-  dataDir: '/var/lib/docker/volumes/booxstream-data/_data',
-  configDir: '/etc/booxstream',
-});
+const host = TEST_VM;
 const sysctl = renderSysctl(host.name);
 const entries = parseSysctl(sysctl.text);
 const netEntries = entries.filter(([key]) => key.startsWith('net.'));
