@@ -29,7 +29,7 @@ describe('preview CLI', () => {
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
     expect(res.stdout).toContain('wrote traefik/booxstream.yml');
-    expect(res.stdout).toMatch(/29 files in \d+ ms/);
+    expect(res.stdout).toMatch(/46 files in \d+ ms/);
     const summary = readFileSync(join(out, 'SUMMARY.md'), 'utf8');
     expect(summary).toContain('# Gateway preview');
     // The coverage this package owns is in the summary the command writes.

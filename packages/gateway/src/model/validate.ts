@@ -8,6 +8,7 @@ import { AUTHENTIK_SLUG_PATTERN, DEFAULTS } from './defaults.js';
 import type { Gateway, HealthCheck, PolicyEngineMode, ProtectedApp, RateLimit, TunnelOriginRequest, TunnelRoute } from './types.js';
 import { OUTPOST_PATH_PREFIX, routerNames } from './names.js';
 import { validateDeploy } from './validate-deploy.js';
+import { checkIds } from './ids.js';
 
 type Obj = Record<string, unknown>;
 
@@ -132,7 +133,7 @@ function durationMs(d: string): number {
  */
 export function validateGateway(input: unknown): Gateway {
   const c = new Checker();
-  const root = c.object(input, '', ['domain', 'tunnel', 'traefik', 'authentik', 'apps', 'tunnelRoutes']);
+  const root = c.object(input, '', ['domain', 'tunnel', 'traefik', 'authentik', 'apps', 'tunnelRoutes', 'ids']);
   if (!root) throw new GatewayConfigError(c.issues);
 
   const domain = c.string(root, 'domain', '');
@@ -174,6 +175,7 @@ export function validateGateway(input: unknown): Gateway {
   const tunnelRoutes = routesIn.map((r, i) => checkTunnelRoute(c, r, `tunnelRoutes[${i}]`));
 
   checkUniqueness(c, apps, tunnelRoutes);
+  const ids = root['ids'] === undefined ? undefined : checkIds(root['ids'], 'ids', c.issues);
 
   if (c.issues.length > 0) throw new GatewayConfigError(c.issues);
 
@@ -198,6 +200,7 @@ export function validateGateway(input: unknown): Gateway {
     },
     apps: apps as ProtectedApp[],
     tunnelRoutes: tunnelRoutes as TunnelRoute[],
+    ...(ids !== undefined ? { ids } : {}),
   };
   return deepFreeze(gateway);
 }

@@ -14,4 +14,10 @@ export const PREVIEW_PATHS = Object.freeze({
   /** A deployed app's container plan and database files. */
   deploy: (app: Pick<ProtectedApp, 'name'>, fileName: string) => `deploy/${app.name}/${fileName}`,
   summary: 'SUMMARY.md',
+  /** A CrowdSec file, by its path under CrowdSec's config directory. */
+  crowdsec: (path: string) => `crowdsec/${path}`,
+  crowdsecHubItems: 'crowdsec/hub-items.json',
+  traefikStaticIds: 'traefik/static/ids.yml',
+  /** A hardened-host file of one machine. */
+  host: (hostName: string, fileName: string) => `host/${hostName}/${fileName}`,
 });

@@ -37,6 +37,7 @@ export interface PreviewOptions {
   readonly summarySections?: readonly SummarySection[];
 }
 import { previewDeployedApps, summarizeDeployedApps } from './deploy.js';
+import { securityLayerFiles } from './layers.js';
 
 export interface PreviewFile {
   /** Relative to the preview directory, `/`-separated. */
@@ -107,6 +108,7 @@ export function renderPreview(gateway: Gateway, source: string, options: Preview
   }
 
   files.push(...previewDeployedApps(gateway));
+  files.push(...securityLayerFiles(gateway));
 
   files.push({ path: PREVIEW_PATHS.summary, content: renderSummary(gateway, source, files, tunnel.rules, pks, options.summarySections ?? []) });
   return files;

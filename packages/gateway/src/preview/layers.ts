@@ -1,0 +1,58 @@
+/**
+ * The preview's security layers (seed 002): the IDS files (CrowdSec, Traefik's static
+ * fragment) when the model declares `ids:`, and each machine's hardened-host files. The host
+ * facts (LAN, the gateway's address, ports) live in the Pulumi stack config, not in the
+ * gateway model, so the preview uses the example LAN below; `pnpm preview` shows the shape.
+ */
+import yaml from 'js-yaml';
+import { appVmHardening, gatewayHostHardening, type AppVmFacts, type GatewayHostFacts, type HostHardening } from '../model/host.js';
+import type { Gateway } from '../model/types.js';
+import { renderCrowdsec } from '../render/crowdsec.js';
+import { renderTraefikIdsStaticConfig } from '../render/crowdsec-bouncer.js';
+import { renderAuditRules } from '../render/host/audit.js';
+import { renderFail2banJail } from '../render/host/fail2ban.js';
+import { renderNftables } from '../render/host/nftables.js';
+import { renderSysctl } from '../render/host/sysctl.js';
+import { PREVIEW_PATHS } from './paths.js';
+import type { PreviewFile } from './render.js';
+
+/** The example home LAN of the seeds (the app VM at .202). */
+export const EXAMPLE_HOST_FACTS: { vm: AppVmFacts; gateway: GatewayHostFacts } = {
+  vm: {
+    lan: ['192.168.1.0/24'],
+    gatewayAddress: '192.168.1.201',
+    serverPort: 3001,
+    devicePort: 8080,
+    dataDir: '/var/lib/docker/volumes/booxstream-data/_data',
+    configDir: '/etc/booxstream',
+  },
+  gateway: { lan: ['192.168.1.0/24'], traefikConfigDir: '/opt/traefik/config', crowdsecConfigDir: '/opt/crowdsec/config' },
+};
+
+export function hostFiles(host: HostHardening): PreviewFile[] {
+  const nft = renderNftables(host);
+  const jail = renderFail2banJail(host);
+  const sysctl = renderSysctl(host.name);
+  const audit = renderAuditRules(host);
+  return [
+    { path: PREVIEW_PATHS.host(host.name, nft.fileName), content: nft.text },
+    { path: PREVIEW_PATHS.host(host.name, jail.fileName), content: jail.text },
+    { path: PREVIEW_PATHS.host(host.name, sysctl.fileName), content: sysctl.text },
+    { path: PREVIEW_PATHS.host(host.name, audit.fileName), content: audit.text },
+  ];
+}
+
+export function securityLayerFiles(gateway: Gateway): PreviewFile[] {
+  const files: PreviewFile[] = [];
+  if (gateway.ids !== undefined) {
+    const crowdsec = renderCrowdsec(gateway.ids);
+    for (const f of crowdsec.files) files.push({ path: PREVIEW_PATHS.crowdsec(f.path), content: f.text });
+    files.push({ path: PREVIEW_PATHS.crowdsecHubItems, content: `${JSON.stringify(crowdsec.hubItems, null, 2)}\n` });
+    files.push({
+      path: PREVIEW_PATHS.traefikStaticIds,
+      content: '# Merge into the gateway\'s traefik.yml (static configuration): the bouncer plugin and a JSON access log CrowdSec reads.\n' + yaml.dump(renderTraefikIdsStaticConfig(gateway.ids), { lineWidth: -1, sortKeys: false }),
+    });
+  }
+  files.push(...hostFiles(appVmHardening(EXAMPLE_HOST_FACTS.vm)), ...hostFiles(gatewayHostHardening(EXAMPLE_HOST_FACTS.gateway)));
+  return files;
+}
