@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { GatewayConfigError, validateGateway, type Gateway, type ProtectedApp } from '@booxstream/gateway';
 import { deployedAppsIssues } from './deployed-apps-config.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { parseHardening, type HardeningConfig } from './hardening-config.js';
 
 /** The Pulumi project name (Pulumi.yaml `name`), the namespace of every key below. */
 export const PROJECT = 'booxstream';
@@ -44,6 +45,7 @@ export const CONFIG_KEYS = {
   vmSshPrivateKey: { secret: true, required: true, structured: false, doc: 'private key (OpenSSH/PEM, no passphrase) of vm.sshUser, who may run docker' },
   server: { secret: false, required: false, structured: true, doc: '{ app, adminGroups, deviceApproval, logLevel }' },
   serverSecrets: { secret: true, required: false, structured: true, doc: 'extra environment variables for the server container, e.g. {"SOME_TOKEN": "…"}' },
+  hardening: { secret: false, required: false, structured: true, doc: '{ lan: [CIDR…], rollbackSeconds }: firewall, SSH jail, sysctl and audit rules on the VM and the gateway (opt-in)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -129,6 +131,8 @@ export interface StackConfig {
   /** Port of the server's HTTP listener, from that app's upstream. */
   readonly serverHttpPort: number;
   readonly secrets: StackSecrets;
+  /** The hardened-host layer, when `hardening` is set (see hardening-config.ts). */
+  readonly hardening?: HardeningConfig;
 }
 
 /** Environment variables the program sets itself; serverSecrets may not override them. */
@@ -311,6 +315,21 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
   const vmSshPrivateKey = privateKeyAt(raw('vmSshPrivateKey'), 'vmSshPrivateKey', issue);
   const serverSecrets = serverSecretsAt(raw('serverSecrets'), issue);
 
+  const hardening = parseHardening(
+    raw('hardening'),
+    {
+      gatewayAddress: gatewayHost.address,
+      gatewaySshPort: gatewayHost.sshPort,
+      vmSshPort: vm.sshPort,
+      serverHttpPort,
+      devicePort: vm.devicePort,
+      dataVolume: vm.dataVolume,
+      traefikConfigDir: gateway?.traefik.configDir ?? '/opt/traefik/config',
+    },
+    issues.length === 0,
+    issue,
+  );
+
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({
     gateway: gateway as Gateway,
@@ -322,6 +341,7 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
     serverApp: serverApp as ProtectedApp,
     serverHttpPort,
     secrets: { cloudflareApiToken, authentikToken, gatewaySshPrivateKey, vmSshPrivateKey, serverSecrets },
+    ...(hardening !== undefined ? { hardening } : {}),
   });
 }
 

@@ -9,6 +9,7 @@ import { appResourceNames, deploymentNames, assertUniqueNames, authentikLookups,
 import { AuthentikFlow, AuthentikGroup } from './authentik/resources.js';
 import { AppDeployment } from './components/app-deployment.js';
 import { BooxStreamVm } from './components/booxstream-vm.js';
+import { HostHardening } from './components/host-hardening.js';
 import { ProtectedApp } from './components/protected-app.js';
 import { TunnelIngress } from './components/tunnel-ingress.js';
 import type { StackConfig } from './config.js';
@@ -100,6 +101,12 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
       ? [new AppDeployment(deploymentNames(app).component, { plan: planAppDeployment(app, app.deploy, cfg.vm.address), provider: vm.dockerProvider, projectDir: options.projectDir, platform: cfg.vm.platform })]
       : [],
   );
+  // The hardened-host layer (opt-in): each machine over its own SSH connection.
+  if (cfg.hardening !== undefined) {
+    const h = cfg.hardening;
+    new HostHardening('vm-hardening', { connection: commandConnection(cfg.vm, pulumi.secret(s.vmSshPrivateKey)), plan: h.vm, rollbackSeconds: h.rollbackSeconds });
+    new HostHardening('gateway-hardening', { connection: gatewayConnection, plan: h.gatewayHost, rollbackSeconds: h.rollbackSeconds });
+  }
 
   const byName = <T>(pick: (app: ProtectedApp) => pulumi.Output<T>) =>
     pulumi.all(Object.fromEntries(apps.map((a, i) => [cfg.gateway.apps[i]!.name, pick(a)]))) as pulumi.Output<Record<string, T>>;

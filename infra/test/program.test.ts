@@ -99,6 +99,10 @@ describe('the example stack declares', () => {
         `${T.image}::booxstream-vm-image`,
         `${T.volume}::booxstream-vm-data`,
         `${T.container}::booxstream-vm-container`,
+        ...['vm-hardening', 'gateway-hardening'].flatMap((h) => [
+          `booxstream:host:HostHardening::${h}`,
+          ...['nftables', 'nftables-confirm', 'fail2ban', 'sysctl', 'audit'].map((part) => `${T.command}::${h}-${part}`),
+        ]),
       ].sort(),
     );
   });
