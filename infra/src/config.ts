@@ -45,6 +45,7 @@ export const CONFIG_KEYS = {
   vmSshPrivateKey: { secret: true, required: true, structured: false, doc: 'private key (OpenSSH/PEM, no passphrase) of vm.sshUser, who may run docker' },
   server: { secret: false, required: false, structured: true, doc: '{ app, adminGroups, deviceApproval, logLevel }' },
   serverSecrets: { secret: true, required: false, structured: true, doc: 'extra environment variables for the server container, e.g. {"SOME_TOKEN": "…"}' },
+  crowdsecBouncerKey: { secret: true, required: false, structured: false, doc: "the CrowdSec bouncer's API key (e.g. `openssl rand -hex 32`); required when gateway.ids is declared" },
   hardening: { secret: false, required: false, structured: true, doc: '{ lan: [CIDR…], rollbackSeconds }: firewall, SSH jail, sysctl and audit rules on the VM and the gateway (opt-in)' },
 } as const satisfies Record<string, KeySpec>;
 
@@ -117,6 +118,8 @@ export interface StackSecrets {
   readonly gatewaySshPrivateKey: string;
   readonly vmSshPrivateKey: string;
   readonly serverSecrets: Readonly<Record<string, string>>;
+  /** Set when gateway.ids is declared: Traefik's bouncer and CrowdSec share it. */
+  readonly crowdsecBouncerKey?: string;
 }
 
 export interface StackConfig {
@@ -314,6 +317,11 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
   const gatewaySshPrivateKey = privateKeyAt(raw('gatewaySshPrivateKey'), 'gatewaySshPrivateKey', issue);
   const vmSshPrivateKey = privateKeyAt(raw('vmSshPrivateKey'), 'vmSshPrivateKey', issue);
   const serverSecrets = serverSecretsAt(raw('serverSecrets'), issue);
+  const bouncerKeyRaw = raw('crowdsecBouncerKey');
+  const crowdsecBouncerKey = bouncerKeyRaw === undefined ? undefined : tokenAt(bouncerKeyRaw, 'crowdsecBouncerKey', issue);
+  if (gateway?.ids !== undefined && crowdsecBouncerKey === undefined) {
+    issue('crowdsecBouncerKey', 'required because gateway.ids is declared: `pulumi config set --secret crowdsecBouncerKey "$(openssl rand -hex 32)"`');
+  }
 
   const hardening = parseHardening(
     raw('hardening'),
@@ -340,7 +348,7 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
     server,
     serverApp: serverApp as ProtectedApp,
     serverHttpPort,
-    secrets: { cloudflareApiToken, authentikToken, gatewaySshPrivateKey, vmSshPrivateKey, serverSecrets },
+    secrets: { cloudflareApiToken, authentikToken, gatewaySshPrivateKey, vmSshPrivateKey, serverSecrets, ...(crowdsecBouncerKey !== undefined ? { crowdsecBouncerKey } : {}) },
     ...(hardening !== undefined ? { hardening } : {}),
   });
 }

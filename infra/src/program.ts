@@ -9,6 +9,7 @@ import { appResourceNames, deploymentNames, assertUniqueNames, authentikLookups,
 import { AuthentikFlow, AuthentikGroup } from './authentik/resources.js';
 import { AppDeployment } from './components/app-deployment.js';
 import { BooxStreamVm } from './components/booxstream-vm.js';
+import { Crowdsec } from './components/crowdsec.js';
 import { HostHardening } from './components/host-hardening.js';
 import { ProtectedApp } from './components/protected-app.js';
 import { TunnelIngress } from './components/tunnel-ingress.js';
@@ -101,6 +102,18 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
       ? [new AppDeployment(deploymentNames(app).component, { plan: planAppDeployment(app, app.deploy, cfg.vm.address), provider: vm.dockerProvider, projectDir: options.projectDir, platform: cfg.vm.platform })]
       : [],
   );
+  // Intrusion detection: CrowdSec next to Traefik, when the gateway model declares ids:.
+  if (cfg.gateway.ids !== undefined) {
+    new Crowdsec('crowdsec', {
+      ids: cfg.gateway.ids,
+      gatewayHost: cfg.gatewayHost,
+      connection: gatewayConnection,
+      sshPrivateKey: pulumi.secret(s.gatewaySshPrivateKey),
+      bouncerKey: pulumi.secret(s.crowdsecBouncerKey!),
+      stack: options.stack,
+    });
+  }
+
   // The hardened-host layer (opt-in): each machine over its own SSH connection.
   if (cfg.hardening !== undefined) {
     const h = cfg.hardening;

@@ -17,7 +17,7 @@ export interface ExampleStack {
   /** Full keys set with --secret. */
   secretKeys: string[];
   /** The secret values, to assert they never leak. */
-  secrets: { cloudflareApiToken: string; authentikToken: string; gatewaySshPrivateKey: string; vmSshPrivateKey: string; serverSecret: string };
+  secrets: { cloudflareApiToken: string; authentikToken: string; gatewaySshPrivateKey: string; vmSshPrivateKey: string; serverSecret: string; crowdsecBouncerKey: string };
 }
 
 export function privateKeyPem(): string {
@@ -34,12 +34,14 @@ export function exampleStack(options: { serverSecrets?: boolean } = {}): Example
     gatewaySshPrivateKey: privateKeyPem(),
     vmSshPrivateKey: privateKeyPem(),
     serverSecret: 'server-secret-value-0123456789',
+    crowdsecBouncerKey: 'crowdsec-bouncer-key-0123456789abcdef',
   };
   config['booxstream:cloudflareApiToken'] = secrets.cloudflareApiToken;
   config['booxstream:authentikToken'] = secrets.authentikToken;
   config['booxstream:gatewaySshPrivateKey'] = secrets.gatewaySshPrivateKey;
   config['booxstream:vmSshPrivateKey'] = secrets.vmSshPrivateKey;
-  const secretKeys = ['cloudflareApiToken', 'authentikToken', 'gatewaySshPrivateKey', 'vmSshPrivateKey'].map((k) => `booxstream:${k}`);
+  config['booxstream:crowdsecBouncerKey'] = secrets.crowdsecBouncerKey;
+  const secretKeys = ['cloudflareApiToken', 'authentikToken', 'gatewaySshPrivateKey', 'vmSshPrivateKey', 'crowdsecBouncerKey'].map((k) => `booxstream:${k}`);
   if (options.serverSecrets) {
     config['booxstream:serverSecrets'] = JSON.stringify({ EXTRA_TOKEN: secrets.serverSecret });
     secretKeys.push('booxstream:serverSecrets');

@@ -3,32 +3,20 @@
  * firewall (apply + confirm over a second connection), SSH jail, sysctl and audit commands,
  * carrying exactly the files the gateway package renders for the plan derived from the stack.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderAuditRules, renderFail2banJail, renderNftables, renderSysctl } from '@booxstream/gateway';
 import { loadStackConfig } from '../src/config.js';
 import { nftApplyScript } from '../src/host/apply-scripts.js';
 import { exampleStack, mapSource } from './example-stack.js';
-import { isSecretInput, plain, runProgram, type ProgramRun } from './pulumi-mocks.js';
+import { isSecretInput, plain } from './pulumi-mocks.js';
+import { useProgramRun } from './program-run.js';
 
 const CMD = 'command:remote:Command';
-let run: ProgramRun;
-let sshDir: string;
 const stack = exampleStack();
 stack.config['booxstream:hardening'] = JSON.stringify({ lan: ['192.168.1.0/24'], rollbackSeconds: 45 });
 const cfg = loadStackConfig(mapSource(stack.config, stack.secretKeys));
 
-beforeAll(async () => {
-  sshDir = mkdtempSync(join(tmpdir(), 'infra-ssh-'));
-  process.env['BOOXSTREAM_SSH_DIR'] = sshDir;
-  run = await runProgram(stack.config, stack.secretKeys);
-}, 60_000);
-afterAll(() => {
-  rmSync(sshDir, { recursive: true, force: true });
-  delete process.env['BOOXSTREAM_SSH_DIR'];
-});
+const program = useProgramRun(stack.config, stack.secretKeys);
 
 describe('hardening: the plans derived from the stack', () => {
   it('the VM: SSH and the device port from the LAN, the HTTP port from the gateway only', () => {
@@ -52,13 +40,13 @@ describe.each([
   ['gateway-hardening', () => cfg.hardening!.gatewayHost, () => cfg.gatewayHost.address],
 ] as const)('%s', (name, plan, address) => {
   it('applies the rendered ruleset with an armed rollback, then confirms it over a second connection', () => {
-    const apply = run.get(CMD, `${name}-nftables`);
+    const apply = program().get(CMD, `${name}-nftables`);
     const nft = renderNftables(plan());
     expect(apply.inputs['stdin']).toBe(nft.text);
     expect(apply.inputs['create']).toBe(nftApplyScript({ name: plan().name, table: nft.table, rollbackSeconds: 45 }));
     expect(apply.inputs['update']).toBe(apply.inputs['create']);
     expect(String(apply.inputs['delete'])).toContain('nft delete table');
-    const confirm = run.get(CMD, `${name}-nftables-confirm`);
+    const confirm = program().get(CMD, `${name}-nftables-confirm`);
     expect(String(confirm.inputs['create'])).toContain('mv "$d/$n.nft.new" "$d/$n.nft"');
     expect(confirm.opts.dependsOn).toBeDefined();
     expect((plain(apply.inputs['connection']) as { host: string }).host).toBe(address());
@@ -72,7 +60,7 @@ describe.each([
       audit: renderAuditRules(plan()).text,
     };
     for (const [suffix, text] of Object.entries(files)) {
-      const c = run.get(CMD, `${name}-${suffix}`);
+      const c = program().get(CMD, `${name}-${suffix}`);
       expect(c.inputs['stdin'], suffix).toBe(text);
       expect(String(c.inputs['delete']), suffix).toContain('"$d/$k.original"');
     }

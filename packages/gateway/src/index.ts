@@ -125,3 +125,18 @@ export { HARDENING_SYSCTLS, parseSysctl, renderSysctl } from './render/host/sysc
 export type { RenderedSysctl } from './render/host/sysctl.js';
 export { renderAuditRules } from './render/host/audit.js';
 export type { RenderedAuditRules } from './render/host/audit.js';
+
+// Intrusion detection (CrowdSec + the Traefik bouncer)
+export { checkIds, IDS_DEFAULTS } from './model/ids.js';
+export type { IdsLayer } from './model/ids.js';
+export {
+  BANNABLE_DEVICE_AUTH_REASONS,
+  CROWDSEC_HUB_ITEMS,
+  CROWDSEC_PROGRAMS,
+  RELAY_LOG_MESSAGES,
+  RELAY_SYSLOG_PORT,
+  renderCrowdsec,
+} from './render/crowdsec.js';
+export type { CrowdsecFile, CrowdsecRenderOptions, RenderedCrowdsec } from './render/crowdsec.js';
+export { BOUNCER_PLUGIN_MODULE, BOUNCER_PLUGIN_NAME, crowdsecBouncerMiddleware, renderTraefikIdsStaticConfig } from './render/crowdsec-bouncer.js';
+export type { TraefikIdsStaticConfig } from './render/crowdsec-bouncer.js';

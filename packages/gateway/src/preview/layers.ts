@@ -20,7 +20,7 @@ import type { PreviewFile } from './render.js';
 export const EXAMPLE_HOST_FACTS: { vm: AppVmFacts; gateway: GatewayHostFacts } = {
   vm: {
     lan: ['192.168.1.0/24'],
-    gatewayAddress: '192.168.1.201',
+    gatewayAddress: '192.168.1.200',
     serverPort: 3001,
     devicePort: 8080,
     dataDir: '/var/lib/docker/volumes/booxstream-data/_data',
