@@ -319,6 +319,11 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
   const serverSecrets = serverSecretsAt(raw('serverSecrets'), issue);
   const bouncerKeyRaw = raw('crowdsecBouncerKey');
   const crowdsecBouncerKey = bouncerKeyRaw === undefined ? undefined : tokenAt(bouncerKeyRaw, 'crowdsecBouncerKey', issue);
+  // Rendered and schema-checked (pnpm preview), but no resource of this program applies it yet:
+  // refusing beats a stack that looks protected and is not.
+  if (gateway?.mfa !== undefined) {
+    issue('gateway.mfa', 'is rendered by `pnpm preview` but not applied by this program yet; remove it from the stack (apply the previewed steps by hand)');
+  }
   if (gateway?.ids !== undefined && crowdsecBouncerKey === undefined) {
     issue('crowdsecBouncerKey', 'required because gateway.ids is declared: `pulumi config set --secret crowdsecBouncerKey "$(openssl rand -hex 32)"`');
   }

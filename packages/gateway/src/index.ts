@@ -140,3 +140,9 @@ export {
 export type { CrowdsecFile, CrowdsecRenderOptions, RenderedCrowdsec } from './render/crowdsec.js';
 export { BOUNCER_PLUGIN_MODULE, BOUNCER_PLUGIN_NAME, crowdsecBouncerMiddleware, renderTraefikIdsStaticConfig } from './render/crowdsec-bouncer.js';
 export type { TraefikIdsStaticConfig } from './render/crowdsec-bouncer.js';
+
+// Two-factor sign-in (authentik)
+export { checkMfa, MFA_DEFAULTS } from './model/mfa.js';
+export type { MfaLayer, MfaScope } from './model/mfa.js';
+export { AUTHENTIK_DEFAULT_STAGES, MFA_FLOW_SLUG, MFA_STAGE_ORDER, renderMfaSteps } from './render/authentik-mfa.js';
+export type { MfaObjectKey, MfaPks, MfaStep } from './render/authentik-mfa.js';

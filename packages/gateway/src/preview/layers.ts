@@ -7,6 +7,7 @@
 import yaml from 'js-yaml';
 import { appVmHardening, gatewayHostHardening, type AppVmFacts, type GatewayHostFacts, type HostHardening } from '../model/host.js';
 import type { Gateway } from '../model/types.js';
+import { renderMfaSteps } from '../render/authentik-mfa.js';
 import { renderCrowdsec } from '../render/crowdsec.js';
 import { renderTraefikIdsStaticConfig } from '../render/crowdsec-bouncer.js';
 import { renderAuditRules } from '../render/host/audit.js';
@@ -52,6 +53,12 @@ export function securityLayerFiles(gateway: Gateway): PreviewFile[] {
       path: PREVIEW_PATHS.traefikStaticIds,
       content: '# Merge into the gateway\'s traefik.yml (static configuration): the bouncer plugin and a JSON access log CrowdSec reads.\n' + yaml.dump(renderTraefikIdsStaticConfig(gateway.ids), { lineWidth: -1, sortKeys: false }),
     });
+  }
+  if (gateway.mfa !== undefined) {
+    // Placeholder references (`<key>`): the Pulumi program resolves them to authentik's pks in order.
+    renderMfaSteps(gateway.mfa, {}).forEach((step, i) =>
+      files.push({ path: PREVIEW_PATHS.mfaStep(i, step.key), content: `${JSON.stringify({ method: step.method, path: step.path, ...(step.adopt ? { adopt: step.adopt } : {}), body: step.body }, null, 2)}\n` }),
+    );
   }
   files.push(...hostFiles(appVmHardening(EXAMPLE_HOST_FACTS.vm)), ...hostFiles(gatewayHostHardening(EXAMPLE_HOST_FACTS.gateway)));
   return files;
