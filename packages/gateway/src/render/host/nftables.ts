@@ -11,7 +11,8 @@
  *   forward  policy accept (containers keep their own traffic), but a Docker-published port
  *            (DNAT-ed before input, so input never sees it) is dropped unless the connection's
  *            source is allowed: matched on DNAT-ed connections (`ct status dnat`) by their original
- *            destination port, so container-to-container traffic on the same port (cloudflared →
+ *            destination port, in the original direction only (replies come back from the
+ *            container), so container-to-container traffic on the same port (cloudflared →
  *            Traefik :80 on a bridge) is left alone.
  */
 import { isIP } from 'node:net';
@@ -35,7 +36,7 @@ export function renderNftables(host: HostHardening): RenderedNftables {
   const input = host.ports.flatMap((rule) => acceptLines(rule, `tcp dport ${rule.port}`));
   const forward = host.ports
     .filter((r) => r.dockerPublished)
-    .flatMap((rule) => [...acceptLines(rule, `meta l4proto tcp ct status dnat ct original proto-dst ${rule.port}`), `meta l4proto tcp ct status dnat ct original proto-dst ${rule.port} counter drop comment "${rule.name}: other sources"`]);
+    .flatMap((rule) => [...acceptLines(rule, `meta l4proto tcp ct direction original ct status dnat ct original proto-dst ${rule.port}`), `meta l4proto tcp ct direction original ct status dnat ct original proto-dst ${rule.port} counter drop comment "${rule.name}: other sources"`]);
   const lines = [
     '#!/usr/sbin/nft -f',
     `# ${host.name}: rendered by @booxstream/gateway. Applied with \`nft -f\` as one transaction;`,
