@@ -11,7 +11,6 @@ const needed = [
   { pkg: 'fonts-dejavu-core', present: () => existsSync('/usr/share/fonts/truetype/dejavu') },
   // infra's config tests check SSH keys with ssh-keygen.
   { pkg: 'openssh-client', present: () => existsSync('/usr/bin/ssh-keygen') },
-<<<<<<< HEAD
   // The gateway package's database test runs a real MariaDB, dumps it and restores it through restic.
   { pkg: 'mariadb-server', present: () => existsSync('/usr/sbin/mariadbd') },
   { pkg: 'mariadb-client', present: () => existsSync('/usr/bin/mariadb-dump') },
@@ -19,16 +18,13 @@ const needed = [
   { pkg: 'prometheus-mysqld-exporter', present: () => existsSync('/usr/bin/prometheus-mysqld-exporter') },
   { pkg: 'curl', present: () => existsSync('/usr/bin/curl') },
   { pkg: 'iproute2', present: () => existsSync('/usr/sbin/ip') || existsSync('/bin/ip') },
-=======
   // The hardened-host and intrusion-detection tests (packages/gateway/test/host, …/crowdsec):
   // network namespaces, the firewall, the SSH jail, audit rule parsing, CrowdSec offline, TOTP.
-  { pkg: 'iproute2', present: () => existsSync('/usr/sbin/ip') || existsSync('/sbin/ip') },
   { pkg: 'nftables', present: () => existsSync('/usr/sbin/nft') },
   { pkg: 'fail2ban', present: () => existsSync('/usr/bin/fail2ban-server') },
   { pkg: 'auditd', present: () => existsSync('/usr/sbin/auditctl') },
   { pkg: 'crowdsec', present: () => existsSync('/usr/bin/crowdsec') },
   { pkg: 'oathtool', present: () => existsSync('/usr/bin/oathtool') },
->>>>>>> eb88438 (gateway: hardened host layer — plans for the app VM and the gateway, nftables/Fail2Ban/sysctl/audit renderers, proven in network namespaces with nft, fail2ban-server, sysctl and auditctl (user namespace, never loaded))
 ];
 const missing = needed.filter((n) => !n.present()).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);

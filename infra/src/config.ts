@@ -7,7 +7,7 @@
  * Every key is listed in `CONFIG_KEYS` and documented in README.md and Pulumi.example.yaml.
  */
 import { isIP } from 'node:net';
-import { GatewayConfigError, validateGateway, type Gateway, type ProtectedApp } from '@booxstream/gateway';
+import { GatewayConfigError, planAppDeployment, validateGateway, type Gateway, type ProtectedApp } from '@booxstream/gateway';
 import { deployedAppsIssues } from './deployed-apps-config.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { parseHardening, type HardeningConfig } from './hardening-config.js';
@@ -338,6 +338,7 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
       devicePort: vm.devicePort,
       dataVolume: vm.dataVolume,
       traefikConfigDir: gateway?.traefik.configDir ?? '/opt/traefik/config',
+      deployedPorts: issues.length === 0 && gateway ? deployedPorts(gateway, vm.address) : [],
     },
     issues.length === 0,
     issue,
@@ -359,6 +360,13 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
 }
 
 type Issue = (key: string, message: string) => void;
+
+/** Every host port the model's deployed apps publish on the VM, named `<container>-<port>`. */
+function deployedPorts(gateway: Gateway, vmAddress: string): { name: string; port: number }[] {
+  return gateway.apps.flatMap((app) =>
+    app.deploy ? planAppDeployment(app, app.deploy, vmAddress).containers.flatMap((c) => c.ports.map((p) => ({ name: `${c.name}-${p.external}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 31), port: p.external }))) : [],
+  );
+}
 type Obj = Record<string, unknown>;
 
 /**

@@ -30,6 +30,8 @@ export interface HardeningFacts {
   readonly devicePort: number;
   readonly dataVolume: string;
   readonly traefikConfigDir: string;
+  /** Ports the deployed apps publish on the VM (BookStack, its database's exporter): gateway only. */
+  readonly deployedPorts: readonly { readonly name: string; readonly port: number }[];
 }
 
 /** Where the gateway's CrowdSec files live (audited on the gateway). */
@@ -89,6 +91,7 @@ export function parseHardening(
         devicePort: facts.devicePort,
         dataDir: `/var/lib/docker/volumes/${facts.dataVolume}/_data`,
         configDir: '/etc/booxstream',
+        otherGatewayPorts: facts.deployedPorts,
       }),
       gatewayHost: gatewayHostHardening({ lan: cidrs, sshPort: facts.gatewaySshPort, traefikConfigDir: facts.traefikConfigDir, crowdsecConfigDir: CROWDSEC_HOST_DIR }),
     };

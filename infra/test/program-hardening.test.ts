@@ -21,11 +21,16 @@ const program = useProgramRun(stack.config, stack.secretKeys);
 describe('hardening: the plans derived from the stack', () => {
   it('the VM: SSH and the device port from the LAN, the HTTP port from the gateway only', () => {
     const vm = cfg.hardening!.vm;
-    expect(vm.ports.map((p) => [p.name, p.port, p.from])).toEqual([
+    expect(vm.ports.slice(0, 3).map((p) => [p.name, p.port, p.from])).toEqual([
       ['ssh', cfg.vm.sshPort, ['192.168.1.0/24']],
       ['server-http', cfg.serverHttpPort, [cfg.gatewayHost.address]],
       ['device', cfg.vm.devicePort, ['192.168.1.0/24']],
     ]);
+    // The deployed apps (BookStack and its database's exporter) publish on the VM too: gateway only.
+    const bookstack = cfg.gateway.apps.find((a) => a.name === 'bookstack')!;
+    const extra = vm.ports.slice(3);
+    expect(extra.map((p) => p.port)).toContain(Number(new URL(bookstack.upstream).port));
+    for (const p of extra) expect([p.from, p.dockerPublished], p.name).toEqual([[cfg.gatewayHost.address], true]);
     expect(vm.auditWatches.map((w) => w.path)).toContain(`/var/lib/docker/volumes/${cfg.vm.dataVolume}/_data`);
   });
 

@@ -80,6 +80,8 @@ export interface AppVmFacts {
   readonly dataDir: string;
   /** Where its configuration lives (e.g. `/etc/booxstream`). */
   readonly configDir: string;
+  /** Other Docker-published ports only the gateway may reach (deployed apps, their exporters). [otherGatewayPorts=[]] */
+  readonly otherGatewayPorts?: readonly { readonly name: string; readonly port: number }[];
 }
 
 /** The app VM: SSH and the device port from the LAN, the HTTP port only from the gateway. */
@@ -90,6 +92,7 @@ export function appVmHardening(facts: AppVmFacts): HostHardening {
     { name: 'server-http', port: facts.serverPort, from: [facts.gatewayAddress], dockerPublished: true },
   ];
   if (facts.devicePort > 0) ports.push({ name: 'device', port: facts.devicePort, from: [...facts.lan], dockerPublished: true });
+  for (const p of facts.otherGatewayPorts ?? []) ports.push({ name: p.name, port: p.port, from: [facts.gatewayAddress], dockerPublished: true });
   return checkedHost({
     name: 'booxstream-vm',
     ports,

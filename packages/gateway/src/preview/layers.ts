@@ -7,6 +7,7 @@
 import yaml from 'js-yaml';
 import { appVmHardening, gatewayHostHardening, type AppVmFacts, type GatewayHostFacts, type HostHardening } from '../model/host.js';
 import type { Gateway } from '../model/types.js';
+import { planAppDeployment } from '../render/app-containers.js';
 import { renderMfaSteps } from '../render/authentik-mfa.js';
 import { renderCrowdsec } from '../render/crowdsec.js';
 import { renderTraefikIdsStaticConfig } from '../render/crowdsec-bouncer.js';
@@ -60,6 +61,11 @@ export function securityLayerFiles(gateway: Gateway): PreviewFile[] {
       files.push({ path: PREVIEW_PATHS.mfaStep(i, step.key), content: `${JSON.stringify({ method: step.method, path: step.path, ...(step.adopt ? { adopt: step.adopt } : {}), body: step.body }, null, 2)}\n` }),
     );
   }
-  files.push(...hostFiles(appVmHardening(EXAMPLE_HOST_FACTS.vm)), ...hostFiles(gatewayHostHardening(EXAMPLE_HOST_FACTS.gateway)));
+  // The deployed apps publish on the VM too (BookStack, its database's exporter): gateway only.
+  const vmAddress = '192.168.1.202';
+  const otherGatewayPorts = gateway.apps.flatMap((app) =>
+    app.deploy ? planAppDeployment(app, app.deploy, vmAddress).containers.flatMap((c) => c.ports.map((p) => ({ name: `${c.name}-${p.external}`.slice(0, 31), port: p.external }))) : [],
+  );
+  files.push(...hostFiles(appVmHardening({ ...EXAMPLE_HOST_FACTS.vm, otherGatewayPorts })), ...hostFiles(gatewayHostHardening(EXAMPLE_HOST_FACTS.gateway)));
   return files;
 }
