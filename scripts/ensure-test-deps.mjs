@@ -3,7 +3,7 @@
 // verification tests a real nginx, infra's config tests ssh-keygen. On a fresh Debian
 // machine as root this installs them (once); anywhere else it says what is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 
 const needed = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
@@ -22,6 +22,13 @@ const needed = [
   { pkg: 'prometheus', present: () => existsSync('/usr/bin/promtool') },
   { pkg: 'prometheus-node-exporter', present: () => existsSync('/usr/bin/prometheus-node-exporter') },
   { pkg: 'systemd', present: () => existsSync('/usr/bin/systemd-analyze') },
+  // The hardened-host and intrusion-detection tests (packages/gateway/test/host, …/crowdsec):
+  // network namespaces, the firewall, the SSH jail, audit rule parsing, CrowdSec offline, TOTP.
+  { pkg: 'nftables', present: () => existsSync('/usr/sbin/nft') },
+  { pkg: 'fail2ban', present: () => existsSync('/usr/bin/fail2ban-server') },
+  { pkg: 'auditd', present: () => existsSync('/usr/sbin/auditctl') },
+  { pkg: 'crowdsec', present: () => existsSync('/usr/bin/crowdsec') },
+  { pkg: 'oathtool', present: () => existsSync('/usr/bin/oathtool') },
 ];
 const missing = needed.filter((n) => !n.present()).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);
@@ -36,6 +43,12 @@ if (!isRoot || !hasApt) {
   process.exit(1);
 }
 console.log(`Installing test dependencies from Debian: ${missing.join(' ')}`);
+// CrowdSec's post-install registers with the central API unless this file exists; offline
+// (CI, the tests) that registration fails the install. A comment line is enough.
+if (missing.includes('crowdsec') && !existsSync('/etc/crowdsec/online_api_credentials.yaml')) {
+  mkdirSync('/etc/crowdsec', { recursive: true });
+  writeFileSync('/etc/crowdsec/online_api_credentials.yaml', '# no central API: BooxStream runs CrowdSec offline\n');
+}
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
 execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });

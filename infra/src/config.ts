@@ -7,10 +7,11 @@
  * Every key is listed in `CONFIG_KEYS` and documented in README.md and Pulumi.example.yaml.
  */
 import { isIP } from 'node:net';
-import { GatewayConfigError, validateGateway, type Gateway, type ProtectedApp } from '@booxstream/gateway';
+import { GatewayConfigError, planAppDeployment, validateGateway, type Gateway, type ProtectedApp } from '@booxstream/gateway';
 import { deployedAppsIssues } from './deployed-apps-config.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { parseObservability, type ObservabilityConfig } from './observability-config.js';
+import { parseHardening, type HardeningConfig } from './hardening-config.js';
 
 /** The Pulumi project name (Pulumi.yaml `name`), the namespace of every key below. */
 export const PROJECT = 'booxstream';
@@ -48,6 +49,8 @@ export const CONFIG_KEYS = {
   monitoring: { secret: false, required: false, structured: true, doc: '{ enabled, prometheusListen, retention, traefikMetrics, cloudflaredMetrics, textfileDir, grafana: { on, provisioningDir, dashboardsDir, prometheusUrl } }' },
   backup: { secret: false, required: false, structured: true, doc: '{ repository, repositoryHostDir, onCalendar, keepLast, passwordFile, environmentFile }' },
   resticPassword: { secret: true, required: false, structured: false, doc: 'restic repository password (required with backup)' },
+  crowdsecBouncerKey: { secret: true, required: false, structured: false, doc: "the CrowdSec bouncer's API key (e.g. `openssl rand -hex 32`); required when gateway.ids is declared" },
+  hardening: { secret: false, required: false, structured: true, doc: '{ lan: [CIDR…], rollbackSeconds }: firewall, SSH jail, sysctl and audit rules on the VM and the gateway (opt-in)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -119,6 +122,8 @@ export interface StackSecrets {
   readonly gatewaySshPrivateKey: string;
   readonly vmSshPrivateKey: string;
   readonly serverSecrets: Readonly<Record<string, string>>;
+  /** Set when gateway.ids is declared: Traefik's bouncer and CrowdSec share it. */
+  readonly crowdsecBouncerKey?: string;
 }
 
 export interface StackConfig {
@@ -135,6 +140,8 @@ export interface StackConfig {
   readonly secrets: StackSecrets;
   /** Monitoring and backups on the VM (observability-config.ts). */
   readonly observability: ObservabilityConfig;
+  /** The hardened-host layer, when `hardening` is set (see hardening-config.ts). */
+  readonly hardening?: HardeningConfig;
 }
 
 /** Environment variables the program sets itself; serverSecrets may not override them. */
@@ -317,6 +324,32 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
   const vmSshPrivateKey = privateKeyAt(raw('vmSshPrivateKey'), 'vmSshPrivateKey', issue);
   const serverSecrets = serverSecretsAt(raw('serverSecrets'), issue);
   const observability = parseObservability(raw('monitoring'), raw('backup'), raw('resticPassword'), issue);
+  const bouncerKeyRaw = raw('crowdsecBouncerKey');
+  const crowdsecBouncerKey = bouncerKeyRaw === undefined ? undefined : tokenAt(bouncerKeyRaw, 'crowdsecBouncerKey', issue);
+  // Rendered and schema-checked (pnpm preview), but no resource of this program applies it yet:
+  // refusing beats a stack that looks protected and is not.
+  if (gateway?.mfa !== undefined) {
+    issue('gateway.mfa', 'is rendered by `pnpm preview` but not applied by this program yet; remove it from the stack (apply the previewed steps by hand)');
+  }
+  if (gateway?.ids !== undefined && crowdsecBouncerKey === undefined) {
+    issue('crowdsecBouncerKey', 'required because gateway.ids is declared: `pulumi config set --secret crowdsecBouncerKey "$(openssl rand -hex 32)"`');
+  }
+
+  const hardening = parseHardening(
+    raw('hardening'),
+    {
+      gatewayAddress: gatewayHost.address,
+      gatewaySshPort: gatewayHost.sshPort,
+      vmSshPort: vm.sshPort,
+      serverHttpPort,
+      devicePort: vm.devicePort,
+      dataVolume: vm.dataVolume,
+      traefikConfigDir: gateway?.traefik.configDir ?? '/opt/traefik/config',
+      deployedPorts: issues.length === 0 && gateway ? deployedPorts(gateway, vm.address) : [],
+    },
+    issues.length === 0,
+    issue,
+  );
 
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({
@@ -328,12 +361,20 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
     server,
     serverApp: serverApp as ProtectedApp,
     serverHttpPort,
-    secrets: { cloudflareApiToken, authentikToken, gatewaySshPrivateKey, vmSshPrivateKey, serverSecrets },
     observability,
+    secrets: { cloudflareApiToken, authentikToken, gatewaySshPrivateKey, vmSshPrivateKey, serverSecrets, ...(crowdsecBouncerKey !== undefined ? { crowdsecBouncerKey } : {}) },
+    ...(hardening !== undefined ? { hardening } : {}),
   });
 }
 
 type Issue = (key: string, message: string) => void;
+
+/** Every host port the model's deployed apps publish on the VM, named `<container>-<port>`. */
+function deployedPorts(gateway: Gateway, vmAddress: string): { name: string; port: number }[] {
+  return gateway.apps.flatMap((app) =>
+    app.deploy ? planAppDeployment(app, app.deploy, vmAddress).containers.flatMap((c) => c.ports.map((p) => ({ name: `${c.name}-${p.external}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 31), port: p.external }))) : [],
+  );
+}
 type Obj = Record<string, unknown>;
 
 /**

@@ -9,6 +9,8 @@ import { appResourceNames, deploymentNames, assertUniqueNames, authentikLookups,
 import { AuthentikFlow, AuthentikGroup } from './authentik/resources.js';
 import { AppDeployment } from './components/app-deployment.js';
 import { BooxStreamVm } from './components/booxstream-vm.js';
+import { Crowdsec } from './components/crowdsec.js';
+import { HostHardening } from './components/host-hardening.js';
 import { ProtectedApp } from './components/protected-app.js';
 import { TunnelIngress } from './components/tunnel-ingress.js';
 import type { StackConfig } from './config.js';
@@ -108,6 +110,25 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
     vmConnection: commandConnection(cfg.vm, pulumi.secret(s.vmSshPrivateKey)),
     gatewayConnection,
   });
+
+  // Intrusion detection: CrowdSec next to Traefik, when the gateway model declares ids:.
+  if (cfg.gateway.ids !== undefined) {
+    new Crowdsec('crowdsec', {
+      ids: cfg.gateway.ids,
+      gatewayHost: cfg.gatewayHost,
+      connection: gatewayConnection,
+      sshPrivateKey: pulumi.secret(s.gatewaySshPrivateKey),
+      bouncerKey: pulumi.secret(s.crowdsecBouncerKey!),
+      stack: options.stack,
+    });
+  }
+
+  // The hardened-host layer (opt-in): each machine over its own SSH connection.
+  if (cfg.hardening !== undefined) {
+    const h = cfg.hardening;
+    new HostHardening('vm-hardening', { connection: commandConnection(cfg.vm, pulumi.secret(s.vmSshPrivateKey)), plan: h.vm, rollbackSeconds: h.rollbackSeconds });
+    new HostHardening('gateway-hardening', { connection: gatewayConnection, plan: h.gatewayHost, rollbackSeconds: h.rollbackSeconds });
+  }
 
   const byName = <T>(pick: (app: ProtectedApp) => pulumi.Output<T>) =>
     pulumi.all(Object.fromEntries(apps.map((a, i) => [cfg.gateway.apps[i]!.name, pick(a)]))) as pulumi.Output<Record<string, T>>;

@@ -4,6 +4,7 @@
  * the BooxStreamVm component only hands this to `docker.Container`.
  */
 import { CONTAINER_HARDENING } from '@booxstream/gateway';
+import { CROWDSEC_PROGRAMS, RELAY_SYSLOG_PORT } from '@booxstream/gateway';
 import type { StackConfig } from './config.js';
 
 /** Where the image keeps the built web app (apps/server/Dockerfile). */
@@ -65,7 +66,7 @@ export interface ServerContainerSpec {
   ports: { internal: number; external: number; protocol: 'tcp' }[];
   volumeContainerPath: string;
   healthcheck: { tests: string[]; interval: string; timeout: string; startPeriod: string; retries: number };
-  logDriver: 'json-file';
+  logDriver: 'json-file' | 'syslog';
   logOpts: Record<string, string>;
   /** Pulumi waits for "healthy" before the update counts as done. */
   wait: true;
@@ -73,6 +74,19 @@ export interface ServerContainerSpec {
   /** Seconds Docker waits after SIGTERM: the server closes sockets with 1001 and SQLite cleanly. */
   stopTimeout: number;
   destroyGraceSeconds: number;
+}
+
+/**
+ * Bounded local logs; with the IDS layer, the relay's log also goes to the gateway's CrowdSec
+ * over syslog (Docker keeps a local copy for `docker logs`, its "dual logging").
+ */
+function serverLogging(cfg: StackConfig): Pick<ServerContainerSpec, 'logDriver' | 'logOpts'> {
+  if (cfg.gateway.ids === undefined) return { logDriver: 'json-file', logOpts: { 'max-size': '10m', 'max-file': '3' } };
+  const host = cfg.gatewayHost.address.includes(':') ? `[${cfg.gatewayHost.address}]` : cfg.gatewayHost.address;
+  return {
+    logDriver: 'syslog',
+    logOpts: { 'syslog-address': `udp://${host}:${RELAY_SYSLOG_PORT}`, 'syslog-format': 'rfc5424', tag: CROWDSEC_PROGRAMS.relay },
+  };
 }
 
 export function serverContainerSpec(cfg: StackConfig): ServerContainerSpec {
@@ -94,9 +108,7 @@ export function serverContainerSpec(cfg: StackConfig): ServerContainerSpec {
     ports,
     volumeContainerPath: CONTAINER_DATA_DIR,
     healthcheck: { tests: healthcheckCommand(cfg.serverHttpPort), interval: '30s', timeout: '5s', startPeriod: '15s', retries: 3 },
-    logDriver: 'json-file',
-    // Bounded logs: 3 × 10 MB per container, rotated by Docker.
-    logOpts: { 'max-size': '10m', 'max-file': '3' },
+    ...serverLogging(cfg),
     wait: true,
     waitTimeout: 120,
     stopTimeout: 20,

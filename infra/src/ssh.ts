@@ -60,9 +60,9 @@ export interface SshMaterialPaths {
  * the docker provider's `sshOpts` do not change between `pulumi up`s on the same machine.
  * [dir=~/.ssh/pulumi-booxstream/<stack>], overridable with BOOXSTREAM_SSH_DIR.
  */
-export function sshMaterialPaths(stack: string, env: Record<string, string | undefined> = process.env): SshMaterialPaths {
+export function sshMaterialPaths(stack: string, env: Record<string, string | undefined> = process.env, machine: 'vm' | 'gateway' = 'vm'): SshMaterialPaths {
   const dir = env['BOOXSTREAM_SSH_DIR'] ?? join(homedir(), '.ssh', 'pulumi-booxstream', stack);
-  return { identityFile: join(dir, 'vm_key'), knownHostsFile: join(dir, 'vm_known_hosts') };
+  return { identityFile: join(dir, `${machine}_key`), knownHostsFile: join(dir, `${machine}_known_hosts`) };
 }
 
 /** ssh options for the docker CLI: this key only, this host key only, no prompts. */

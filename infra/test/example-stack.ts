@@ -17,7 +17,7 @@ export interface ExampleStack {
   /** Full keys set with --secret. */
   secretKeys: string[];
   /** The secret values, to assert they never leak. */
-  secrets: { cloudflareApiToken: string; authentikToken: string; gatewaySshPrivateKey: string; vmSshPrivateKey: string; serverSecret: string; resticPassword: string };
+  secrets: { cloudflareApiToken: string; authentikToken: string; gatewaySshPrivateKey: string; vmSshPrivateKey: string; serverSecret: string; resticPassword: string; crowdsecBouncerKey: string };
 }
 
 export function privateKeyPem(): string {
@@ -35,13 +35,15 @@ export function exampleStack(options: { serverSecrets?: boolean } = {}): Example
     vmSshPrivateKey: privateKeyPem(),
     serverSecret: 'server-secret-value-0123456789',
     resticPassword: 'restic-test-password-0123456789',
+    crowdsecBouncerKey: 'crowdsec-bouncer-key-0123456789abcdef',
   };
   config['booxstream:cloudflareApiToken'] = secrets.cloudflareApiToken;
   config['booxstream:authentikToken'] = secrets.authentikToken;
   config['booxstream:gatewaySshPrivateKey'] = secrets.gatewaySshPrivateKey;
   config['booxstream:vmSshPrivateKey'] = secrets.vmSshPrivateKey;
   config['booxstream:resticPassword'] = secrets.resticPassword;
-  const secretKeys = ['cloudflareApiToken', 'authentikToken', 'gatewaySshPrivateKey', 'vmSshPrivateKey', 'resticPassword'].map((k) => `booxstream:${k}`);
+  config['booxstream:crowdsecBouncerKey'] = secrets.crowdsecBouncerKey;
+  const secretKeys = ['cloudflareApiToken', 'authentikToken', 'gatewaySshPrivateKey', 'vmSshPrivateKey', 'resticPassword', 'crowdsecBouncerKey'].map((k) => `booxstream:${k}`);
   if (options.serverSecrets) {
     config['booxstream:serverSecrets'] = JSON.stringify({ EXTRA_TOKEN: secrets.serverSecret });
     secretKeys.push('booxstream:serverSecrets');

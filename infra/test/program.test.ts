@@ -14,6 +14,7 @@ import {
   renderAuthentikProvider,
   renderPolicyBindings,
   renderTraefikDynamicConfig,
+  renderCrowdsec,
   renderTunnelIngress,
 } from '@booxstream/gateway';
 import { checklistCoverage } from '../src/checklist/coverage.js';
@@ -119,6 +120,20 @@ describe('the example stack declares', () => {
         `${T.volume}::booxstream-vm-data`,
         `${T.container}::booxstream-vm-container`,
         ...observability,
+        `booxstream:gateway:Crowdsec::crowdsec`,
+        `${T.command}::crowdsec-bouncer-key`,
+        `${T.dockerProvider}::crowdsec-docker`,
+        `${T.volume}::crowdsec-crowdsec-db`,
+        `${T.volume}::crowdsec-crowdsec-config`,
+        `${T.container}::crowdsec-container`,
+        ...renderCrowdsec(gateway.ids!).files.flatMap((f) => {
+          const n = `crowdsec-${f.path.replace(/[^A-Za-z0-9]+/g, '-').replace(/-yaml$/, '')}`;
+          return [`${T.copy}::${n}`, `${T.command}::${n}-check`];
+        }),
+        ...['vm-hardening', 'gateway-hardening'].flatMap((h) => [
+          `booxstream:host:HostHardening::${h}`,
+          ...['nftables', 'nftables-confirm', 'fail2ban', 'sysctl', 'audit'].map((part) => `${T.command}::${h}-${part}`),
+        ]),
       ].sort(),
     );
   });
@@ -289,8 +304,8 @@ describe('the BooxStream VM', () => {
       capabilities: { drops: ['ALL'] },
       securityOpts: ['no-new-privileges:true'],
       user: '1000:1000',
-      logDriver: 'json-file',
-      logOpts: { 'max-size': '10m', 'max-file': '3' },
+      // The example declares ids:, so the relay's log goes to CrowdSec (program-crowdsec.test.ts).
+      logDriver: 'syslog',
       ports: [
         { internal: 3001, external: 3001, protocol: 'tcp' },
         { internal: 8080, external: 8080, protocol: 'tcp' },

@@ -7,8 +7,8 @@ import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from '../config.js';
 import { envList, serverContainerSpec, serverEnvironment } from '../server-container.js';
-import { dockerHost, dockerSshOpts, sshMaterialPaths, writeSshMaterial } from '../ssh.js';
 import { declareContainer } from './app-container.js';
+import { dockerOverSsh } from './docker-over-ssh.js';
 
 export interface BooxStreamVmArgs {
   /** The validated stack config (vm, server, gateway host, the server's gateway app). */
@@ -39,18 +39,7 @@ export class BooxStreamVm extends pulumi.ComponentResource {
     const projectDir = args.projectDir ?? process.cwd();
     const context = isAbsolute(vm.buildContext) ? vm.buildContext : resolve(projectDir, vm.buildContext);
 
-    // The docker CLI's ssh helper needs the key and known_hosts on disk (see ssh.ts).
-    const paths = sshMaterialPaths(args.stack ?? pulumi.getStack());
-    const sshOpts = pulumi.secret(args.sshPrivateKey).apply((key) => {
-      writeSshMaterial(paths, key, vm);
-      return dockerSshOpts(paths);
-    });
-    const provider = new docker.Provider(
-      `${name}-docker`,
-      // The options name files, not secrets; unsecret keeps them readable in previews.
-      { host: dockerHost(vm), sshOpts: pulumi.unsecret(sshOpts) },
-      { parent: this },
-    );
+    const provider = dockerOverSsh(`${name}-docker`, vm, args.sshPrivateKey, 'vm', args.stack ?? pulumi.getStack(), this);
 
     const image = new docker.Image(
       `${name}-image`,

@@ -29,8 +29,8 @@ describe('preview CLI', () => {
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
     expect(res.stdout).toContain('wrote traefik/booxstream.yml');
-    // The gateway's 29 files + 10 for monitoring, the backup units and Grafana (observability-files.ts).
-    expect(res.stdout).toMatch(/39 files in \d+ ms/);
+    // The gateway's 29 files + 10 for monitoring, the backup units and Grafana (observability-files.ts) + 17 for the security layers.
+    expect(res.stdout).toMatch(/56 files in \d+ ms/);
     expect(res.stdout).toContain('wrote monitoring/booxstream.rules.yml');
     const summary = readFileSync(join(out, 'SUMMARY.md'), 'utf8');
     expect(summary).toContain('# Gateway preview');

@@ -125,3 +125,35 @@ export { COMMUNITY_DASHBOARDS, communityDashboardUrl, dashboardQueries, DATASOUR
 export type { CommunityDashboard, RenderedDashboard } from './render/dashboards/index.js';
 export { renderGrafanaProvisioning } from './render/grafana-provisioning.js';
 export type { GrafanaProvisioningInput, ProvisioningFile } from './render/grafana-provisioning.js';
+// Hardened host (nftables, Fail2Ban, sysctl, audit)
+export { appVmHardening, checkedHost, gatewayHostHardening, HOST_DEFAULTS, isAddressOrCidr } from './model/host.js';
+export type { AppVmFacts, AuditWatch, GatewayHostFacts, HostHardening, HostPortRule } from './model/host.js';
+export { nftTableName, renderNftables } from './render/host/nftables.js';
+export type { RenderedNftables } from './render/host/nftables.js';
+export { renderFail2banJail } from './render/host/fail2ban.js';
+export type { Fail2banJailOptions, RenderedFail2banJail, SshLogSource } from './render/host/fail2ban.js';
+export { HARDENING_SYSCTLS, parseSysctl, renderSysctl } from './render/host/sysctl.js';
+export type { RenderedSysctl } from './render/host/sysctl.js';
+export { renderAuditRules } from './render/host/audit.js';
+export type { RenderedAuditRules } from './render/host/audit.js';
+
+// Intrusion detection (CrowdSec + the Traefik bouncer)
+export { checkIds, IDS_DEFAULTS } from './model/ids.js';
+export type { IdsLayer } from './model/ids.js';
+export {
+  BANNABLE_DEVICE_AUTH_REASONS,
+  CROWDSEC_HUB_ITEMS,
+  CROWDSEC_PROGRAMS,
+  RELAY_LOG_MESSAGES,
+  RELAY_SYSLOG_PORT,
+  renderCrowdsec,
+} from './render/crowdsec.js';
+export type { CrowdsecFile, CrowdsecRenderOptions, RenderedCrowdsec } from './render/crowdsec.js';
+export { BOUNCER_PLUGIN_MODULE, BOUNCER_PLUGIN_NAME, crowdsecBouncerMiddleware, renderTraefikIdsStaticConfig } from './render/crowdsec-bouncer.js';
+export type { TraefikIdsStaticConfig } from './render/crowdsec-bouncer.js';
+
+// Two-factor sign-in (authentik)
+export { checkMfa, MFA_DEFAULTS } from './model/mfa.js';
+export type { MfaLayer, MfaScope } from './model/mfa.js';
+export { AUTHENTIK_DEFAULT_STAGES, MFA_FLOW_SLUG, MFA_STAGE_ORDER, renderMfaSteps } from './render/authentik-mfa.js';
+export type { MfaObjectKey, MfaPks, MfaStep } from './render/authentik-mfa.js';

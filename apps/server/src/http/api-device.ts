@@ -86,7 +86,7 @@ export function deviceApi(deps: DeviceApiDeps): Router {
     const address = deps.proxies.clientAddress(req.socket.remoteAddress, req.headers);
     deps.audit.record(created ? 'register' : 'reregister', devicePrefix(uuid), address, `status ${device.status}`);
     deps.metrics.registrations.inc({ kind: created ? 'new' : 'again' });
-    deps.logger.info({ device: devicePrefix(uuid), status: device.status, created }, 'device registered');
+    deps.logger.info({ device: devicePrefix(uuid), address, status: device.status, created }, 'device registered');
     const answer: RegisterResponse = { success: true, token, host: { uuid: device.uuid, public_ip: device.public_ip, name: device.name } };
     res.status(created ? 201 : 200).json(answer);
   });

@@ -50,6 +50,7 @@ describe('the names of one app', () => {
         stripIdentity: 'booxstream-strip-identity',
         bypassRateLimit: 'booxstream-bypass-ratelimit',
         securityHeaders: 'booxstream-security-headers',
+        crowdsec: 'booxstream-crowdsec',
       },
       services: { backend: 'booxstream-backend', outpost: 'booxstream-outpost' },
     });

@@ -50,6 +50,7 @@ export function traefikNames(app: Pick<ProtectedApp, 'name'>) {
       stripIdentity: `${n}-strip-identity`,
       bypassRateLimit: `${n}-bypass-ratelimit`,
       securityHeaders: `${n}-security-headers`,
+      crowdsec: `${n}-crowdsec`,
     },
     services: {
       backend: `${n}-backend`,

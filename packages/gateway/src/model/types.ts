@@ -8,6 +8,8 @@
  */
 
 import type { AppDeploy } from './deploy.js';
+import type { IdsLayer } from './ids.js';
+import type { MfaLayer } from './mfa.js';
 
 /** Authentik's policy engine mode for an application: pass if `any` binding passes, or only if `all` do. */
 export type PolicyEngineMode = 'any' | 'all';
@@ -138,6 +140,10 @@ export interface Gateway {
   readonly apps: readonly ProtectedApp[];
   /** Other hostnames the tunnel serves; the tunnel config owns the whole list. [tunnelRoutes=[]] */
   readonly tunnelRoutes: readonly TunnelRoute[];
+  /** Intrusion detection (CrowdSec + a bouncer first in every router); off when absent. See `ids.ts`. */
+  readonly ids?: IdsLayer;
+  /** Two-factor sign-in in authentik; off when absent. See `mfa.ts`. */
+  readonly mfa?: MfaLayer;
 }
 
 type DeepPartial<T> = T extends readonly (infer U)[]

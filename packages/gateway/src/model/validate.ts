@@ -8,6 +8,8 @@ import { AUTHENTIK_SLUG_PATTERN, DEFAULTS } from './defaults.js';
 import type { Gateway, HealthCheck, PolicyEngineMode, ProtectedApp, RateLimit, TunnelOriginRequest, TunnelRoute } from './types.js';
 import { OUTPOST_PATH_PREFIX, routerNames } from './names.js';
 import { validateDeploy } from './validate-deploy.js';
+import { checkIds } from './ids.js';
+import { checkMfa } from './mfa.js';
 
 type Obj = Record<string, unknown>;
 
@@ -132,7 +134,7 @@ function durationMs(d: string): number {
  */
 export function validateGateway(input: unknown): Gateway {
   const c = new Checker();
-  const root = c.object(input, '', ['domain', 'tunnel', 'traefik', 'authentik', 'apps', 'tunnelRoutes']);
+  const root = c.object(input, '', ['domain', 'tunnel', 'traefik', 'authentik', 'apps', 'tunnelRoutes', 'ids', 'mfa']);
   if (!root) throw new GatewayConfigError(c.issues);
 
   const domain = c.string(root, 'domain', '');
@@ -174,6 +176,9 @@ export function validateGateway(input: unknown): Gateway {
   const tunnelRoutes = routesIn.map((r, i) => checkTunnelRoute(c, r, `tunnelRoutes[${i}]`));
 
   checkUniqueness(c, apps, tunnelRoutes);
+  const ids = root['ids'] === undefined ? undefined : checkIds(root['ids'], 'ids', c.issues);
+  const appNames = apps.flatMap((a) => (a ? [a.name] : []));
+  const mfa = root['mfa'] === undefined ? undefined : checkMfa(root['mfa'], 'mfa', appNames, c.issues);
 
   if (c.issues.length > 0) throw new GatewayConfigError(c.issues);
 
@@ -198,6 +203,8 @@ export function validateGateway(input: unknown): Gateway {
     },
     apps: apps as ProtectedApp[],
     tunnelRoutes: tunnelRoutes as TunnelRoute[],
+    ...(ids !== undefined ? { ids } : {}),
+    ...(mfa !== undefined ? { mfa } : {}),
   };
   return deepFreeze(gateway);
 }

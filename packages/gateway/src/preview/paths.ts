@@ -14,4 +14,12 @@ export const PREVIEW_PATHS = Object.freeze({
   /** A deployed app's container plan and database files. */
   deploy: (app: Pick<ProtectedApp, 'name'>, fileName: string) => `deploy/${app.name}/${fileName}`,
   summary: 'SUMMARY.md',
+  /** A CrowdSec file, by its path under CrowdSec's config directory. */
+  crowdsec: (path: string) => `crowdsec/${path}`,
+  crowdsecHubItems: 'crowdsec/hub-items.json',
+  traefikStaticIds: 'traefik/static/ids.yml',
+  /** One step of the two-factor sign-in, in order. */
+  mfaStep: (index: number, key: string) => `authentik/mfa/${String(index + 1).padStart(2, '0')}-${key}.json`,
+  /** A hardened-host file of one machine. */
+  host: (hostName: string, fileName: string) => `host/${hostName}/${fileName}`,
 });

@@ -39,6 +39,7 @@ export interface PreviewOptions {
   readonly extraFiles?: (gateway: Gateway) => readonly PreviewFile[];
 }
 import { previewDeployedApps, summarizeDeployedApps } from './deploy.js';
+import { securityLayerFiles } from './layers.js';
 
 export interface PreviewFile {
   /** Relative to the preview directory, `/`-separated. */
@@ -109,6 +110,7 @@ export function renderPreview(gateway: Gateway, source: string, options: Preview
   }
 
   files.push(...previewDeployedApps(gateway));
+  files.push(...securityLayerFiles(gateway));
 
   files.push(...(options.extraFiles?.(gateway) ?? []));
   files.push({ path: PREVIEW_PATHS.summary, content: renderSummary(gateway, source, files, tunnel.rules, pks, options.summarySections ?? []) });

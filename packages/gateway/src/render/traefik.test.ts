@@ -226,7 +226,8 @@ describe('renderTraefikDynamicConfig: structure', () => {
   });
 
   it('puts forward auth last on the main router, after the identity headers are blanked', () => {
-    expect(byKind(http.routers['booxstream']!)).toEqual(['headers', 'headers', 'forwardAuth']);
+    // The CrowdSec bouncer (a plugin) comes first when the model declares ids: (crowdsec-bouncer.test.ts).
+    expect(byKind(http.routers['booxstream']!)).toEqual(['plugin', 'headers', 'headers', 'forwardAuth']);
     expect(http.routers['booxstream']!.middlewares.at(-1)).toBe('booxstream-forward-auth@file');
   });
 
@@ -247,7 +248,7 @@ describe('renderTraefikDynamicConfig: structure', () => {
     const rl = middleware('booxstream-bypass-ratelimit');
     expect(rl).toEqual({ rateLimit: { average: 100, period: '1m', burst: 50, sourceCriterion: { requestHeaderName: CLIENT_IP_HEADER } } });
     for (const [name, r] of routers.filter(([n]) => n.startsWith('booxstream-bypass-'))) {
-      expect(r.middlewares[0], name).toBe('booxstream-bypass-ratelimit@file');
+      expect(r.middlewares[1], name).toBe('booxstream-bypass-ratelimit@file');
     }
   });
 

@@ -13,6 +13,7 @@
 import yaml from 'js-yaml';
 import type { Gateway, ProtectedApp } from '../model/types.js';
 import { OUTPOST_PATH_PREFIX, traefikNames } from '../model/names.js';
+import { crowdsecBouncerMiddleware } from './crowdsec-bouncer.js';
 
 /** The identity headers authentik's Traefik guide lists in `authResponseHeaders` (VENDOR-NOTES.md#forward-auth-headers). */
 export const AUTHENTIK_RESPONSE_HEADERS = Object.freeze([
@@ -86,7 +87,8 @@ export type TraefikMiddleware =
         burst: number;
         sourceCriterion: { requestHeaderName: string };
       };
-    };
+    }
+  | { plugin: Record<string, Record<string, unknown>> };
 
 export interface TraefikService {
   loadBalancer: {
@@ -206,6 +208,13 @@ export function renderTraefikDynamicConfig(gateway: Gateway, app: ProtectedApp):
         sourceCriterion: { requestHeaderName: CLIENT_IP_HEADER },
       },
     };
+  }
+
+  // The intrusion-detection layer: the bouncer runs first, so a banned address costs no
+  // forward-auth round trip and reaches neither the device routes nor the sign-in callback.
+  if (gateway.ids !== undefined) {
+    middlewares[names.middlewares.crowdsec] = crowdsecBouncerMiddleware(gateway.ids);
+    for (const router of Object.values(routers)) router.middlewares.unshift(ref(names.middlewares.crowdsec));
   }
 
   const services: Record<string, TraefikService> = {
