@@ -8,6 +8,7 @@ import type * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import { BackupSchedule } from './components/backup-schedule.js';
 import { Monitoring } from './components/monitoring.js';
+import { databaseBackupHook, databaseScrapeTarget } from '@booxstream/gateway';
 import type { StackConfig } from './config.js';
 import { CONTAINER_DATA_DIR } from './server-container.js';
 
@@ -25,6 +26,10 @@ export function declareObservability(
   deps: { dockerProvider: docker.Provider; vmConnection: Connection; gatewayConnection: Connection },
 ): ObservabilityOutputs {
   const o = cfg.observability;
+  // Apps the program deploys with a database bring their exporter and their dump step.
+  const dbApps = cfg.gateway.apps.flatMap((app) => (app.deploy?.database ? [{ app, db: app.deploy.database }] : []));
+  const dbTargets = dbApps.map(({ app, db }) => databaseScrapeTarget(app, db, cfg.vm.address));
+  const hooks = dbApps.map(({ app, db }) => databaseBackupHook(app, db));
   let prometheusUrl: pulumi.Output<string | null> = pulumi.output(null);
   if (o.monitoring.enabled) {
     const g = o.monitoring.grafana;
@@ -38,7 +43,7 @@ export function declareObservability(
       extra: {
         ...(o.monitoring.traefikMetrics ? { traefik: { address: o.monitoring.traefikMetrics } } : {}),
         ...(o.monitoring.cloudflaredMetrics ? { cloudflared: { address: o.monitoring.cloudflaredMetrics } } : {}),
-        apps: o.monitoring.apps,
+        apps: [...o.monitoring.apps, ...dbTargets],
       },
       ...(g
         ? { grafana: { connection: g.on === 'gateway' ? deps.gatewayConnection : deps.vmConnection, provisioningDir: g.provisioningDir, dashboardsDir: g.dashboardsDir, prometheusUrl: g.prometheusUrl } }
@@ -64,7 +69,10 @@ export function declareObservability(
         textfileDir: o.monitoring.textfileDir,
         keepLast: b.keepLast,
         onCalendar: b.onCalendar,
+        extraExecStartPre: hooks.flatMap((h) => h.extraExecStartPre),
+        include: Object.assign({}, ...hooks.map((h) => h.include)) as Record<string, string>,
       },
+      hookFiles: hooks.flatMap((h) => h.files),
     });
     backupTimer = schedule.timerName;
   }

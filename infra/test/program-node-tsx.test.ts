@@ -13,7 +13,7 @@ it('loads the ESM TypeScript program and its workspace packages with tsx and dec
   expect(child.stderr).toBe('');
   expect(child.status).toBe(0);
   const { resources, outputs } = JSON.parse(child.stdout) as { resources: string[]; outputs: Record<string, unknown> };
-  expect(resources).toHaveLength(116); // the stack resource, 27 for BooxStream and Affine, 8 routing BookStack, 20 deploying it, 28 for monitoring and backups, 12 hardening the hosts, 20 for CrowdSec
+  expect(resources).toHaveLength(119); // the stack resource, 27 for BooxStream and Affine, 8 routing BookStack, 20 deploying it, 31 for monitoring and backups (with BookStack's dump hook), 12 hardening the hosts, 20 for CrowdSec
   expect(resources).toContain('pulumi-nodejs:dynamic/authentik:ProxyProvider::booxstream-provider');
   expect(resources).toContain('docker:index/container:Container::booxstream-vm-container');
   expect(outputs['appUrls']).toEqual({ booxstream: 'https://booxstream.kevinvdb.dev/', affine: 'https://affine.kevinvdb.dev/', bookstack: 'https://bookstack.kevinvdb.dev/' });

@@ -84,6 +84,9 @@ describe('the example stack declares', () => {
       `${T.container}::monitoring-prometheus`,
       ...['datasources-booxstream-yaml', 'dashboards-booxstream-yaml', 'json-booxstream-relay-json', 'json-booxstream-host-json', 'json-community-md'].flatMap((f) => file(`monitoring-grafana-${f}`)),
       'booxstream:backup:BackupSchedule::backup',
+      // BookStack's database dump script, run before each backup (databaseBackupHook).
+      ...file('backup-hook-0'),
+      `${T.command}::backup-hook-0-mode`,
       `${T.command}::backup-password`,
       ...file('backup-service'),
       ...file('backup-timer'),
@@ -337,6 +340,17 @@ describe('the BooxStream VM', () => {
     expect(run.get(T.volume, 'booxstream-vm-data').opts).toMatchObject({ deleteBeforeReplace: true, retainOnDelete: true });
     // With a server secret set, the whole env list is secret.
     expect(await isSecret(run.get(T.container, 'booxstream-vm-container').props['envs'])).toBe(true);
+  });
+});
+
+describe('monitoring and backups on the VM', () => {
+  it("scrape BookStack's database exporter and take its dump into the nightly backup", async () => {
+    const config = await resolveAsset(run.get(T.copy, 'monitoring-prometheus-config').props['source']);
+    expect(config).toContain('job_name: app-bookstack-db');
+    expect(config).toContain('192.168.1.202:9104');
+    const service = await resolveAsset(run.get(T.copy, 'backup-service').props['source']);
+    expect(service).toMatch(/^ExecStartPre=\/\S+bookstack\S*$/m);
+    expect(service).toContain('BACKUP_INCLUDE=bookstack-db=/include/bookstack-db');
   });
 });
 

@@ -23,6 +23,8 @@ export interface BackupScheduleArgs {
   units: Omit<BackupUnitsInput, 'docker'>;
   /** The restic repository password, a Pulumi secret. */
   resticPassword: pulumi.Input<string>;
+  /** Scripts other apps' steps run (a database dump), copied and made executable. [hookFiles=[]] */
+  hookFiles?: readonly { path: string; content: string; mode: '0755' }[];
 }
 
 export class BackupSchedule extends pulumi.ComponentResource {
@@ -61,6 +63,14 @@ export class BackupSchedule extends pulumi.ComponentResource {
     );
     const service = remoteFile(`${name}-service`, { connection: args.connection, remotePath: `${SYSTEMD_DIR}/${units.serviceName}`, content: units.service, removeOnDelete: true }, this);
     const timer = remoteFile(`${name}-timer`, { connection: args.connection, remotePath: `${SYSTEMD_DIR}/${units.timerName}`, content: units.timer, removeOnDelete: true }, this);
+    const hookChecks = (args.hookFiles ?? []).map((f, i) => {
+      const file = remoteFile(`${name}-hook-${i}`, { connection: args.connection, remotePath: f.path, content: f.content, removeOnDelete: true }, this);
+      return new command.remote.Command(
+        `${name}-hook-${i}-mode`,
+        { connection: args.connection, create: `chmod ${f.mode} '${f.path}'`, triggers: [createHash('sha256').update(f.content).digest('hex')] },
+        { parent: this, dependsOn: [file.check] },
+      );
+    });
     const hash = createHash('sha256').update(units.service).update('\0').update(units.timer).digest('hex');
     new command.remote.Command(
       `${name}-enable`,
@@ -71,7 +81,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
         // A changed unit is re-read and the timer re-armed.
         triggers: [hash],
       },
-      { parent: this, dependsOn: [password, service.check, timer.check] },
+      { parent: this, dependsOn: [password, service.check, timer.check, ...hookChecks] },
     );
     this.timerName = pulumi.output(units.timerName);
     this.unitsHash = pulumi.output(hash);
