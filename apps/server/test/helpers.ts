@@ -176,9 +176,11 @@ export async function viewer(server: { url: string }, uuid: string, headers: Rec
   return connect(wsUrl(server, `/api/hosts/${uuid}/stream`), headers, { ack: options.ack ?? true });
 }
 
+/** A viewer API request as a script would send it: state-changing methods carry `Content-Type: application/json` (the same-origin rule's script case). */
 export function api(server: { url: string }, path: string, init: RequestInit & { identity?: Record<string, string> } = {}) {
   const { identity, headers, ...rest } = init;
-  return fetch(`${server.url}${path}`, { ...rest, headers: { ...(identity ?? {}), ...(headers as Record<string, string> | undefined) } });
+  const json: Record<string, string> = rest.method && !['GET', 'HEAD'].includes(rest.method) ? { 'content-type': 'application/json' } : {};
+  return fetch(`${server.url}${path}`, { ...rest, headers: { ...json, ...(identity ?? {}), ...(headers as Record<string, string> | undefined) } });
 }
 
 /**

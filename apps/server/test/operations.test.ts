@@ -162,7 +162,7 @@ describe('the server process', () => {
 /** Registers through HTTP and approves as an admin through the API. */
 async function approvedDeviceVia(url: string) {
   const r = await register({ url });
-  const res = await fetch(`${url}/api/hosts/${r.uuid}/approve`, { method: 'POST', headers: ADMIN });
+  const res = await fetch(`${url}/api/hosts/${r.uuid}/approve`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' } });
   expect(res.status).toBe(200);
   return r;
 }

@@ -88,7 +88,7 @@ async function bannerTitle(): Promise<string | null> {
 }
 
 async function post(path: string): Promise<void> {
-  const res = await fetch(new URL(path, server.url), { method: 'POST' });
+  const res = await fetch(new URL(path, server.url), { method: 'POST', headers: { 'content-type': 'application/json' } });
   expect(res.status, await res.clone().text()).toBe(200);
 }
 

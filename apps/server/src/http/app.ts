@@ -11,6 +11,7 @@ import { deviceApi, type DeviceApiDeps } from './api-device.js';
 import { hostsApi, requireIdentity, type HostsApiDeps } from './api-hosts.js';
 import { historyApi, type HistoryApiDeps } from './api-history.js';
 import { sharesApi, type SharesApiDeps } from './api-shares.js';
+import { sameOriginWrites } from './same-origin.js';
 import { webApp } from './static.js';
 
 export interface AppDeps extends DeviceApiDeps, HostsApiDeps, HistoryApiDeps, SharesApiDeps {
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(deps.sharePages);
   app.use(deviceApi(deps));
   app.use('/api', requireIdentity(deps.identities));
+  app.use('/api', sameOriginWrites({ publicOrigin: deps.config.publicUrl, proxies: deps.proxies }));
   app.use(hostsApi(deps));
   app.use(historyApi(deps));
   app.use(sharesApi(deps));
