@@ -9,6 +9,7 @@ import type { AuditLog } from '../db/audit.js';
 import type { DeviceStore } from '../db/devices.js';
 import { HttpError } from '../errors.js';
 import { normalizeUuid } from '../device-access.js';
+import { networkOf } from '../identity/network.js';
 import type { TrustedProxies } from '../identity/trusted-proxy.js';
 import { devicePrefix, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -82,12 +83,20 @@ export function deviceApi(deps: DeviceApiDeps): Router {
     const name = optionalText(body, 'name', NAME_MAX_CHARS);
     const publicIp = optionalText(body, 'public_ip', PUBLIC_IP_MAX_CHARS);
     const initial = deps.config.deviceApproval === 'auto' ? 'approved' : 'pending';
-    const { token, device, created } = deps.devices.register(uuid, name, publicIp, initial);
     const address = deps.proxies.clientAddress(req.socket.remoteAddress, req.headers);
-    deps.audit.record(created ? 'register' : 'reregister', devicePrefix(uuid), address, `status ${device.status}`);
-    deps.metrics.registrations.inc({ kind: created ? 'new' : 'again' });
-    deps.logger.info({ device: devicePrefix(uuid), status: device.status, created }, 'device registered');
-    const answer: RegisterResponse = { success: true, token, host: { uuid: device.uuid, public_ip: device.public_ip, name: device.name } };
+    const network = networkOf(address);
+    const { token, device, created, unconfirmed } = deps.devices.register(uuid, name, publicIp, initial, Date.now(), {
+      address,
+      network,
+      bindToNetwork: deps.config.reregistration === 'same-network',
+    });
+    const event = created ? 'register' : unconfirmed ? 'reregister_unconfirmed' : 'reregister';
+    deps.audit.record(event, devicePrefix(uuid), address, unconfirmed ? `from network ${network}; waits for confirmation` : `status ${device.status}`);
+    deps.metrics.registrations.inc({ kind: created ? 'new' : unconfirmed ? 'unconfirmed' : 'again' });
+    deps.logger.info({ device: devicePrefix(uuid), status: device.status, created, unconfirmed }, 'device registered');
+    // The app reads only these fields, so an unconfirmed registration answers like any other; its token is refused with a message until confirmed.
+    const host = unconfirmed ? { uuid: device.uuid, public_ip: publicIp, name } : { uuid: device.uuid, public_ip: device.public_ip, name: device.name };
+    const answer: RegisterResponse = { success: true, token, host };
     res.status(created ? 201 : 200).json(answer);
   });
 
@@ -98,6 +107,9 @@ export function deviceApi(deps: DeviceApiDeps): Router {
     const found = deps.devices.lookupToken(m[1]!);
     if (found.kind === 'unknown') throw new HttpError(401, 'DEVICE_ERR_TOKEN_UNKNOWN', 'This token is not known to the server; register the device again.');
     if (found.kind === 'replaced') throw new HttpError(401, 'DEVICE_ERR_TOKEN_REPLACED', 'This device registered again; the older token was replaced.');
+    if (found.kind === 'unconfirmed') {
+      throw new HttpError(403, 'DEVICE_ERR_UNCONFIRMED', 'This device registered again from a new network; its owner must confirm it in BooxStream first.');
+    }
     if (found.device.status === 'revoked') throw new HttpError(403, 'DEVICE_ERR_REVOKED', 'This device was revoked by an administrator.');
     const body = parseJsonBody(req.body);
     const publicIp = optionalText(body, 'public_ip', PUBLIC_IP_MAX_CHARS);
