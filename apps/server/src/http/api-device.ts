@@ -9,7 +9,7 @@ import type { AuditLog } from '../db/audit.js';
 import type { DeviceStore } from '../db/devices.js';
 import { HttpError } from '../errors.js';
 import { normalizeUuid } from '../device-access.js';
-import { networkOf } from '../identity/network.js';
+import { networkOf, rateLimitKey } from '../identity/network.js';
 import type { TrustedProxies } from '../identity/trusted-proxy.js';
 import { devicePrefix, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -28,7 +28,8 @@ export interface DeviceApiDeps {
 export const NAME_MAX_CHARS = 100;
 export const PUBLIC_IP_MAX_CHARS = 64;
 const BODY_LIMIT = '16kb';
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/** C0 controls, DEL and C1 controls: nothing a device name or an address needs, and they garble logs and pages. */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Parses a JSON object body given as text; the app's Content-Type is not relied upon. */
 export function parseJsonBody(text: unknown): Record<string, unknown> {
@@ -52,9 +53,10 @@ export function optionalText(body: Record<string, unknown>, field: string, max: 
   const v = body[field];
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" must be a string or null.`, field);
+  // Checked before trimming: a trailing newline is refused, not quietly dropped.
+  if (CONTROL_CHARS.test(v)) throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" contains control characters.`, field);
   const t = v.trim();
   if (t.length > max) throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" is ${t.length} characters long; at most ${max} are allowed.`, field);
-  if (CONTROL_CHARS.test(t)) throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" contains control characters.`, field);
   return t === '' ? null : t;
 }
 
@@ -64,7 +66,7 @@ export function deviceApi(deps: DeviceApiDeps): Router {
 
   /** Rate limit per client address, checked before the body is read. */
   const rateLimit = (req: Request, _res: Response, next: NextFunction): void => {
-    const r = deps.limiter.take(deps.proxies.clientAddress(req.socket.remoteAddress, req.headers));
+    const r = deps.limiter.take(rateLimitKey(deps.proxies.clientAddress(req.socket.remoteAddress, req.headers)));
     if (r.ok) {
       next();
       return;
