@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { AuditLog } from './db/audit.js';
 import { openDatabase } from './db/database.js';
+import { DatabaseReadiness } from './db/health.js';
 import { DeviceStore } from './db/devices.js';
 import { normalizeUuid } from './device-access.js';
 import { HttpError } from './errors.js';
@@ -133,6 +134,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const app = createApp({
     config,
     db,
+    readiness: new DatabaseReadiness(db),
     devices,
     audit,
     proxies,

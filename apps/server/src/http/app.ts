@@ -4,6 +4,7 @@
  */
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import type { Db } from '../db/database.js';
+import type { DatabaseReadiness } from '../db/health.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -16,6 +17,7 @@ import { webApp } from './static.js';
 
 export interface AppDeps extends DeviceApiDeps, HostsApiDeps, HistoryApiDeps, SharesApiDeps {
   readonly db: Db;
+  readonly readiness: DatabaseReadiness;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** The share page and its assets: public (no identity), mounted before anything that asks for one. */
@@ -53,12 +55,11 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    try {
-      deps.db.prepare('SELECT 1').get();
-      res.json({ status: 'ready' });
-    } catch {
-      throw new HttpError(503, 'SERVER_ERR_NOT_READY', 'The database is not reachable.');
+    const r = deps.readiness.check();
+    if (!r.ok) {
+      throw new HttpError(503, 'SERVER_ERR_NOT_READY', r.failure === 'corrupt' ? 'The database is damaged.' : 'The database cannot be written.');
     }
+    res.json({ status: 'ready' });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
