@@ -164,6 +164,7 @@ describe('POST /api/hosts/update-ip', () => {
     [{ authorization: 'Bearer' }, 'Send the device token as "Authorization: Bearer <token>".'],
     [{ authorization: `Bearer ${'a'.repeat(513)}` }, 'Send the device token as "Authorization: Bearer <token>".'],
     [{ authorization: 'Bearer two words' }, 'Send the device token as "Authorization: Bearer <token>".'],
+    [{ authorization: 'NotBearer abc' }, 'Send the device token as "Authorization: Bearer <token>".'],
   ])('refuses a missing or malformed Authorization (%j) with 401 naming it', async (headers, message) => {
     const s = await server();
     const res = await post(s, '/api/hosts/update-ip', '{"public_ip":"1.2.3.4"}', headers);
