@@ -43,9 +43,17 @@ export class HostActions {
     return updated;
   }
 
-  /** Makes a re-registration from a new network the device's current token (owner or admin, checked by the caller). */
-  confirmNetwork(uuid: string, actor: string): DeviceRow {
+  /**
+   * Makes a re-registration from a new network the device's current token (owner or admin,
+   * checked by the caller). With `expectedNetwork` (what the person was shown), a newer
+   * re-registration from another network that replaced it meanwhile is refused, not confirmed.
+   */
+  confirmNetwork(uuid: string, actor: string, expectedNetwork: string | null = null): DeviceRow {
     const pending = this.devices.reregistration(this.get(uuid).uuid);
+    if (pending && expectedNetwork !== null && pending.network !== expectedNetwork) {
+      throw new HttpError(409, 'HOST_ERR_REREGISTRATION_CHANGED',
+        `The waiting re-registration now comes from ${pending.network}, not ${expectedNetwork}; look at it again before confirming.`, 'network');
+    }
     const updated = pending ? this.devices.confirmReregistration(uuid) : undefined;
     if (!pending || !updated) throw new HttpError(404, 'HOST_ERR_NO_REREGISTRATION', 'This device has no re-registration from a new network waiting.', 'uuid');
     this.audit.record('confirm_network', devicePrefix(uuid), actor, `network ${pending.network}`);

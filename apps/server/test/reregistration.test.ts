@@ -129,6 +129,26 @@ describe('re-registration from another network', () => {
     expect(events).toContainEqual(['confirm_network', 'bob', 'network 127.0.1.0/24']);
   });
 
+  it('refuses to confirm a network other than the one the person was shown (a newer re-registration replaced it)', async () => {
+    const s = await server();
+    const uuid = randomUUID();
+    const real = await viaProxy(s, uuid, '198.51.100.7');
+    s.approveDevice(uuid, 'alice');
+    const moved = await viaProxy(s, uuid, '192.0.2.1');
+    const later = await viaProxy(s, uuid, '203.0.113.9');
+    const confirm = (body: string) => api(s, `/api/hosts/${uuid}/confirm-network`, { method: 'POST', identity: ADMIN, body });
+    const stale = await confirm('{"network":"192.0.2.0/24"}');
+    expect(stale.status).toBe(409);
+    expect(await stale.json()).toMatchObject({ error: { code: 'HOST_ERR_REREGISTRATION_CHANGED', field: 'network', message: expect.stringContaining('203.0.113.0/24') } });
+    expect((await confirm('{"network":5}')).status).toBe(400);
+    await expectStreams(s, real.token, uuid);
+    await expectRefused(s, later.token, /new network/, CloseCode.PendingApproval);
+    // The older waiting token was replaced by the newer one.
+    await expectRefused(s, moved.token, /older token was replaced/, CloseCode.Unauthorized);
+    expect((await confirm('{"network":"203.0.113.0/24"}')).status).toBe(200);
+    await expectStreams(s, later.token, uuid);
+  });
+
   it('a dismissed re-registration leaves its token unknown and the current one working', async () => {
     const s = await server();
     const uuid = randomUUID();

@@ -99,8 +99,8 @@ export function revokeHost(uuid: string): Promise<unknown> {
 }
 
 /** `POST /api/hosts/:uuid/confirm-network` (owner or admin): the re-registration from a new network becomes the device's token. */
-export function confirmNetwork(uuid: string): Promise<unknown> {
-  return request('POST', `api/hosts/${encodeURIComponent(uuid)}/confirm-network`);
+export function confirmNetwork(uuid: string, network: string): Promise<unknown> {
+  return request('POST', `api/hosts/${encodeURIComponent(uuid)}/confirm-network`, undefined, { network });
 }
 
 /** `POST /api/hosts/:uuid/dismiss-network` (owner or admin): the waiting re-registration is dropped. */

@@ -153,7 +153,8 @@ interface HostActions {
   approve(uuid: string): Promise<unknown>;
   revoke(uuid: string): Promise<unknown>;
   remove(uuid: string): Promise<unknown>;
-  confirmNetwork(uuid: string): Promise<unknown>;
+  /** `network`: the one the card showed, so a newer re-registration from elsewhere is not confirmed by mistake. */
+  confirmNetwork(uuid: string, network: string): Promise<unknown>;
   dismissNetwork(uuid: string): Promise<unknown>;
 }
 
@@ -177,6 +178,7 @@ class HostCard {
   private readonly confirmButton: HTMLButtonElement;
   private readonly dismissButton: HTMLButtonElement;
   private label = '';
+  private shownNetwork = '';
   private busy = false;
 
   constructor(
@@ -232,6 +234,7 @@ class HostCard {
     this.rereg.hidden = note === null;
     this.node.classList.toggle('is-reregistered', note !== null);
     if (note !== null) setText(this.reregText, note);
+    this.shownNetwork = host.reregistration?.network ?? '';
     this.actions.hidden = !admin;
     this.approveButton.hidden = host.status === 'approved';
     this.revokeButton.hidden = host.status !== 'approved';
@@ -249,7 +252,7 @@ class HostCard {
     for (const b of this.buttons()) b.disabled = true;
     let removed = false;
     try {
-      await this.api[action](this.uuid);
+      await (action === 'confirmNetwork' ? this.api.confirmNetwork(this.uuid, this.shownNetwork) : this.api[action](this.uuid));
       removed = action === 'remove';
     } catch (err) {
       this.error.hidden = false;

@@ -65,10 +65,13 @@ export function hostsApi(deps: HostsApiDeps): Router {
     res.json(view(actions.revoke(row.uuid, identity.username)));
   });
 
-  router.post('/api/hosts/:uuid/confirm-network', (req, res) => {
+  // Optional JSON body `{"network": "<the network the person confirms>"}`.
+  router.post('/api/hosts/:uuid/confirm-network', express.json({ limit: '1kb' }), (req, res) => {
     const identity = identityOf(res);
     const row = visibleHost(actions.devices, identity, req.params.uuid);
-    res.json(view(actions.confirmNetwork(row.uuid, identity.username)));
+    const network: unknown = (req.body as { network?: unknown } | undefined)?.network;
+    if (network !== undefined && typeof network !== 'string') throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', '"network" must be a string.', 'network');
+    res.json(view(actions.confirmNetwork(row.uuid, identity.username, network ?? null)));
   });
 
   router.post('/api/hosts/:uuid/dismiss-network', (req, res) => {
