@@ -82,3 +82,24 @@ describe('parseConfig', () => {
     expect(Object.keys(DEFAULTS).length).toBeGreaterThan(Object.keys(ENV_VARIABLES).length);
   });
 });
+
+describe('re-registration, pending expiry and the public URL', () => {
+  it('defaults to same-network, 72 h and no public URL, and reads each', () => {
+    expect(parseConfig({})).toMatchObject({ reregistration: 'same-network', pendingDeviceTtlMs: 72 * 3_600_000, publicUrl: null });
+    expect(parseConfig({ REREGISTRATION: 'any', PENDING_DEVICE_TTL_MS: '60000', PUBLIC_URL: 'HTTPS://BooxStream.Example.dev/' }))
+      .toMatchObject({ reregistration: 'any', pendingDeviceTtlMs: 60_000, publicUrl: 'https://booxstream.example.dev' });
+    expect(parseConfig({ PUBLIC_URL: 'http://192.168.1.20:3001' }).publicUrl).toBe('http://192.168.1.20:3001');
+  });
+
+  it.each([
+    ['REREGISTRATION', { REREGISTRATION: 'never' }, /"same-network" or "any"/],
+    ['PENDING_DEVICE_TTL_MS', { PENDING_DEVICE_TTL_MS: '10' }, /integer from 1000/],
+    ['PUBLIC_URL', { PUBLIC_URL: 'booxstream.example.dev' }, /http\(s\) URL/],
+    ['PUBLIC_URL', { PUBLIC_URL: 'ftp://booxstream.example.dev' }, /http\(s\) URL/],
+    ['PUBLIC_URL', { PUBLIC_URL: 'https://example.dev/booxstream' }, /no path/],
+  ])('refuses a bad %s naming it', (name, env, message) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(new RegExp(`^${name}: `));
+    expect(() => parseConfig(env)).toThrow(message);
+  });
+});

@@ -6,9 +6,11 @@
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './errors.js';
+import { normalizeOrigin } from './http/same-origin.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type DeviceApproval = 'manual' | 'auto';
+export type Reregistration = 'same-network' | 'any';
 
 export interface ServerConfig {
   /** HTTP port: API, viewer WebSocket, `/android-ws`, web app. `0` = ephemeral. [port=3001] */
@@ -70,6 +72,12 @@ export interface ServerConfig {
   readonly maxUnauthenticatedPerAddress: number;
   /** Device sockets not yet authenticated, in total; more get 429 at the upgrade. [maxUnauthenticated=256] */
   readonly maxUnauthenticated: number;
+  /** `same-network`: a known uuid registering from another /24 or /64 gets a token that waits for its owner's confirmation; `any`: every re-registration replaces the token. [reregistration='same-network'] */
+  readonly reregistration: Reregistration;
+  /** Pending devices (and unconfirmed re-registrations) older than this are deleted. [pendingDeviceTtlMs=259200000 (72 h)] */
+  readonly pendingDeviceTtlMs: number;
+  /** The URL browsers use (`https://booxstream.example.dev`); its origin is the only one state-changing requests and viewer sockets may come from. null = taken from each request. [publicUrl=null] */
+  readonly publicUrl: string | null;
   /** pino level. [logLevel='info'] */
   readonly logLevel: LogLevel;
   /** Where log lines go (one JSON line per call); `null` = stdout. Not settable from the environment. [logSink=null] */
@@ -108,6 +116,9 @@ export const DEFAULTS: ServerConfig = Object.freeze({
   preAuthMaxBytes: 4096,
   maxUnauthenticatedPerAddress: 8,
   maxUnauthenticated: 256,
+  reregistration: 'same-network',
+  pendingDeviceTtlMs: 72 * 3_600_000,
+  publicUrl: null,
   logLevel: 'info',
   logSink: null,
 } satisfies ServerConfig);
@@ -143,6 +154,9 @@ export const ENV_VARIABLES = {
   PREAUTH_MAX_BYTES: 'preAuthMaxBytes',
   MAX_UNAUTHENTICATED_PER_ADDRESS: 'maxUnauthenticatedPerAddress',
   MAX_UNAUTHENTICATED: 'maxUnauthenticated',
+  REREGISTRATION: 'reregistration',
+  PENDING_DEVICE_TTL_MS: 'pendingDeviceTtlMs',
+  PUBLIC_URL: 'publicUrl',
   LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof ServerConfig>;
 
@@ -288,6 +302,9 @@ export function parseConfig(env: Env): ServerConfig {
       (out as Record<string, number>)[ENV_VARIABLES[variable as keyof typeof SOCKET_BUDGET_RANGES]] = int(variable, v, min, max);
     }
   }
+  if ((v = get('REREGISTRATION')) !== undefined) out.reregistration = v.trim() as Reregistration;
+  if ((v = get('PENDING_DEVICE_TTL_MS')) !== undefined) out.pendingDeviceTtlMs = int('PENDING_DEVICE_TTL_MS', v, 1000, 365 * 86_400_000);
+  if ((v = get('PUBLIC_URL')) !== undefined) out.publicUrl = v.trim();
   if ((v = get('LOG_LEVEL')) !== undefined) {
     const l = v.trim() as LogLevel;
     if (!LOG_LEVELS.includes(l)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
@@ -336,6 +353,14 @@ export function resolveConfig(
   if (c.deviceApproval !== 'manual' && c.deviceApproval !== 'auto') {
     throw new ConfigError(name('deviceApproval'), `expected "manual" or "auto", got ${String(c.deviceApproval)}`);
   }
+  if (c.reregistration !== 'same-network' && c.reregistration !== 'any') {
+    throw new ConfigError(name('reregistration'), `expected "same-network" or "any", got ${JSON.stringify(c.reregistration)}`);
+  }
+  checkInt('pendingDeviceTtlMs', 1000, 365 * 86_400_000);
+  const publicUrl = c.publicUrl === null ? null : normalizeOrigin(c.publicUrl);
+  if (c.publicUrl !== null && (publicUrl === null || new URL(c.publicUrl).pathname.length > 1)) {
+    throw new ConfigError(name('publicUrl'), `expected an http(s) URL with no path, like https://booxstream.example.dev, got ${JSON.stringify(c.publicUrl)}`);
+  }
   if (!LOG_LEVELS.includes(c.logLevel)) throw new ConfigError(name('logLevel'), `unknown level ${String(c.logLevel)}`);
   const trustedProxies = c.trustedProxies.map((e) => parseCidr(name('trustedProxies'), e));
   if (c.adminGroups.length === 0) throw new ConfigError(name('adminGroups'), 'expected at least one group name');
@@ -350,6 +375,7 @@ export function resolveConfig(
   const devGroups = defined.devGroups ?? [c.adminGroups[0]!];
   return Object.freeze({
     ...c,
+    publicUrl,
     trustedProxies: Object.freeze(trustedProxies),
     adminGroups: Object.freeze([...c.adminGroups]),
     devGroups: Object.freeze([...devGroups]),

@@ -32,6 +32,9 @@ export const HTTP_ERROR_CODES = [
   'DEVICE_ERR_TOKEN_UNKNOWN',
   'DEVICE_ERR_TOKEN_REPLACED',
   'DEVICE_ERR_REVOKED',
+  'DEVICE_ERR_UNCONFIRMED',
+  'HOST_ERR_NO_REREGISTRATION',
+  'HOST_ERR_REREGISTRATION_CHANGED',
   'HOST_ERR_NOT_FOUND',
   'HOST_ERR_FORBIDDEN',
   'HOST_ERR_NO_FRAME',
@@ -68,4 +71,4 @@ export class HttpError extends Error {
   }
 }
 
-export type DeviceAuthFailure = 'unknown' | 'replaced' | 'revoked' | 'pending' | 'timeout' | 'protocol';
+export type DeviceAuthFailure = 'unknown' | 'replaced' | 'unconfirmed' | 'revoked' | 'pending' | 'timeout' | 'protocol';

@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { AuditLog } from './db/audit.js';
 import { openDatabase } from './db/database.js';
+import { DatabaseReadiness } from './db/health.js';
 import { DeviceStore } from './db/devices.js';
 import { normalizeUuid } from './device-access.js';
 import { HttpError } from './errors.js';
@@ -18,6 +19,7 @@ import { IdentityResolver } from './identity/identity.js';
 import { TrustedProxies } from './identity/trusted-proxy.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { PendingExpiry } from './pending-expiry.js';
 import { Hub, type HostRelayStats } from './relay/hub.js';
 import { RelayUpgrades } from './relay/upgrades.js';
 import { HistoryStore } from './history/history-store.js';
@@ -128,9 +130,11 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     limiter: new TokenBucketLimiter(SHARE_RATE_PER_MINUTE, SHARE_BURST),
   };
   const acceptShare = shareStreamGate(shareGateDeps, config.maxViewersPerHost);
+  const expiry = new PendingExpiry(devices, audit, logger, config.pendingDeviceTtlMs, (uuid) => relay.onDeleted(uuid));
   const app = createApp({
     config,
     db,
+    readiness: new DatabaseReadiness(db),
     devices,
     audit,
     proxies,
@@ -163,6 +167,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   let closed: Promise<void> | null = null;
   const shutdown = async (): Promise<void> => {
     upgrades.stopAccepting();
+    expiry.stop();
     server.close();
     deviceServer?.close();
     server.closeIdleConnections();
@@ -192,6 +197,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     relay.close();
     clearInterval(historyPrune);
     await history.close();
+    expiry.stop();
     db.close();
     throw err;
   }

@@ -28,7 +28,7 @@ describe('viewer API', () => {
     expect(dev.status).toBe(201);
     const asAdmin = (await (await api(s, '/api/hosts', { identity: ADMIN })).json()) as { uuid: string; status: string; owner: string | null }[];
     expect(asAdmin).toEqual([
-      { uuid: dev.uuid, name: 'Note Air', status: 'pending', owner: null, streaming: false, viewers: 0, fps: 0, lastFrameAt: null, bytesIn: 0 },
+      { uuid: dev.uuid, name: 'Note Air', status: 'pending', owner: null, streaming: false, viewers: 0, fps: 0, lastFrameAt: null, bytesIn: 0, reregistration: null },
     ]);
     expect(await (await api(s, '/api/hosts', { identity: USER })).json()).toEqual([]);
     s.approveDevice(dev.uuid, 'bob');

@@ -2,6 +2,7 @@
  * Test helpers: a real server on 127.0.0.1 with a fresh data directory, real
  * `ws` clients speaking the Android app's exact messages, real JPEGs (sharp).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,9 +177,11 @@ export async function viewer(server: { url: string }, uuid: string, headers: Rec
   return connect(wsUrl(server, `/api/hosts/${uuid}/stream`), headers, { ack: options.ack ?? true });
 }
 
+/** A viewer API request as a script would send it: state-changing methods carry `Content-Type: application/json` (the same-origin rule's script case). */
 export function api(server: { url: string }, path: string, init: RequestInit & { identity?: Record<string, string> } = {}) {
   const { identity, headers, ...rest } = init;
-  return fetch(`${server.url}${path}`, { ...rest, headers: { ...(identity ?? {}), ...(headers as Record<string, string> | undefined) } });
+  const json: Record<string, string> = rest.method && !['GET', 'HEAD'].includes(rest.method) ? { 'content-type': 'application/json' } : {};
+  return fetch(`${server.url}${path}`, { ...rest, headers: { ...json, ...(identity ?? {}), ...(headers as Record<string, string> | undefined) } });
 }
 
 /**
@@ -222,4 +225,39 @@ export function serversPerTest(defaults: Partial<ServerConfig> = {}): (overrides
     servers.push(s);
     return s;
   };
+}
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const TSX = join(ROOT, '../../node_modules/.bin/tsx');
+
+/** Runs src/main.ts (the real process); with `during`, waits for it to listen, runs `during`, sends SIGTERM and collects close codes. */
+export async function runMain(env: Record<string, string>, during: ((url: string) => Promise<{ closed: Promise<{ code: number }> }[]>) | null) {
+  const child = spawn(TSX, ['src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', DEVICE_PORT: '0', DATA_DIR: tempDataDir(), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
+  let sockets: number[] = [];
+  if (during) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
+      child.stdout.on('data', () => {
+        const m = /"port":(\d+)/.exec(stdout);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    const clients = await during(`http://127.0.0.1:${port}`);
+    child.kill('SIGTERM');
+    sockets = (await Promise.all(clients.map((c) => c.closed))).map((c) => c.code);
+  }
+  const code = await exited;
+  return { code, stdout, stderr, sockets };
 }

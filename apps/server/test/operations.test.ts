@@ -2,7 +2,6 @@
  * Operations: registration validation and rate limit, /readyz, /metrics,
  * secrets kept out of logs and the audit log, SIGTERM on the real process.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -10,7 +9,7 @@ import Database from 'better-sqlite3';
 import { CloseCode } from '@booxstream/protocol';
 import { describe, expect, it } from 'vitest';
 import {
-  ADMIN, api, appFrame, approvedDevice, connect, makeJpeg, register, start, streamingDevice, tempDataDir, viewer, wsUrl, type TestServer, serversPerTest,
+  ADMIN, api, appFrame, approvedDevice, connect, makeJpeg, register, runMain, start, streamingDevice, tempDataDir, viewer, wsUrl, type TestServer, serversPerTest,
 } from './helpers.js';
 
 const server = serversPerTest();
@@ -162,42 +161,7 @@ describe('the server process', () => {
 /** Registers through HTTP and approves as an admin through the API. */
 async function approvedDeviceVia(url: string) {
   const r = await register({ url });
-  const res = await fetch(`${url}/api/hosts/${r.uuid}/approve`, { method: 'POST', headers: ADMIN });
+  const res = await fetch(`${url}/api/hosts/${r.uuid}/approve`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' } });
   expect(res.status).toBe(200);
   return r;
-}
-
-const ROOT = new URL('..', import.meta.url).pathname;
-const TSX = join(ROOT, '../../node_modules/.bin/tsx');
-
-/** Runs src/main.ts; with `during`, waits for it to listen, runs `during`, sends SIGTERM and collects close codes. */
-async function runMain(env: Record<string, string>, during: ((url: string) => Promise<{ closed: Promise<{ code: number }> }[]>) | null) {
-  const child = spawn(TSX, ['src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', DEVICE_PORT: '0', DATA_DIR: tempDataDir(), LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
-  let sockets: number[] = [];
-  if (during) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
-      child.stdout.on('data', () => {
-        const m = /"port":(\d+)/.exec(stdout);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
-    const clients = await during(`http://127.0.0.1:${port}`);
-    child.kill('SIGTERM');
-    sockets = (await Promise.all(clients.map((c) => c.closed))).map((c) => c.code);
-  }
-  const code = await exited;
-  return { code, stdout, stderr, sockets };
 }

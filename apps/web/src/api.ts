@@ -98,6 +98,16 @@ export function revokeHost(uuid: string): Promise<unknown> {
   return request('POST', `api/hosts/${encodeURIComponent(uuid)}/revoke`);
 }
 
+/** `POST /api/hosts/:uuid/confirm-network` (owner or admin): the re-registration from a new network becomes the device's token. */
+export function confirmNetwork(uuid: string, network: string): Promise<unknown> {
+  return request('POST', `api/hosts/${encodeURIComponent(uuid)}/confirm-network`, undefined, { network });
+}
+
+/** `POST /api/hosts/:uuid/dismiss-network` (owner or admin): the waiting re-registration is dropped. */
+export function dismissNetwork(uuid: string): Promise<unknown> {
+  return request('POST', `api/hosts/${encodeURIComponent(uuid)}/dismiss-network`);
+}
+
 /** `DELETE /api/hosts/:uuid` (admins). */
 export function deleteHost(uuid: string): Promise<unknown> {
   return request('DELETE', `api/hosts/${encodeURIComponent(uuid)}`);

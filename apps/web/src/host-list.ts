@@ -4,7 +4,7 @@
  * updated in place, so a poll never steals keyboard focus from a button.
  */
 import type { HostView } from '@booxstream/protocol/api';
-import { approveHost, deleteHost, isSignedOut, listHosts, revokeHost, UnreachableError } from './api.js';
+import { approveHost, confirmNetwork, deleteHost, dismissNetwork, isSignedOut, listHosts, revokeHost, UnreachableError } from './api.js';
 import { button, el, setText } from './dom.js';
 import { formatAge } from './overlay.js';
 import { hostHref } from './router.js';
@@ -33,10 +33,18 @@ export function statusLabel(status: HostView['status']): string {
   }
 }
 
-/** Pending first (they need an admin), then by name. */
+/** Pending devices and re-registrations waiting for confirmation first (they need someone), then by name. */
 export function sortHosts(hosts: readonly HostView[]): HostView[] {
-  const rank = { pending: 0, approved: 1, revoked: 2 } as const;
-  return [...hosts].sort((a, b) => rank[a.status] - rank[b.status] || hostLabel(a).localeCompare(hostLabel(b)));
+  const rank = (h: HostView): number => (h.status === 'pending' || h.reregistration ? 0 : h.status === 'approved' ? 1 : 2);
+  return [...hosts].sort((a, b) => rank(a) - rank(b) || hostLabel(a).localeCompare(hostLabel(b)));
+}
+
+/** The card's note about a re-registration from a new network, or null when none waits. */
+export function reregistrationNote(host: Pick<HostView, 'reregistration'>, now: number): string | null {
+  const r = host.reregistration;
+  if (!r) return null;
+  return `Registered again from a new network (${r.network}) ${formatAge((now - r.at) / 1000)}. `
+    + 'If this was your tablet, confirm it; until then the tablet keeps using its current connection and the new one is refused.';
 }
 
 /** Mounts the list into `root`; returns the unmount function. */
@@ -103,7 +111,7 @@ export function mountHostList(root: HTMLElement, session: Session, options: Host
       seen.add(host.uuid);
       let card = cards.get(host.uuid);
       if (!card) {
-        card = new HostCard(host.uuid, { approve: approveHost, revoke: revokeHost, remove: deleteHost }, (removed) => {
+        card = new HostCard(host.uuid, { approve: approveHost, revoke: revokeHost, remove: deleteHost, confirmNetwork, dismissNetwork }, (removed) => {
           // The focused button goes away with its card: hand focus to the heading, not to nowhere.
           if (removed) heading.focus();
           void refresh();
@@ -145,7 +153,14 @@ interface HostActions {
   approve(uuid: string): Promise<unknown>;
   revoke(uuid: string): Promise<unknown>;
   remove(uuid: string): Promise<unknown>;
+  /** `network`: the one the card showed, so a newer re-registration from elsewhere is not confirmed by mistake. */
+  confirmNetwork(uuid: string, network: string): Promise<unknown>;
+  dismissNetwork(uuid: string): Promise<unknown>;
 }
+
+const ACTION_WORDS: Record<keyof HostActions, string> = {
+  approve: 'approve', revoke: 'revoke', remove: 'delete', confirmNetwork: 'confirm the new network of', dismissNetwork: 'dismiss the new network of',
+};
 
 /** One device's card. */
 class HostCard {
@@ -158,7 +173,12 @@ class HostCard {
   private readonly revokeButton: HTMLButtonElement;
   private readonly deleteButton: HTMLButtonElement;
   private readonly error: HTMLElement;
+  private readonly rereg: HTMLElement;
+  private readonly reregText: HTMLElement;
+  private readonly confirmButton: HTMLButtonElement;
+  private readonly dismissButton: HTMLButtonElement;
   private label = '';
+  private shownNetwork = '';
   private busy = false;
 
   constructor(
@@ -177,6 +197,13 @@ class HostCard {
     this.actions = el('div', { className: 'host-actions' }, this.approveButton, this.revokeButton, this.deleteButton);
     this.error = el('p', { className: 'host-error', attrs: { role: 'alert' } });
     this.error.hidden = true;
+    // Owners see it too: a card is only shown to the device's owner and to admins, who both may confirm.
+    this.reregText = el('p', { className: 'host-rereg-text' });
+    this.confirmButton = button('Confirm new network', () => void this.act('confirmNetwork'), 'button button-primary');
+    this.dismissButton = button('Dismiss', () => void this.act('dismissNetwork'));
+    this.rereg = el('div', { className: 'host-rereg', attrs: { role: 'note' } },
+      this.reregText, el('div', { className: 'host-actions' }, this.confirmButton, this.dismissButton));
+    this.rereg.hidden = true;
     this.node = el('li', { className: 'host', attrs: { 'data-uuid': uuid } },
       el('div', { className: 'host-head' }, el('h2', { className: 'host-name' }, this.link), this.status),
       el('dl', { className: 'host-facts' },
@@ -185,6 +212,7 @@ class HostCard {
         row('Viewers', this.facts.viewers),
         row('FPS', this.facts.fps),
         row('Last frame', this.facts.lastFrame)),
+      this.rereg,
       this.actions,
       this.error);
   }
@@ -202,10 +230,15 @@ class HostCard {
     setText(this.facts.viewers, String(host.viewers));
     setText(this.facts.fps, host.streaming ? host.fps.toFixed(1) : '—');
     setText(this.facts.lastFrame, host.lastFrameAt === null ? 'never' : formatAge((now - host.lastFrameAt) / 1000));
+    const note = reregistrationNote(host, now);
+    this.rereg.hidden = note === null;
+    this.node.classList.toggle('is-reregistered', note !== null);
+    if (note !== null) setText(this.reregText, note);
+    this.shownNetwork = host.reregistration?.network ?? '';
     this.actions.hidden = !admin;
     this.approveButton.hidden = host.status === 'approved';
     this.revokeButton.hidden = host.status !== 'approved';
-    for (const b of [this.approveButton, this.revokeButton, this.deleteButton]) {
+    for (const b of this.buttons()) {
       b.setAttribute('aria-label', `${b.textContent ?? ''} ${this.label}`);
       b.disabled = this.busy;
     }
@@ -216,19 +249,23 @@ class HostCard {
       && !window.confirm(`Delete “${this.label}”? It disappears until the tablet registers again.`)) return;
     this.busy = true;
     this.error.hidden = true;
-    for (const b of [this.approveButton, this.revokeButton, this.deleteButton]) b.disabled = true;
+    for (const b of this.buttons()) b.disabled = true;
     let removed = false;
     try {
-      await this.api[action](this.uuid);
+      await (action === 'confirmNetwork' ? this.api.confirmNetwork(this.uuid, this.shownNetwork) : this.api[action](this.uuid));
       removed = action === 'remove';
     } catch (err) {
       this.error.hidden = false;
-      setText(this.error, `Could not ${action === 'remove' ? 'delete' : action} ${this.label}: ${err instanceof Error ? err.message : String(err)}`);
+      setText(this.error, `Could not ${ACTION_WORDS[action]} ${this.label}: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       this.busy = false;
-      for (const b of [this.approveButton, this.revokeButton, this.deleteButton]) b.disabled = false;
+      for (const b of this.buttons()) b.disabled = false;
       if (removed) this.node.remove();
       this.changed(removed);
     }
+  }
+
+  private buttons(): HTMLButtonElement[] {
+    return [this.approveButton, this.revokeButton, this.deleteButton, this.confirmButton, this.dismissButton];
   }
 }

@@ -137,7 +137,8 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
     setText(bannerTitle, next.title);
     setText(bannerDetail, next.detail);
     bannerAction.replaceChildren();
-    if (next.action === 'sign-in') bannerAction.append(button('Sign in', () => location.reload(), 'button button-primary'));
+    // A navigation, unlike the API's fetches, follows the gateway's redirect to its sign-in page and back.
+    if (next.action === 'sign-in') bannerAction.append(button('Sign in again', () => location.reload(), 'button button-primary'));
     if (next.action === 'retry') bannerAction.append(button('Retry now', () => socket.retryNow()));
     if (next.action === 'back') bannerAction.append(el('a', { className: 'button', text: 'Back to the list', attrs: { href: LIST_HREF } }));
   };
@@ -172,6 +173,8 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
     } catch (err) {
       if (stopped) return;
       if (isSignedOut(err)) {
+        // The gateway will refuse every reconnect until the person signs in again: stop retrying.
+        socket.suspend('Sign-in needed');
         session.markSignedOut();
         update({ signedOut: true });
       } else if (!(err instanceof UnreachableError)) {
@@ -462,7 +465,19 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
     }
   };
   document.addEventListener('keydown', onKey);
-  const unsubscribe = session.subscribe(() => update({}));
+  const unsubscribe = session.subscribe((state) => {
+    // Signed in again (in another tab, say): resume the stream the sign-out paused.
+    if (state.kind === 'signed-in' && facts.signedOut) {
+      update({ signedOut: false });
+      socket.retryNow();
+    } else {
+      update({});
+    }
+  });
+  const onFocus = (): void => {
+    if (facts.signedOut) void session.refresh();
+  };
+  window.addEventListener('focus', onFocus);
 
   renderBanner(describeLive(facts));
 
@@ -475,6 +490,7 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
     clearInterval(overlayTimer);
     resizeObserver.disconnect();
     unsubscribe();
+    window.removeEventListener('focus', onFocus);
     document.removeEventListener('keydown', onKey);
     document.removeEventListener('fullscreenchange', onFullscreenChange);
     document.removeEventListener('visibilitychange', onVisibility);

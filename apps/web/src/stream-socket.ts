@@ -100,6 +100,16 @@ export class StreamSocket {
     this.connect();
   }
 
+  /**
+   * Stops retrying until {@link StreamSocket.retryNow}: for a refusal no retry can
+   * fix by itself, such as an expired gateway session (the page must sign in again).
+   */
+  suspend(reason: string): void {
+    if (this.socket || this.status.state === 'stopped') return;
+    this.clearTimer();
+    this.setStatus({ state: 'stopped', closeReason: reason, retryInMs: null });
+  }
+
   /** Closes for good; no more callbacks after this. */
   close(): void {
     this.clearTimer();

@@ -43,7 +43,12 @@ export function describeLive(f: LiveFacts): Banner | null {
     return { kind: 'share-ended', title: 'This share link has ended', detail: 'Its owner revoked it or it expired. Ask for a new link.', action: null };
   }
   if (f.signedOut) {
-    return { kind: 'signed-out', title: 'Not signed in', detail: 'Sign in through the gateway to watch this device.', action: 'sign-in' };
+    return {
+      kind: 'signed-out',
+      title: 'Not signed in',
+      detail: 'Your sign-in through the gateway has ended, so the live view stopped reconnecting. Sign in again to resume watching.',
+      action: 'sign-in',
+    };
   }
   if (f.hostMissing || (socket.state === 'stopped' && socket.closeCode === CloseCode.NotFound)) {
     return { kind: 'not-found', title: 'Device not found', detail: 'It was deleted, or your account cannot see it.', action: 'back' };

@@ -88,7 +88,7 @@ describe('share link', () => {
       expect(await guest.evaluate(async () => (await fetch('/api/hosts')).status)).toBe(401);
       await saveScreenshot(guest, 'share-live');
 
-      const del = await fetch(`${server.url}/api/hosts/${uuid}/shares/${share.id}`, { method: 'DELETE', headers: ALICE });
+      const del = await fetch(`${server.url}/api/hosts/${uuid}/shares/${share.id}`, { method: 'DELETE', headers: { ...ALICE, 'content-type': 'application/json' } });
       expect(del.status).toBe(204);
       await expect.poll(() => bannerTitle(guest), { timeout: 5000 }).toBe('This share link has ended');
       // Nothing of the screen stays on show once the owner has taken the link back.

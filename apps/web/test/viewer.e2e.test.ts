@@ -88,7 +88,7 @@ async function bannerTitle(): Promise<string | null> {
 }
 
 async function post(path: string): Promise<void> {
-  const res = await fetch(new URL(path, server.url), { method: 'POST' });
+  const res = await fetch(new URL(path, server.url), { method: 'POST', headers: { 'content-type': 'application/json' } });
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
@@ -136,6 +136,34 @@ describe('host list', () => {
     await expect.poll(() => card.count(), { timeout: 10_000 }).toBe(0);
     // Focus does not vanish with the deleted card.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Devices');
+  });
+
+  it('shows a device that registered again from a new network and lets its owner confirm it', async () => {
+    const uuid = randomUUID();
+    const name = 'Tablet that moved';
+    await registerDevice(server.url, { uuid, name });
+    server.approveDevice(uuid, 'alice');
+    // The same uuid from another network, as the trusted proxy (loopback) reports the client.
+    const again = await fetch(new URL('/api/hosts/register', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cf-connecting-ip': '198.51.100.23' },
+      body: JSON.stringify({ uuid, name, public_ip: null }),
+    });
+    expect(again.status).toBe(200);
+    await page.goto(server.url);
+    const card = page.locator('li.host', { hasText: name });
+    await card.waitFor({ timeout: 10_000 });
+    await expect.poll(() => card.locator('.host-rereg').textContent(), { timeout: 10_000 })
+      .toMatch(/^Registered again from a new network \(198\.51\.100\.0\/24\)/);
+    expect(await card.getAttribute('class')).toContain('is-reregistered');
+    await saveScreenshot(page, 'list-reregistered');
+    await card.getByRole('button', { name: `Confirm new network ${name}` }).click();
+    await expect.poll(() => card.locator('.host-rereg').isVisible(), { timeout: 10_000 }).toBe(false);
+    const hosts = (await (await fetch(new URL('/api/hosts', server.url))).json()) as { uuid: string; reregistration: unknown }[];
+    expect(hosts.find((h) => h.uuid === uuid)?.reregistration).toBeNull();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await card.getByRole('button', { name: `Delete ${name}` }).click();
+    await expect.poll(() => card.count(), { timeout: 10_000 }).toBe(0);
   });
 });
 
@@ -237,15 +265,34 @@ describe('live view', () => {
     await expect.poll(() => card.locator('.badge').textContent(), { timeout: 10_000 }).toBe('Revoked');
   });
 
-  it('says "Not signed in" when the gateway session goes away', async () => {
+  it('says "Not signed in" when the gateway session goes away, stops reconnecting, and resumes after signing in again', async () => {
+    await post(`/api/hosts/${demoUuid}/approve`);
     await page.goto(`${server.url}/#/host/${demoUuid}`);
-    await page.locator('h1', { hasText: DEMO_NAME }).waitFor();
+    await waitForNewPicture(page, null);
     // Same port and data, no identity for the page's requests: what an expired gateway session looks like.
     await server.close();
     server = await startServer({ ...serverOptions, devUser: null });
     await expect.poll(bannerTitle, { timeout: 20_000 }).toBe('Not signed in');
     await expect.poll(() => page.locator('#whoami').textContent()).toBe('Not signed in');
+    const signIn = page.locator('.live .banner button', { hasText: 'Sign in again' });
+    expect(await signIn.isVisible()).toBe(true);
     await saveScreenshot(page, 'live-signed-out');
+    // No more upgrade attempts: each would be refused until the person signs in (backoff retries come within 4 s).
+    let attempts = 0;
+    const count = (): void => {
+      attempts++;
+    };
+    page.on('websocket', count);
+    await page.waitForTimeout(6000);
+    page.off('websocket', count);
+    expect(attempts).toBe(0);
+
+    // Signing in again (the gateway's round trip is a page load) brings the stream back.
+    await server.close();
+    server = await startServer(serverOptions);
+    await signIn.click();
+    await expect.poll(bannerTitle, { timeout: 20_000 }).toBeNull();
+    await waitForNewPicture(page, null, 15_000);
     expect(pageErrors).toEqual([]);
   });
 });

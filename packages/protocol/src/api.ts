@@ -33,6 +33,13 @@ export interface HostView {
   /** Epoch ms of the latest frame, or null. */
   readonly lastFrameAt: number | null;
   readonly bytesIn: number;
+  /**
+   * The device registered again from a client network (IPv4 /24, IPv6 /64) other than
+   * its last accepted registration's: that token waits until the owner or an admin
+   * confirms it (`POST /api/hosts/:uuid/confirm-network`) or dismisses it. Set by
+   * `GET /api/hosts` and the host actions; null when nothing waits.
+   */
+  readonly reregistration?: { readonly network: string; readonly at: number } | null;
 }
 
 /** `GET /api/me`. */

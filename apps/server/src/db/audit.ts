@@ -4,7 +4,9 @@
  */
 import type { Db } from './database.js';
 
-export type AuditEvent = 'register' | 'reregister' | 'approve' | 'revoke' | 'delete' | 'auth_failure' | 'update_ip' | 'share_create' | 'share_revoke';
+export type AuditEvent =
+  | 'register' | 'reregister' | 'reregister_unconfirmed' | 'confirm_network' | 'dismiss_network' | 'expire'
+  | 'approve' | 'revoke' | 'delete' | 'auth_failure' | 'update_ip' | 'share_create' | 'share_revoke';
 
 export interface AuditRow {
   readonly id: number;

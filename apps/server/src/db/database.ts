@@ -1,9 +1,11 @@
 /**
- * Opens `${dataDir}/booxstream.db` (WAL) and brings its schema up to date.
+ * Opens `${dataDir}/booxstream.db` (WAL), brings its schema up to date and
+ * checks it can be read and written (else `DatabaseUnusableError`).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { asUnusable, verifyDatabase } from './health.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -11,14 +13,22 @@ export type Db = Database.Database;
 export const DB_FILE = 'booxstream.db';
 
 export function openDatabase(dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, DB_FILE));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
-  return db;
+  const path = join(dataDir, DB_FILE);
+  let db: Db | null = null;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    verifyDatabase(db, path);
+    return db;
+  } catch (err) {
+    db?.close();
+    throw asUnusable(err, path);
+  }
 }
 
 /** Applies the migrations after the database's `user_version`, each in its own transaction. */

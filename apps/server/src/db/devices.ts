@@ -17,12 +17,37 @@ export interface DeviceRow {
   readonly created_at: number;
   readonly approved_at: number | null;
   readonly last_seen: number | null;
+  /** Client network (`networkOf`) of the last accepted registration; null for devices registered before it was recorded. */
+  readonly network: string | null;
+}
+
+/** A re-registration from another network, waiting for the owner's or an admin's confirmation. */
+export interface ReregistrationRow {
+  readonly uuid: string;
+  readonly token_hash: string;
+  readonly network: string;
+  readonly address: string;
+  readonly name: string | null;
+  readonly public_ip: string | null;
+  readonly created_at: number;
+}
+
+/** Where a registration came from, and whether a known device is bound to its network. */
+export interface RegistrationOrigin {
+  /** The client's address as the server derives it (audit). */
+  readonly address: string;
+  /** Its network (`networkOf`). */
+  readonly network: string;
+  /** `REREGISTRATION=same-network`: an approved or revoked device registering from another network gets an unconfirmed token. */
+  readonly bindToNetwork: boolean;
 }
 
 /** How a presented device token resolves. */
 export type TokenLookup =
   | { readonly kind: 'current'; readonly device: DeviceRow }
   | { readonly kind: 'replaced'; readonly uuid: string }
+  /** The token of a re-registration from a new network that nobody confirmed yet. */
+  | { readonly kind: 'unconfirmed'; readonly device: DeviceRow }
   | { readonly kind: 'unknown' };
 
 /** Retired hashes kept per device: enough for a few relaunches in flight, bounded for the app's register-per-launch habit. */
@@ -52,6 +77,14 @@ export class DeviceStore {
   readonly #delete;
   readonly #all;
   readonly #counts;
+  readonly #setNetwork;
+  readonly #rereg;
+  readonly #reregByHash;
+  readonly #putRereg;
+  readonly #deleteRereg;
+  readonly #confirm;
+  readonly #expiredDevices;
+  readonly #expiredReregs;
 
   constructor(db: Db) {
     this.#db = db;
@@ -76,6 +109,18 @@ export class DeviceStore {
     this.#delete = db.prepare<[string]>('DELETE FROM devices WHERE uuid = ?');
     this.#all = db.prepare<[], DeviceRow>('SELECT * FROM devices ORDER BY created_at, uuid');
     this.#counts = db.prepare<[], { status: HostStatus; n: number }>('SELECT status, COUNT(*) AS n FROM devices GROUP BY status');
+    this.#setNetwork = db.prepare<[string, string]>('UPDATE devices SET network = ? WHERE uuid = ?');
+    this.#rereg = db.prepare<[string], ReregistrationRow>('SELECT * FROM reregistrations WHERE uuid = ?');
+    this.#reregByHash = db.prepare<[string], ReregistrationRow>('SELECT * FROM reregistrations WHERE token_hash = ?');
+    this.#putRereg = db.prepare<[string, string, string, string, string | null, string | null, number]>(
+      'INSERT OR REPLACE INTO reregistrations (uuid, token_hash, network, address, name, public_ip, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#deleteRereg = db.prepare<[string]>('DELETE FROM reregistrations WHERE uuid = ?');
+    this.#confirm = db.prepare<[string, string | null, string | null, string, string]>(
+      'UPDATE devices SET token_hash = ?, name = ?, public_ip = ?, network = ? WHERE uuid = ?',
+    );
+    this.#expiredDevices = db.prepare<[number], { uuid: string }>("SELECT uuid FROM devices WHERE status = 'pending' AND created_at < ?");
+    this.#expiredReregs = db.prepare<[number], { uuid: string }>('SELECT uuid FROM reregistrations WHERE created_at < ?');
   }
 
   get(uuid: string): DeviceRow | undefined {
@@ -96,13 +141,19 @@ export class DeviceStore {
     const hash = hashToken(token);
     const device = this.#byHash.get(hash);
     if (device) return { kind: 'current', device };
+    const unconfirmed = this.#reregByHash.get(hash);
+    if (unconfirmed) return { kind: 'unconfirmed', device: this.#byUuid.get(unconfirmed.uuid)! };
     const retired = this.#retiredByHash.get(hash);
     return retired ? { kind: 'replaced', uuid: retired.uuid } : { kind: 'unknown' };
   }
 
   /**
    * Registers a new device, or gives a known uuid a fresh token (same status and
-   * owner; the previous token stops working). Returns the plain token once.
+   * owner; the previous token stops working). With `origin.bindToNetwork`, an
+   * approved or revoked device registering from a network other than its last
+   * accepted registration's instead gets an unconfirmed token (`unconfirmed:
+   * true`): the current token keeps working until someone confirms the new one.
+   * Returns the plain token once.
    */
   register(
     uuid: string,
@@ -110,21 +161,70 @@ export class DeviceStore {
     publicIp: string | null,
     initialStatus: 'pending' | 'approved',
     now = Date.now(),
-  ): { token: string; device: DeviceRow; created: boolean } {
+    origin: RegistrationOrigin | null = null,
+  ): { token: string; device: DeviceRow; created: boolean; unconfirmed: boolean } {
     const token = newToken();
     const hash = hashToken(token);
-    const created = this.#db.transaction(() => {
+    const outcome = this.#db.transaction((): 'created' | 'replaced' | 'unconfirmed' => {
       const existing = this.#byUuid.get(uuid);
-      if (existing) {
-        this.#retire.run(existing.token_hash, uuid, now);
-        this.#pruneRetired.run(uuid, uuid, RETIRED_PER_DEVICE);
-        this.#replaceToken.run(hash, name, publicIp, uuid);
-        return false;
+      if (!existing) {
+        this.#insert.run(uuid, name, publicIp, initialStatus, hash, now, initialStatus === 'approved' ? now : null);
+        if (origin) this.#setNetwork.run(origin.network, uuid);
+        return 'created';
       }
-      this.#insert.run(uuid, name, publicIp, initialStatus, hash, now, initialStatus === 'approved' ? now : null);
-      return true;
+      // A pending device has nothing to take over; a device registered before networks were recorded adopts this one.
+      const bound = origin !== null && origin.bindToNetwork && existing.status !== 'pending' && existing.network !== null;
+      if (bound && existing.network !== origin.network) {
+        const older = this.#rereg.get(uuid);
+        if (older) this.#retireHash(older.token_hash, uuid, now);
+        this.#putRereg.run(uuid, hash, origin.network, origin.address, name, publicIp, now);
+        return 'unconfirmed';
+      }
+      this.#retireHash(existing.token_hash, uuid, now);
+      this.#replaceToken.run(hash, name, publicIp, uuid);
+      if (origin) this.#setNetwork.run(origin.network, uuid);
+      return 'replaced';
     })();
-    return { token, device: this.#byUuid.get(uuid)!, created };
+    return { token, device: this.#byUuid.get(uuid)!, created: outcome === 'created', unconfirmed: outcome === 'unconfirmed' };
+  }
+
+  #retireHash(hash: string, uuid: string, now: number): void {
+    this.#retire.run(hash, uuid, now);
+    this.#pruneRetired.run(uuid, uuid, RETIRED_PER_DEVICE);
+  }
+
+  /** The re-registration from a new network waiting for confirmation, if any. */
+  reregistration(uuid: string): ReregistrationRow | undefined {
+    return this.#rereg.get(uuid);
+  }
+
+  /** Makes the unconfirmed token the device's current one (the previous becomes "replaced"); undefined when none waits. */
+  confirmReregistration(uuid: string, now = Date.now()): DeviceRow | undefined {
+    return this.#db.transaction(() => {
+      const pending = this.#rereg.get(uuid);
+      const device = this.#byUuid.get(uuid);
+      if (!pending || !device) return undefined;
+      this.#deleteRereg.run(uuid);
+      this.#retireHash(device.token_hash, uuid, now);
+      this.#confirm.run(pending.token_hash, pending.name, pending.public_ip, pending.network, uuid);
+      return this.#byUuid.get(uuid);
+    })();
+  }
+
+  /** Drops the unconfirmed token (it becomes unknown); false when none waited. */
+  dismissReregistration(uuid: string): boolean {
+    return this.#deleteRereg.run(uuid).changes > 0;
+  }
+
+  /** Deletes pending devices and unconfirmed re-registrations created before `before`; returns their uuids. */
+  expirePending(before: number): { devices: string[]; reregistrations: string[] } {
+    return this.#db.transaction(() => {
+      const devices = this.#expiredDevices.all(before).map((r) => r.uuid);
+      const reregistrations = this.#expiredReregs.all(before).map((r) => r.uuid);
+      for (const uuid of reregistrations) this.#deleteRereg.run(uuid);
+      for (const uuid of devices) this.#delete.run(uuid);
+      return { devices, reregistrations };
+    })();
   }
 
   setStatus(uuid: string, status: HostStatus, owner: string | null, approvedAt: number | null): DeviceRow | undefined {

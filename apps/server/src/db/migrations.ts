@@ -58,4 +58,23 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX history_frames_by_device ON history_frames (uuid, id);
   CREATE INDEX history_frames_by_segment ON history_frames (uuid, segment);
   `,
+  // 3: the client network (IPv4 /24, IPv6 /64) of each device's last accepted
+  // registration; re-registrations from another network that wait for the owner's
+  // confirmation (one per device); a one-row table that readiness writes to.
+  `
+  ALTER TABLE devices ADD COLUMN network TEXT;
+  CREATE TABLE reregistrations (
+    uuid       TEXT PRIMARY KEY REFERENCES devices(uuid) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    network    TEXT NOT NULL,
+    address    TEXT NOT NULL,
+    name       TEXT,
+    public_ip  TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE health_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at INTEGER NOT NULL
+  );
+  `,
 ];

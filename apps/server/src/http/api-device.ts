@@ -9,6 +9,7 @@ import type { AuditLog } from '../db/audit.js';
 import type { DeviceStore } from '../db/devices.js';
 import { HttpError } from '../errors.js';
 import { normalizeUuid } from '../device-access.js';
+import { networkOf, rateLimitKey } from '../identity/network.js';
 import type { TrustedProxies } from '../identity/trusted-proxy.js';
 import { devicePrefix, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -27,7 +28,8 @@ export interface DeviceApiDeps {
 export const NAME_MAX_CHARS = 100;
 export const PUBLIC_IP_MAX_CHARS = 64;
 const BODY_LIMIT = '16kb';
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/** C0 controls, DEL and C1 controls: nothing a device name or an address needs, and they garble logs and pages. */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Parses a JSON object body given as text; the app's Content-Type is not relied upon. */
 export function parseJsonBody(text: unknown): Record<string, unknown> {
@@ -51,9 +53,10 @@ export function optionalText(body: Record<string, unknown>, field: string, max: 
   const v = body[field];
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" must be a string or null.`, field);
+  // Checked before trimming: a trailing newline is refused, not quietly dropped.
+  if (CONTROL_CHARS.test(v)) throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" contains control characters.`, field);
   const t = v.trim();
   if (t.length > max) throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" is ${t.length} characters long; at most ${max} are allowed.`, field);
-  if (CONTROL_CHARS.test(t)) throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', `"${field}" contains control characters.`, field);
   return t === '' ? null : t;
 }
 
@@ -63,7 +66,7 @@ export function deviceApi(deps: DeviceApiDeps): Router {
 
   /** Rate limit per client address, checked before the body is read. */
   const rateLimit = (req: Request, _res: Response, next: NextFunction): void => {
-    const r = deps.limiter.take(deps.proxies.clientAddress(req.socket.remoteAddress, req.headers));
+    const r = deps.limiter.take(rateLimitKey(deps.proxies.clientAddress(req.socket.remoteAddress, req.headers)));
     if (r.ok) {
       next();
       return;
@@ -82,12 +85,20 @@ export function deviceApi(deps: DeviceApiDeps): Router {
     const name = optionalText(body, 'name', NAME_MAX_CHARS);
     const publicIp = optionalText(body, 'public_ip', PUBLIC_IP_MAX_CHARS);
     const initial = deps.config.deviceApproval === 'auto' ? 'approved' : 'pending';
-    const { token, device, created } = deps.devices.register(uuid, name, publicIp, initial);
     const address = deps.proxies.clientAddress(req.socket.remoteAddress, req.headers);
-    deps.audit.record(created ? 'register' : 'reregister', devicePrefix(uuid), address, `status ${device.status}`);
-    deps.metrics.registrations.inc({ kind: created ? 'new' : 'again' });
-    deps.logger.info({ device: devicePrefix(uuid), address, status: device.status, created }, 'device registered');
-    const answer: RegisterResponse = { success: true, token, host: { uuid: device.uuid, public_ip: device.public_ip, name: device.name } };
+    const network = networkOf(address);
+    const { token, device, created, unconfirmed } = deps.devices.register(uuid, name, publicIp, initial, Date.now(), {
+      address,
+      network,
+      bindToNetwork: deps.config.reregistration === 'same-network',
+    });
+    const event = created ? 'register' : unconfirmed ? 'reregister_unconfirmed' : 'reregister';
+    deps.audit.record(event, devicePrefix(uuid), address, unconfirmed ? `from network ${network}; waits for confirmation` : `status ${device.status}`);
+    deps.metrics.registrations.inc({ kind: created ? 'new' : unconfirmed ? 'unconfirmed' : 'again' });
+    deps.logger.info({ device: devicePrefix(uuid), address, status: device.status, created, unconfirmed }, 'device registered');
+    // The app reads only these fields, so an unconfirmed registration answers like any other; its token is refused with a message until confirmed.
+    const host = unconfirmed ? { uuid: device.uuid, public_ip: publicIp, name } : { uuid: device.uuid, public_ip: device.public_ip, name: device.name };
+    const answer: RegisterResponse = { success: true, token, host };
     res.status(created ? 201 : 200).json(answer);
   });
 
@@ -98,6 +109,9 @@ export function deviceApi(deps: DeviceApiDeps): Router {
     const found = deps.devices.lookupToken(m[1]!);
     if (found.kind === 'unknown') throw new HttpError(401, 'DEVICE_ERR_TOKEN_UNKNOWN', 'This token is not known to the server; register the device again.');
     if (found.kind === 'replaced') throw new HttpError(401, 'DEVICE_ERR_TOKEN_REPLACED', 'This device registered again; the older token was replaced.');
+    if (found.kind === 'unconfirmed') {
+      throw new HttpError(403, 'DEVICE_ERR_UNCONFIRMED', 'This device registered again from a new network; its owner must confirm it in BooxStream first.');
+    }
     if (found.device.status === 'revoked') throw new HttpError(403, 'DEVICE_ERR_REVOKED', 'This device was revoked by an administrator.');
     const body = parseJsonBody(req.body);
     const publicIp = optionalText(body, 'public_ip', PUBLIC_IP_MAX_CHARS);

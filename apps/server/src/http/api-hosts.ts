@@ -2,7 +2,9 @@
  * Viewer API: signed-in users only. A device is visible to its owner and to
  * admins; pending devices only to admins.
  */
+import type { HostView } from '@booxstream/protocol';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { DeviceRow } from '../db/devices.js';
 import { canSee, visibleHost } from '../device-access.js';
 import { HttpError } from '../errors.js';
 import type { HostActions } from '../host-actions.js';
@@ -35,6 +37,10 @@ export function requireIdentity(identities: IdentityResolver) {
 export function hostsApi(deps: HostsApiDeps): Router {
   const router = express.Router();
   const { actions, hub } = deps;
+  const view = (row: DeviceRow): HostView => {
+    const r = actions.devices.reregistration(row.uuid);
+    return { ...hub.hostView(row), reregistration: r ? { network: r.network, at: r.created_at } : null };
+  };
 
   router.get('/api/me', (_req, res) => {
     res.json(meView(identityOf(res)));
@@ -43,20 +49,35 @@ export function hostsApi(deps: HostsApiDeps): Router {
   router.get('/api/hosts', (_req, res) => {
     const identity = identityOf(res);
     const rows = actions.devices.all().filter((row) => canSee(identity, row));
-    res.json(rows.map((row) => hub.hostView(row)));
+    res.json(rows.map((row) => view(row)));
   });
 
   router.post('/api/hosts/:uuid/approve', (req, res) => {
     const identity = identityOf(res);
     const row = visibleHost(actions.devices, identity, req.params.uuid);
     if (!identity.admin) throw new HttpError(403, 'AUTH_ERR_FORBIDDEN', 'Only administrators can approve devices.');
-    res.json(hub.hostView(actions.approve(row.uuid, identity.username)));
+    res.json(view(actions.approve(row.uuid, identity.username)));
   });
 
   router.post('/api/hosts/:uuid/revoke', (req, res) => {
     const identity = identityOf(res);
     const row = visibleHost(actions.devices, identity, req.params.uuid);
-    res.json(hub.hostView(actions.revoke(row.uuid, identity.username)));
+    res.json(view(actions.revoke(row.uuid, identity.username)));
+  });
+
+  // Optional JSON body `{"network": "<the network the person confirms>"}`.
+  router.post('/api/hosts/:uuid/confirm-network', express.json({ limit: '1kb' }), (req, res) => {
+    const identity = identityOf(res);
+    const row = visibleHost(actions.devices, identity, req.params.uuid);
+    const network: unknown = (req.body as { network?: unknown } | undefined)?.network;
+    if (network !== undefined && typeof network !== 'string') throw new HttpError(400, 'HTTP_ERR_INVALID_FIELD', '"network" must be a string.', 'network');
+    res.json(view(actions.confirmNetwork(row.uuid, identity.username, network ?? null)));
+  });
+
+  router.post('/api/hosts/:uuid/dismiss-network', (req, res) => {
+    const identity = identityOf(res);
+    const row = visibleHost(actions.devices, identity, req.params.uuid);
+    res.json(view(actions.dismissNetwork(row.uuid, identity.username)));
   });
 
   router.delete('/api/hosts/:uuid', (req, res) => {

@@ -4,6 +4,7 @@
  */
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import type { Db } from '../db/database.js';
+import type { DatabaseReadiness } from '../db/health.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -11,10 +12,12 @@ import { deviceApi, type DeviceApiDeps } from './api-device.js';
 import { hostsApi, requireIdentity, type HostsApiDeps } from './api-hosts.js';
 import { historyApi, type HistoryApiDeps } from './api-history.js';
 import { sharesApi, type SharesApiDeps } from './api-shares.js';
+import { sameOriginWrites } from './same-origin.js';
 import { webApp } from './static.js';
 
 export interface AppDeps extends DeviceApiDeps, HostsApiDeps, HistoryApiDeps, SharesApiDeps {
   readonly db: Db;
+  readonly readiness: DatabaseReadiness;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** The share page and its assets: public (no identity), mounted before anything that asks for one. */
@@ -52,12 +55,11 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    try {
-      deps.db.prepare('SELECT 1').get();
-      res.json({ status: 'ready' });
-    } catch {
-      throw new HttpError(503, 'SERVER_ERR_NOT_READY', 'The database is not reachable.');
+    const r = deps.readiness.check();
+    if (!r.ok) {
+      throw new HttpError(503, 'SERVER_ERR_NOT_READY', r.failure === 'corrupt' ? 'The database is damaged.' : 'The database cannot be written.');
     }
+    res.json({ status: 'ready' });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
@@ -66,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(deps.sharePages);
   app.use(deviceApi(deps));
   app.use('/api', requireIdentity(deps.identities));
+  app.use('/api', sameOriginWrites({ publicOrigin: deps.config.publicUrl, proxies: deps.proxies }));
   app.use(hostsApi(deps));
   app.use(historyApi(deps));
   app.use(sharesApi(deps));

@@ -51,6 +51,7 @@ export const DEVICE_MESSAGES = {
   unknown: 'This token is not known to the server. Open the BooxStream app again so it registers and gets a new token.',
   replaced: 'This device registered again; the older token was replaced. Restart the BooxStream app so it uses its newest token.',
   revoked: 'This device was revoked by an administrator. Ask an administrator to approve it again in BooxStream.',
+  unconfirmed: 'This device registered again from a new network. Its owner must confirm it in BooxStream; open the app again once confirmed.',
   pending: 'This device is waiting for an administrator to approve it in BooxStream. Open the app again once it is approved.',
   deleted: 'This device was removed from BooxStream by an administrator. Open the app again to register it anew.',
   replacedConnection: 'Another streaming connection for this device took over; this one is closed.',
@@ -162,6 +163,7 @@ export class Hub implements DeviceSessionHost {
     const found = this.#o.devices.lookupToken(token);
     if (found.kind === 'unknown') return this.#refuse(session, 'unknown', null, CloseCode.Unauthorized);
     if (found.kind === 'replaced') return this.#refuse(session, 'replaced', found.uuid, CloseCode.Unauthorized);
+    if (found.kind === 'unconfirmed') return this.#refuse(session, 'unconfirmed', found.device.uuid, CloseCode.PendingApproval);
     const device = found.device;
     if (device.status === 'revoked') return this.#refuse(session, 'revoked', device.uuid, CloseCode.Unauthorized);
     if (device.status === 'pending') return this.#refuse(session, 'pending', device.uuid, CloseCode.PendingApproval);

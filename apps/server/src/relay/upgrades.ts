@@ -12,6 +12,7 @@ import type { ServerConfig } from '../config.js';
 import { visibleHost, type DeviceLookup } from '../device-access.js';
 import { HttpError } from '../errors.js';
 import { identityFailureMessage, type IdentityResolver } from '../identity/identity.js';
+import { originMatches, type OriginPolicy } from '../http/same-origin.js';
 import type { TrustedProxies } from '../identity/trusted-proxy.js';
 import type { Metrics } from '../metrics.js';
 import type { Hub } from './hub.js';
@@ -24,7 +25,7 @@ const VIEWER_PATH = /^\/api\/hosts\/([^/]+)\/stream$/;
 export const SHARE_STREAM_PATH = /^\/share\/([A-Za-z0-9_-]{16})\/stream$/;
 
 export interface UpgradeDeps {
-  readonly config: Pick<ServerConfig, 'maxMessageBytes' | 'maxViewersPerHost' | 'maxUnauthenticated' | 'maxUnauthenticatedPerAddress'>;
+  readonly config: Pick<ServerConfig, 'maxMessageBytes' | 'maxViewersPerHost' | 'maxUnauthenticated' | 'maxUnauthenticatedPerAddress' | 'publicUrl'>;
   readonly metrics: Pick<Metrics, 'upgradesRefused'>;
   readonly devices: DeviceLookup;
   readonly identities: IdentityResolver;
@@ -123,7 +124,7 @@ export class RelayUpgrades {
     const { identities, devices, hub, config } = this.#d;
     const who = identities.resolve(req.socket.remoteAddress, req.headers);
     if (!who.ok) return rejectUpgrade(socket, new HttpError(401, 'AUTH_ERR_UNAUTHENTICATED', identityFailureMessage(who.reason)));
-    if (!sameOrigin(req)) return rejectUpgrade(socket, new HttpError(403, 'AUTH_ERR_BAD_ORIGIN', 'The page that opened this WebSocket is not served by this server.'));
+    if (!sameOrigin(req, { publicOrigin: this.#d.config.publicUrl, proxies: this.#d.proxies })) return rejectUpgrade(socket, new HttpError(403, 'AUTH_ERR_BAD_ORIGIN', 'The page that opened this WebSocket is not served by this server.'));
     let uuid: string;
     try {
       uuid = visibleHost(devices, who.identity, decodeURIComponentSafe(rawUuid)).uuid;
@@ -167,23 +168,11 @@ function decodeURIComponentSafe(s: string): string {
 /**
  * Browsers send Origin on WebSocket handshakes and let any page open one, with
  * the user's cookies: refuse pages from other origins (cross-site WebSocket
- * hijacking). Non-browser clients send no Origin.
+ * hijacking), scheme included (the rule is the HTTP API's, `http/same-origin.ts`).
+ * Non-browser clients send no Origin.
  */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    return false;
-  }
-  const hosts = [req.headers.host, firstValue(req.headers['x-forwarded-host'])].filter((h): h is string => typeof h === 'string');
-  return hosts.some((h) => h.toLowerCase() === originHost.toLowerCase());
-}
-
-function firstValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v?.split(',')[0]?.trim();
+function sameOrigin(req: IncomingMessage, policy: OriginPolicy): boolean {
+  return req.headers.origin === undefined || originMatches(policy, req.socket.remoteAddress, req.headers);
 }
 
 const REASON_PHRASES: Readonly<Record<number, string>> = {
