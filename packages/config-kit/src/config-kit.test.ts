@@ -27,6 +27,7 @@ describe('validate', () => {
       { path: 'apps[0].name', message: 'must be a string, got 3' },
       { path: 'apps[0].allowedGroups', message: 'must have at least 1 item' },
     ]);
+    expect(validate(z.object({ n: integer(1, 2) }), {})).toEqual({ ok: false, issues: [{ path: 'n', message: 'is required' }] });
     expect(issuesOf({ domain: '', apps: 'x' }).map(formatIssue)).toEqual(['domain: must not be empty', 'apps: must be a list, got "x"']);
   });
 

@@ -32,7 +32,8 @@ export function describe(value: unknown): string {
 
 /** An integer in [min, max], with one message for every way of missing it. */
 export function integer(min: number, max: number) {
-  const error = (iss: { input?: unknown }) => `must be an integer between ${min} and ${max}, got ${describe(iss.input)}`;
+  const error = (iss: { input?: unknown }) =>
+    iss.input === undefined ? 'is required' : `must be an integer between ${min} and ${max}, got ${describe(iss.input)}`;
   return z.int({ error }).min(min, { error }).max(max, { error });
 }
 
