@@ -1,23 +1,24 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadExampleGateway } from '@booxstream/gateway';
+import { EXAMPLE_GATEWAY_PATH, loadExampleGateway } from '@booxstream/gateway';
 import yaml from 'js-yaml';
-import { exampleStack, mapSource, privateKeyPem } from '../test/example-stack.js';
+import { exampleStack, mapSource, privateKeyPem, projectFiles } from '../test/example-stack.js';
 import { CONFIG_KEYS, hostKeyProblem, loadStackConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
-function load(mutate: (config: Record<string, string>, secretKeys: string[]) => void = () => {}) {
+function load(mutate: (config: Record<string, string>, secretKeys: string[]) => void = () => {}, files: Record<string, string> = {}) {
   const { config, secretKeys } = exampleStack();
   mutate(config, secretKeys);
-  return loadStackConfig(mapSource(config, secretKeys));
+  return loadStackConfig(mapSource(config, secretKeys), projectFiles(files));
 }
 
-function issuesOf(mutate: (config: Record<string, string>, secretKeys: string[]) => void): { key: string; message: string }[] {
+function issuesOf(mutate: (config: Record<string, string>, secretKeys: string[]) => void, files: Record<string, string> = {}): { key: string; message: string }[] {
   try {
-    load(mutate);
+    load(mutate, files);
   } catch (error) {
     if (error instanceof ConfigError) return [...error.issues];
     throw error;
@@ -46,7 +47,9 @@ describe('loadStackConfig on the example stack', () => {
     expect(Object.isFrozen(cfg.vm)).toBe(true);
   });
 
-  it("carries the same gateway model as the gateway package's example", () => {
+  it("reads the gateway model from the file gatewayFile names: the gateway package's example, not a copy", () => {
+    const { config } = exampleStack();
+    expect(resolve(fileURLToPath(new URL('..', import.meta.url)), config['booxstream:gatewayFile']!)).toBe(EXAMPLE_GATEWAY_PATH);
     expect(load().gateway).toEqual(loadExampleGateway());
   });
 
@@ -98,14 +101,22 @@ describe('loadStackConfig errors name the key', () => {
     expect(issues.map((i) => i.key)).toEqual(['booxstream:authentikURL', 'booxstream:vm.devicePrt']);
   });
 
-  it('locates gateway model problems inside the gateway key', () => {
-    const issues = issuesOf((c) =>
-      patch(c, 'booxstream:gateway', (g) => {
-        (g['apps'] as Record<string, unknown>[])[0]!['hostname'] = 'booxstream.other.dev';
-      }),
-    );
-    expect(issues.length).toBeGreaterThan(0);
-    expect(issues.every((i) => i.key.startsWith('booxstream:gateway.apps[0]'))).toBe(true);
+  it('locates gateway model problems inside the gatewayFile key', () => {
+    const g = yaml.load(readFileSync(EXAMPLE_GATEWAY_PATH, 'utf8')) as Record<string, any>;
+    g['apps'][0].hostname = 'booxstream.other.dev';
+    g['apps'][1].alowedGroups = ['admins'];
+    const issues = issuesOf((c) => (c['booxstream:gatewayFile'] = 'mine.gateway.yaml'), { 'mine.gateway.yaml': yaml.dump(g) });
+    expect(issues).toEqual([
+      { key: 'booxstream:gatewayFile.apps[1].alowedGroups', message: expect.stringMatching(/^is not a known field .*; did you mean allowedGroups\?$/) },
+      { key: 'booxstream:gatewayFile.apps[0].hostname', message: 'must be within the domain kevinvdb.dev' },
+    ]);
+  });
+
+  it('names the gateway file it cannot read or parse', () => {
+    const missing = issuesOf((c) => (c['booxstream:gatewayFile'] = 'nowhere.gateway.yaml'));
+    expect(missing).toEqual([{ key: 'booxstream:gatewayFile', message: expect.stringMatching(/^cannot read "nowhere.gateway.yaml" \(relative to infra\/\): ENOENT/) }]);
+    const broken = issuesOf((c) => (c['booxstream:gatewayFile'] = 'broken.yaml'), { 'broken.yaml': 'domain: [unclosed' });
+    expect(broken).toEqual([{ key: 'booxstream:gatewayFile', message: expect.stringContaining('broken.yaml') }]);
   });
 
   it('checks SSH settings: IP gateway address, Unix user, host key line', () => {
@@ -163,7 +174,7 @@ describe('loadStackConfig errors name the key', () => {
       patch(c, 'booxstream:server', (s) => (s['app'] = 'booxstream'));
     });
     // BookStack is deployed on the VM too, so moving the VM leaves its upstream behind as well.
-    expect(issues.map((i) => i.key)).toEqual(['booxstream:vm.address', 'booxstream:vm.devicePort', 'booxstream:gateway.apps[2].upstream']);
+    expect(issues.map((i) => i.key)).toEqual(['booxstream:vm.address', 'booxstream:vm.devicePort', 'booxstream:gatewayFile.apps[2].upstream']);
     expect(issuesOf((c) => patch(c, 'booxstream:server', (s) => (s['app'] = 'nope')))).toEqual([
       { key: 'booxstream:server.app', message: 'no app named "nope" in gateway.apps (have: booxstream, affine, bookstack)' },
     ]);
@@ -196,7 +207,7 @@ describe('loadStackConfig errors name the key', () => {
 
   it('accepts server secrets with non-managed names', () => {
     const { config, secretKeys } = exampleStack({ serverSecrets: true });
-    expect(loadStackConfig(mapSource(config, secretKeys)).secrets.serverSecrets).toEqual({ EXTRA_TOKEN: 'server-secret-value-0123456789' });
+    expect(loadStackConfig(mapSource(config, secretKeys), projectFiles()).secrets.serverSecrets).toEqual({ EXTRA_TOKEN: 'server-secret-value-0123456789' });
   });
 });
 

@@ -7,12 +7,17 @@
  * Every key is listed in `CONFIG_KEYS` and documented in README.md and Pulumi.example.yaml.
  */
 import { isIP } from 'node:net';
-import { GatewayConfigError, validateGateway, type Gateway, type ProtectedApp } from '@booxstream/gateway';
+import { GatewayConfigError, parseGatewayYaml, validateGateway, type Gateway, type ProtectedApp } from '@booxstream/gateway';
 import { deployedAppsIssues } from './deployed-apps-config.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 
 /** The Pulumi project name (Pulumi.yaml `name`), the namespace of every key below. */
 export const PROJECT = 'booxstream';
+
+/** The files the config names (the gateway model file), read relative to the Pulumi project directory. */
+export interface ProjectFiles {
+  readFile(relativePath: string): string;
+}
 
 /** Where config values come from. */
 export interface ConfigSource {
@@ -33,7 +38,12 @@ interface KeySpec {
 
 /** Every key of the `booxstream:` namespace. Anything else in that namespace is a typo. */
 export const CONFIG_KEYS = {
-  gateway: { secret: false, required: true, structured: true, doc: 'the gateway model (apps, tunnel, Traefik, authentik), as in packages/gateway/examples/home.gateway.yaml' },
+  gatewayFile: {
+    secret: false,
+    required: true,
+    structured: false,
+    doc: 'path of the gateway model file (apps, tunnel, Traefik, authentik), relative to infra/: packages/gateway/examples/home.gateway.yaml or your copy',
+  },
   cloudflare: { secret: false, required: true, structured: true, doc: '{ accountId, zoneId, tunnelMode: remote|local }' },
   cloudflareApiToken: { secret: true, required: true, structured: false, doc: 'Cloudflare API token (Zone DNS edit, Account Cloudflare Tunnel edit)' },
   authentikUrl: { secret: false, required: true, structured: false, doc: 'authentik base URL as this machine reaches it, e.g. https://auth.kevinvdb.dev' },
@@ -166,7 +176,7 @@ const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
  * Reads and validates the whole stack config.
  * @throws ConfigError listing every problem, each with its full key.
  */
-export function loadStackConfig(source: ConfigSource): StackConfig {
+export function loadStackConfig(source: ConfigSource, files: ProjectFiles): StackConfig {
   const issues: ConfigIssue[] = [];
   const key = (k: string) => `${PROJECT}:${k}`;
   const issue = (k: string, message: string) => issues.push({ key: key(k), message });
@@ -201,13 +211,23 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
 
   // --- gateway model -----------------------------------------------------------------------
   let gateway: Gateway | undefined;
-  const gatewayInput = raw('gateway');
-  if (gatewayInput !== undefined) {
+  const gatewayFile = raw('gatewayFile');
+  if (typeof gatewayFile === 'string') {
+    let text: string | undefined;
     try {
-      gateway = validateGateway(gatewayInput);
+      text = files.readFile(gatewayFile);
+    } catch (error) {
+      issue('gatewayFile', `cannot read ${JSON.stringify(gatewayFile)} (relative to infra/): ${(error as Error).message}`);
+    }
+    try {
+      if (text !== undefined) gateway = validateGateway(parseGatewayYaml(text, gatewayFile));
     } catch (error) {
       if (!(error instanceof GatewayConfigError)) throw error;
-      for (const i of error.issues) issue(`gateway${i.path ? (i.path.startsWith('[') ? i.path : `.${i.path}`) : ''}`, i.message);
+      // Model problems sit under the key: `booxstream:gatewayFile.apps[0].hostname`.
+      for (const i of error.issues) {
+        const suggestion = i.suggestion === undefined ? '' : `; did you mean ${i.suggestion}?`;
+        issue(i.path === '(file)' ? 'gatewayFile' : `gatewayFile${i.path ? (i.path.startsWith('[') ? i.path : `.${i.path}`) : ''}`, `${i.message}${suggestion}`);
+      }
     }
   }
 

@@ -6,7 +6,7 @@
 import type { ProtectedApp } from '@booxstream/gateway';
 
 export interface DeployedAppsIssue {
-  /** Config key relative to `booxstream:`, e.g. `gateway.apps[2].upstream`. */
+  /** Config key relative to `booxstream:`, e.g. `gatewayFile.apps[2].upstream`. */
   key: string;
   message: string;
 }
@@ -20,10 +20,10 @@ export function deployedAppsIssues(apps: readonly ProtectedApp[], vmAddress: str
     const upstream = new URL(app.upstream);
     const host = upstream.hostname.replace(/^\[|\]$/g, '');
     if (host !== vmAddress) {
-      issues.push({ key: `gateway.apps[${i}].upstream`, message: `${app.name} is deployed on the VM (${vmAddress}), so its upstream must point there, not at ${host}` });
+      issues.push({ key: `gatewayFile.apps[${i}].upstream`, message: `${app.name} is deployed on the VM (${vmAddress}), so its upstream must point there, not at ${host}` });
     }
-    const ports: [number, string][] = [[Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80)), `gateway.apps[${i}].upstream`]];
-    if (app.deploy.database) ports.push([app.deploy.database.exporter.port, `gateway.apps[${i}].deploy.database.exporter.port`]);
+    const ports: [number, string][] = [[Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80)), `gatewayFile.apps[${i}].upstream`]];
+    if (app.deploy.database) ports.push([app.deploy.database.exporter.port, `gatewayFile.apps[${i}].deploy.database.exporter.port`]);
     for (const [port, key] of ports) {
       const owner = used.get(port);
       if (owner !== undefined) issues.push({ key, message: `port ${port} on the VM is already used by ${owner}` });
