@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayConfigError } from '../errors.js';
 import { loadAuthentikOpenApi } from '../authentik/openapi.js';
 import { AUTHENTIK_SLUG_PATTERN } from './defaults.js';
-import { EXAMPLE_GATEWAY_PATH, loadExampleGateway, loadGatewayFile } from './load.js';
+import { EXAMPLE_GATEWAY_PATH, loadExampleGateway, loadGatewayFile, parseGatewayYaml } from './load.js';
 import { renderTraefikDynamicConfig } from '../render/traefik.js';
 import { fqdnProblem, originUrlProblem, validateGateway } from './validate.js';
 
@@ -254,8 +254,71 @@ describe('validateGateway', () => {
     expect(err.message).toContain('apps[0].bypassPaths[0]: ');
   });
 
-  it('reports a YAML syntax error as a config error on the file', () => {
-    expect(() => loadGatewayFile(new URL('./fixtures/broken.gateway.yaml', import.meta.url).pathname)).toThrow(GatewayConfigError);
+  it('reports a YAML syntax error as a config error on the file, naming it; other errors pass through', () => {
+    const broken = new URL('./fixtures/broken.gateway.yaml', import.meta.url).pathname;
+    let err: unknown;
+    try {
+      loadGatewayFile(broken);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GatewayConfigError);
+    expect((err as GatewayConfigError).issues).toEqual([{ path: '(file)', message: expect.stringContaining('broken.gateway.yaml') }]);
+    expect(() => loadGatewayFile('/nonexistent/gateway.yaml')).toThrow(/ENOENT/);
+    expect(() => loadGatewayFile('/nonexistent/gateway.yaml')).not.toThrow(GatewayConfigError);
+  });
+
+  it('reads YAML as JSON would: a date-like value stays text', () => {
+    const text = readFileSync(EXAMPLE_GATEWAY_PATH, 'utf8').replace("description: Notes and whiteboards", 'description: 2026-01-01');
+    expect(validateGateway(parseGatewayYaml(text, 'x.yaml')).apps[1]?.authentik.description).toBe('2026-01-01');
+  });
+
+  it('words group, duplicate and timing problems exactly', () => {
+    const input = example();
+    // (A list's duplicates are looked for once its entries are valid.)
+    input['apps'][0].allowedGroups = [3, ' ', 'admins', 'admins'];
+    input['apps'][0].bypassPaths = ['/a', '/a'];
+    input['apps'][1].healthCheck = { path: '/', interval: '5s', timeout: '5s' };
+    expect(issuesOf(input)).toEqual([
+      { path: 'apps[0].bypassPaths[1]', message: 'duplicates "/a"' },
+      { path: 'apps[0].allowedGroups[0]', message: 'must be a group name, got 3' },
+      { path: 'apps[0].allowedGroups[1]', message: 'must be a group name, got " "' },
+      { path: 'apps[1].healthCheck.interval', message: 'must be longer than the timeout (5s)' },
+    ]);
+    const paths = example();
+    paths['apps'][0].upstream = 'http://x:0';
+    expect(issuesOf(paths)).toEqual([{ path: 'apps[0].upstream', message: "has a port out of range 1-65535 ('0')" }]);
+  });
+
+  it('allows empty icon, description and publisher, the domain apex as a hostname, and one hostname on two paths', () => {
+    const input = example();
+    Object.assign(input['apps'][1].authentik, { icon: '', description: '', publisher: '' });
+    input['apps'][1].hostname = 'kevinvdb.dev';
+    input['tunnelRoutes'] = [
+      { hostname: 'auth.kevinvdb.dev', service: 'http://traefik:80', path: '^/a' },
+      { hostname: 'auth.kevinvdb.dev', service: 'http://traefik:80', path: '^/b' },
+      { hostname: 'auth.kevinvdb.dev', service: 'http_status:404' },
+    ];
+    const g = validateGateway(input);
+    expect(g.apps[1]?.authentik).toMatchObject({ icon: '', description: '', publisher: '' });
+    expect(g.apps[1]?.hostname).toBe('kevinvdb.dev');
+    expect(g.tunnelRoutes).toHaveLength(3);
+    delete input['tunnelRoutes'];
+    expect(validateGateway(input).tunnelRoutes).toEqual([]);
+    input['tunnelRoutes'] = [{ hostname: 'auth.kevinvdb.dev', service: 'http://traefik:80', path: '^/a' }, { hostname: 'auth.kevinvdb.dev', service: 'http://traefik:80', path: '^/a' }];
+    expect(issuesOf(input)).toEqual([{ path: 'tunnelRoutes[1].hostname', message: "duplicate hostname 'auth.kevinvdb.dev path ^/a' (also at tunnelRoutes[0].hostname)" }]);
+  });
+
+  it('reports hostnames outside the domain even when the rest is broken, and never on broken shapes', () => {
+    expect(issuesOf({ domain: 'kevinvdb.dev', apps: [{ hostname: 'x.other.dev' }, null, { hostname: 'Bad' }] })).toEqual(
+      expect.arrayContaining([{ path: 'apps[0].hostname', message: 'must be within the domain kevinvdb.dev' }]),
+    );
+    const only = (input: unknown) => issuesOf(input).filter((i) => i.message.startsWith('must be within'));
+    expect(only({ domain: 'kevinvdb.dev', apps: [{ hostname: 'a.kevinvdb.dev' }, null, { hostname: 'Bad' }, 'x'] })).toEqual([]);
+    expect(only({ domain: 'Bad', apps: [{ hostname: 'x.other.dev' }] })).toEqual([]);
+    expect(only({ domain: 'kevinvdb.dev', apps: { 0: { hostname: 'x.other.dev' } } })).toEqual([]);
+    expect(only(['x'])).toEqual([]);
+    expect(only(null)).toEqual([]);
   });
 });
 
