@@ -31,6 +31,9 @@ describe('gateway value rules', () => {
     expect(routeHostnameProblem('*.kevinvdb.dev')).toBeUndefined();
     expect(routeHostnameProblem('a*.kevinvdb.dev')).toBe('may only use a leading wildcard such as *.example.com');
     expect(routeHostnameProblem('localhost')).toContain('at least two labels');
+    expect(routeHostnameProblem('a.*.')).toBe('may only use a leading wildcard such as *.example.com');
+    expect(routeHostnameProblem('auth.kevinvdb.dev')).toBeUndefined();
+    expect(fqdnProblem('a.1a')).toBeUndefined();
   });
 
   it('originUrlProblem: scheme, host, port bounds, path, query', () => {
@@ -43,6 +46,8 @@ describe('gateway value rules', () => {
     expect(originUrlProblem('http://h#x')).toBe('must not have a query or fragment');
     expect(originUrlProblem('h:80')).toBe('must be an absolute URL such as http://host:port');
     expect(originUrlProblem('http://h/a/')).toContain("must not have a path ('/a/')");
+    expect(originUrlProblem(' http://h')).toBe('must be an absolute URL such as http://host:port');
+    expect(originUrlProblem('http://h:80x')).toBe('must name a host');
   });
 
   it('durations: units add up, zero and garbage refused', () => {
@@ -54,6 +59,11 @@ describe('gateway value rules', () => {
     expect(durationProblem('30 s')).toContain('Go duration');
     expect(durationProblem('s')).toContain('Go duration');
     expect(durationProblem('5d')).toContain('Go duration');
+    expect(durationProblem('x30s')).toContain('Go duration');
+    expect(durationProblem('30s!')).toContain('Go duration');
+    expect(durationProblem('1m30s')).toBeUndefined();
+    expect(durationProblem('1.25s')).toBeUndefined();
+    expect(durationMs('1.25s')).toBe(1250);
   });
 
   it('tunnel services: origins or http_status:100-999', () => {
@@ -62,6 +72,8 @@ describe('gateway value rules', () => {
     expect(tunnelServiceProblem('http_status:99')).toBe('invalid HTTP status code: 99');
     expect(tunnelServiceProblem('http_status:1000')).toBe('invalid HTTP status code: 1000');
     expect(tunnelServiceProblem('http://traefik:80')).toBeUndefined();
+    expect(tunnelServiceProblem('xhttp_status:404')).toContain('absolute URL');
+    expect(tunnelServiceProblem('http_status:404x')).toContain('absolute URL');
     expect(tunnelServiceProblem('tcp://x:22')).toBe("must use http or https, not 'tcp' (or use http_status:NNN)");
   });
 
