@@ -3,15 +3,17 @@
  * app's Traefik file and authentik objects, and the BooxStream server on its VM.
  * See README.md for the config keys; src/program.ts for what is declared.
  */
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { loadStackConfig } from './src/config.js';
 import { declareGateway } from './src/program.js';
 import { pulumiConfigSource } from './src/pulumi-config-source.js';
 
-const config = loadStackConfig(pulumiConfigSource());
-const outputs = declareGateway(config, { projectDir: dirname(fileURLToPath(import.meta.url)), stack: pulumi.getStack() });
+const projectDir = dirname(fileURLToPath(import.meta.url));
+const config = loadStackConfig(pulumiConfigSource(), { readFile: (path) => readFileSync(resolve(projectDir, path), 'utf8') });
+const outputs = declareGateway(config, { projectDir, stack: pulumi.getStack() });
 
 export const appUrls = outputs.appUrls;
 export const authentikApplicationSlug = outputs.authentikApplicationSlug;

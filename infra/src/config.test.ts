@@ -1,23 +1,24 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadExampleGateway } from '@booxstream/gateway';
+import { EXAMPLE_GATEWAY_PATH, loadExampleGateway } from '@booxstream/gateway';
 import yaml from 'js-yaml';
-import { exampleStack, mapSource, privateKeyPem } from '../test/example-stack.js';
-import { CONFIG_KEYS, hostKeyProblem, loadStackConfig } from './config.js';
+import { exampleStack, mapSource, privateKeyPem, projectFiles } from '../test/example-stack.js';
+import { CONFIG_KEYS, loadStackConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
-function load(mutate: (config: Record<string, string>, secretKeys: string[]) => void = () => {}) {
+function load(mutate: (config: Record<string, string>, secretKeys: string[]) => void = () => {}, files: Record<string, string> = {}) {
   const { config, secretKeys } = exampleStack();
   mutate(config, secretKeys);
-  return loadStackConfig(mapSource(config, secretKeys));
+  return loadStackConfig(mapSource(config, secretKeys), projectFiles(files));
 }
 
-function issuesOf(mutate: (config: Record<string, string>, secretKeys: string[]) => void): { key: string; message: string }[] {
+function issuesOf(mutate: (config: Record<string, string>, secretKeys: string[]) => void, files: Record<string, string> = {}): { path: string; message: string; suggestion?: string }[] {
   try {
-    load(mutate);
+    load(mutate, files);
   } catch (error) {
     if (error instanceof ConfigError) return [...error.issues];
     throw error;
@@ -46,7 +47,9 @@ describe('loadStackConfig on the example stack', () => {
     expect(Object.isFrozen(cfg.vm)).toBe(true);
   });
 
-  it("carries the same gateway model as the gateway package's example", () => {
+  it("reads the gateway model from the file gatewayFile names: the gateway package's example, not a copy", () => {
+    const { config } = exampleStack();
+    expect(resolve(fileURLToPath(new URL('..', import.meta.url)), config['booxstream:gatewayFile']!)).toBe(EXAMPLE_GATEWAY_PATH);
     expect(load().gateway).toEqual(loadExampleGateway());
   });
 
@@ -76,36 +79,58 @@ describe('loadStackConfig errors name the key', () => {
     const issues = issuesOf((c) => {
       for (const k of Object.keys(c)) delete c[k];
     });
-    expect(issues.map((i) => i.key).sort()).toEqual(
+    expect(issues.map((i) => i.path).sort()).toEqual(
       Object.entries(CONFIG_KEYS)
         .filter(([, s]) => s.required)
         .map(([k]) => `booxstream:${k}`)
         .sort(),
     );
-    expect(issues.find((i) => i.key === 'booxstream:authentikToken')?.message).toContain('pulumi config set --secret authentikToken');
+    expect(issues.find((i) => i.path === 'booxstream:authentikToken')?.message).toContain('pulumi config set --secret authentikToken');
   });
 
   it('refuses a secret that was set in plain text', () => {
     const issues = issuesOf((_c, secretKeys) => secretKeys.splice(secretKeys.indexOf('booxstream:vmSshPrivateKey'), 1));
-    expect(issues).toEqual([{ key: 'booxstream:vmSshPrivateKey', message: expect.stringContaining('must be set as a secret') }]);
+    expect(issues).toEqual([{ path: 'booxstream:vmSshPrivateKey', message: expect.stringContaining('must be set as a secret') }]);
   });
 
-  it('flags a misspelt key and a misspelt field', () => {
+  it('flags a misspelt key and a misspelt field, suggesting the one meant', () => {
     const issues = issuesOf((c) => {
       c['booxstream:authentikURL'] = 'https://x.example';
+      c['booxstream:zzz'] = 'x';
       patch(c, 'booxstream:vm', (vm) => (vm['devicePrt'] = 1));
     });
-    expect(issues.map((i) => i.key)).toEqual(['booxstream:authentikURL', 'booxstream:vm.devicePrt']);
+    expect(issues.map((i) => [i.path, i.suggestion])).toEqual([
+      ['booxstream:authentikURL', 'authentikUrl'],
+      ['booxstream:zzz', undefined],
+      ['booxstream:vm.devicePrt', 'devicePort'],
+    ]);
+    const error = (() => {
+      try {
+        load((c) => (c['booxstream:authentikURL'] = 'https://x.example'));
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.message).toMatch(/^invalid stack config \(1 problem\):\n  - booxstream:authentikURL: unknown key \(known: gatewayFile, [^)]*\); did you mean authentikUrl\?$/);
   });
 
-  it('locates gateway model problems inside the gateway key', () => {
-    const issues = issuesOf((c) =>
-      patch(c, 'booxstream:gateway', (g) => {
-        (g['apps'] as Record<string, unknown>[])[0]!['hostname'] = 'booxstream.other.dev';
-      }),
-    );
-    expect(issues.length).toBeGreaterThan(0);
-    expect(issues.every((i) => i.key.startsWith('booxstream:gateway.apps[0]'))).toBe(true);
+  it('locates gateway model problems inside the gatewayFile key', () => {
+    const g = yaml.load(readFileSync(EXAMPLE_GATEWAY_PATH, 'utf8')) as Record<string, any>;
+    g['apps'][0].hostname = 'booxstream.other.dev';
+    g['apps'][1].alowedGroups = ['admins'];
+    const issues = issuesOf((c) => (c['booxstream:gatewayFile'] = 'mine.gateway.yaml'), { 'mine.gateway.yaml': yaml.dump(g) });
+    expect(issues).toEqual([
+      { path: 'booxstream:gatewayFile.apps[1].alowedGroups', message: expect.stringMatching(/^is not a known field /), suggestion: 'allowedGroups' },
+      { path: 'booxstream:gatewayFile.apps[0].hostname', message: 'must be within the domain kevinvdb.dev' },
+    ]);
+  });
+
+  it('names the gateway file it cannot read or parse', () => {
+    const missing = issuesOf((c) => (c['booxstream:gatewayFile'] = 'nowhere.gateway.yaml'));
+    expect(missing).toEqual([{ path: 'booxstream:gatewayFile', message: expect.stringMatching(/^cannot read "nowhere.gateway.yaml" \(relative to infra\/\): ENOENT/) }]);
+    const broken = issuesOf((c) => (c['booxstream:gatewayFile'] = 'broken.yaml'), { 'broken.yaml': 'domain: [unclosed' });
+    expect(broken).toEqual([{ path: 'booxstream:gatewayFile', message: expect.stringContaining('broken.yaml') }]);
   });
 
   it('checks SSH settings: IP gateway address, Unix user, host key line', () => {
@@ -120,7 +145,7 @@ describe('loadStackConfig errors name the key', () => {
         v['platform'] = 'windows/amd64';
       });
     });
-    expect(issues.map((i) => i.key)).toEqual([
+    expect(issues.map((i) => i.path)).toEqual([
       'booxstream:gatewayHost.sshUser',
       'booxstream:gatewayHost.hostKey',
       'booxstream:gatewayHost.address',
@@ -143,8 +168,8 @@ describe('loadStackConfig errors name the key', () => {
         c['booxstream:vmSshPrivateKey'] = encrypted;
       });
       expect(issues).toEqual([
-        { key: 'booxstream:gatewaySshPrivateKey', message: expect.stringContaining('this is a public key') },
-        { key: 'booxstream:vmSshPrivateKey', message: expect.stringContaining('passphrase-protected') },
+        { path: 'booxstream:gatewaySshPrivateKey', message: expect.stringContaining('this is a public key') },
+        { path: 'booxstream:vmSshPrivateKey', message: expect.stringContaining('passphrase-protected') },
       ]);
       // An unencrypted OpenSSH key is fine.
       expect(load((c) => (c['booxstream:vmSshPrivateKey'] = plain)).secrets.vmSshPrivateKey).toBe(plain.trim() + '\n');
@@ -163,9 +188,9 @@ describe('loadStackConfig errors name the key', () => {
       patch(c, 'booxstream:server', (s) => (s['app'] = 'booxstream'));
     });
     // BookStack is deployed on the VM too, so moving the VM leaves its upstream behind as well.
-    expect(issues.map((i) => i.key)).toEqual(['booxstream:vm.address', 'booxstream:vm.devicePort', 'booxstream:gateway.apps[2].upstream']);
+    expect(issues.map((i) => i.path)).toEqual(['booxstream:vm.address', 'booxstream:vm.devicePort', 'booxstream:gatewayFile.apps[2].upstream']);
     expect(issuesOf((c) => patch(c, 'booxstream:server', (s) => (s['app'] = 'nope')))).toEqual([
-      { key: 'booxstream:server.app', message: 'no app named "nope" in gateway.apps (have: booxstream, affine, bookstack)' },
+      { path: 'booxstream:server.app', message: 'no app named "nope" in gateway.apps (have: booxstream, affine, bookstack)' },
     ]);
   });
 
@@ -183,7 +208,7 @@ describe('loadStackConfig errors name the key', () => {
       secretKeys.push('booxstream:serverSecrets');
       c['booxstream:authentikUrl'] = 'ftp://auth';
     });
-    expect(issues.map((i) => i.key)).toEqual([
+    expect(issues.map((i) => i.path)).toEqual([
       'booxstream:cloudflare.accountId',
       'booxstream:cloudflare.tunnelMode',
       'booxstream:authentikUrl',
@@ -196,26 +221,11 @@ describe('loadStackConfig errors name the key', () => {
 
   it('accepts server secrets with non-managed names', () => {
     const { config, secretKeys } = exampleStack({ serverSecrets: true });
-    expect(loadStackConfig(mapSource(config, secretKeys)).secrets.serverSecrets).toEqual({ EXTRA_TOKEN: 'server-secret-value-0123456789' });
+    expect(loadStackConfig(mapSource(config, secretKeys), projectFiles()).secrets.serverSecrets).toEqual({ EXTRA_TOKEN: 'server-secret-value-0123456789' });
   });
 });
 
-describe('hostKeyProblem', () => {
-  it('accepts a real ssh-keygen public key and rejects a mislabelled one', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'infra-hostkey-'));
-    try {
-      execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', join(dir, 'k')]);
-      const line = readFileSync(join(dir, 'k.pub'), 'utf8');
-      expect(hostKeyProblem(line)).toBeUndefined();
-      const [, blob] = line.split(' ');
-      expect(hostKeyProblem(`ssh-ed25519 ${blob}`)).toBe('the key data is not a ssh-ed25519 key (it encodes ecdsa-sha2-nistp256)');
-      expect(hostKeyProblem('ssh-dss AAAA')).toContain('not an SSH host key type');
-      expect(hostKeyProblem('ssh-ed25519')).toContain('ssh-keyscan');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
+describe('private keys', () => {
   it('the PKCS#8 keys the tests generate are accepted as private keys', () => {
     expect(load((c) => (c['booxstream:gatewaySshPrivateKey'] = privateKeyPem())).secrets.gatewaySshPrivateKey).toContain('PRIVATE KEY');
   });

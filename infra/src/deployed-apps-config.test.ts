@@ -12,12 +12,12 @@ describe('deployed apps against the stack', () => {
 
   it('refuses a deployed app whose upstream is another host, and host ports already taken', () => {
     expect(deployedAppsIssues(gateway.apps, '192.168.1.203', server)).toEqual([
-      { key: 'gateway.apps[2].upstream', message: 'bookstack is deployed on the VM (192.168.1.203), so its upstream must point there, not at 192.168.1.202' },
+      { path: 'gatewayFile.apps[2].upstream', message: 'bookstack is deployed on the VM (192.168.1.203), so its upstream must point there, not at 192.168.1.202' },
     ]);
     const taken = new Map([...server, [6875, 'something else'], [9104, 'the node exporter']]);
-    expect(deployedAppsIssues(gateway.apps, '192.168.1.202', taken).map((i) => `${i.key}: ${i.message}`)).toEqual([
-      'gateway.apps[2].upstream: port 6875 on the VM is already used by something else',
-      'gateway.apps[2].deploy.database.exporter.port: port 9104 on the VM is already used by the node exporter',
+    expect(deployedAppsIssues(gateway.apps, '192.168.1.202', taken).map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'gatewayFile.apps[2].upstream: port 6875 on the VM is already used by something else',
+      'gatewayFile.apps[2].deploy.database.exporter.port: port 9104 on the VM is already used by the node exporter',
     ]);
   });
 

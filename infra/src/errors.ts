@@ -3,11 +3,10 @@
  * a stack config key, an authentik object, a verification target.
  */
 
-/** One problem with the stack config, located by its full key (`booxstream:vm.httpPort`). */
-export interface ConfigIssue {
-  readonly key: string;
-  readonly message: string;
-}
+import { type ConfigIssue, formatIssues } from '@booxstream/config-kit';
+
+/** One problem with the stack config, located by its full key (`booxstream:vm.sshPort`) as `path`. */
+export type { ConfigIssue };
 
 /**
  * The stack config is missing keys or has invalid values. Carries every problem found, each
@@ -18,10 +17,7 @@ export class ConfigError extends Error {
   readonly issues: readonly ConfigIssue[];
 
   constructor(issues: readonly ConfigIssue[]) {
-    super(
-      `invalid stack config (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
-        issues.map((i) => `  - ${i.key}: ${i.message}`).join('\n'),
-    );
+    super(formatIssues('invalid stack config', issues));
     this.name = 'ConfigError';
     this.issues = Object.freeze([...issues]);
   }

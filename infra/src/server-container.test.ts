@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exampleStack, mapSource } from '../test/example-stack.js';
+import { exampleStack, mapSource, projectFiles } from '../test/example-stack.js';
 import { loadStackConfig } from './config.js';
 import { envList, healthcheckCommand, serverContainerSpec, serverEnvironment } from './server-container.js';
 
@@ -30,7 +30,7 @@ async function exitCode(args: string[]): Promise<number> {
 
 describe('server container', () => {
   const { config, secretKeys } = exampleStack();
-  const cfg = loadStackConfig(mapSource(config, secretKeys));
+  const cfg = loadStackConfig(mapSource(config, secretKeys), projectFiles());
 
   it('derives the environment from the stack: ports, gateway as the only trusted proxy', () => {
     expect(serverEnvironment(cfg)).toEqual({

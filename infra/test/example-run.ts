@@ -9,12 +9,13 @@ import { exampleStack } from './example-stack.js';
 import { runProgram, type ProgramRun } from './pulumi-mocks.js';
 
 export async function runExample(
-  options: { serverSecrets?: boolean; mutate?: (config: Record<string, string>) => void } = {},
+  /** `mutate` may write files (a changed gateway file) into `dir`, a fresh directory `cleanup` removes. */
+  options: { serverSecrets?: boolean; mutate?: (config: Record<string, string>, dir: string) => void } = {},
 ): Promise<{ run: ProgramRun; sshDir: string; cleanup: () => void }> {
   const sshDir = mkdtempSync(join(tmpdir(), 'infra-ssh-'));
   process.env['BOOXSTREAM_SSH_DIR'] = sshDir;
   const stack = exampleStack(options);
-  options.mutate?.(stack.config);
+  options.mutate?.(stack.config, sshDir);
   const run = await runProgram(stack.config, stack.secretKeys);
   return {
     run,

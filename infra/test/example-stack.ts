@@ -5,11 +5,13 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import type { ConfigSource } from '../src/config.js';
+import type { ConfigSource, ProjectFiles } from '../src/config.js';
 
 export const EXAMPLE_STACK_PATH = fileURLToPath(new URL('../Pulumi.example.yaml', import.meta.url));
+const INFRA_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 export interface ExampleStack {
   /** Full key → raw value, as PULUMI_CONFIG carries it. */
@@ -58,4 +60,9 @@ export function mapSource(config: Record<string, string>, secretKeys: readonly s
     isSecret: (key) => secretKeys.includes(key),
     keys: () => Object.keys(config),
   };
+}
+
+/** The project's files as index.ts reads them (relative to infra/), with `extra` files in memory taking precedence. */
+export function projectFiles(extra: Record<string, string> = {}): ProjectFiles {
+  return { readFile: (path) => extra[path] ?? readFileSync(resolve(INFRA_DIR, path), 'utf8') };
 }

@@ -24,7 +24,7 @@ it('fails at the start with every bad key named and declares nothing', async () 
 
   const error = await import('../index.js').catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ConfigError);
-  expect((error as ConfigError).issues.map((i) => i.key)).toEqual(['booxstream:gatewayHost.sshPort', 'booxstream:authentikToken']);
+  expect((error as ConfigError).issues.map((i) => i.path)).toEqual(['booxstream:gatewayHost.sshPort', 'booxstream:authentikToken']);
   expect((error as ConfigError).message).toContain('pulumi config set --secret authentikToken');
   expect(registered).toEqual([]);
 }, 60_000);

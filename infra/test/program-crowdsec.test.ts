@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadExampleGateway, RELAY_SYSLOG_PORT, renderCrowdsec } from '@booxstream/gateway';
 import { loadStackConfig } from '../src/config.js';
 import { CROWDSEC_HOST_CONFIG_DIR } from '../src/crowdsec-container.js';
-import { exampleStack, mapSource } from './example-stack.js';
+import { exampleStack, mapSource, projectFiles } from './example-stack.js';
 import { isSecretInput, plain } from './pulumi-mocks.js';
 import { useProgramRun } from './program-run.js';
 
@@ -51,6 +51,6 @@ describe('CrowdSec on the gateway', () => {
 
   it('refuses a stack that declares ids: without a bouncer key', () => {
     const { ['booxstream:crowdsecBouncerKey']: _gone, ...rest } = stack.config;
-    expect(() => loadStackConfig(mapSource(rest, stack.secretKeys))).toThrow(/booxstream:crowdsecBouncerKey: required because gateway.ids is declared/);
+    expect(() => loadStackConfig(mapSource(rest, stack.secretKeys), projectFiles())).toThrow(/booxstream:crowdsecBouncerKey: required because the gateway model declares ids/);
   });
 });

@@ -3,8 +3,11 @@
  * VM's daemon instead of pulled, and no database (then no internal network, no database or
  * exporter, no database secrets).
  */
-import { resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXAMPLE_GATEWAY_PATH } from '@booxstream/gateway';
+import yaml from 'js-yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runExample } from './example-run.js';
 import { FAKE_IMAGE_DIGEST, type ProgramRun } from './pulumi-mocks.js';
@@ -15,12 +18,13 @@ let cleanup: () => void = () => undefined;
 
 beforeAll(async () => {
   ({ run, cleanup } = await runExample({
-    mutate: (config) => {
-      const gateway = JSON.parse(config['booxstream:gateway']!) as { apps: Record<string, any>[] };
+    mutate: (config, dir) => {
+      const gateway = yaml.load(readFileSync(EXAMPLE_GATEWAY_PATH, 'utf8'), { schema: yaml.JSON_SCHEMA }) as { apps: Record<string, any>[] };
       const bookstack = gateway.apps.find((a) => a['name'] === 'bookstack')!;
       bookstack['deploy']['container']['image'] = { build: { context: '..', dockerfile: 'apps/server/Dockerfile' } };
       delete bookstack['deploy']['database'];
-      config['booxstream:gateway'] = JSON.stringify(gateway);
+      writeFileSync(join(dir, 'variant.gateway.yaml'), yaml.dump(gateway));
+      config['booxstream:gatewayFile'] = join(dir, 'variant.gateway.yaml');
     },
   }));
 }, 60_000);

@@ -7,14 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { renderAuditRules, renderFail2banJail, renderNftables, renderSysctl } from '@booxstream/gateway';
 import { loadStackConfig } from '../src/config.js';
 import { nftApplyScript } from '../src/host/apply-scripts.js';
-import { exampleStack, mapSource } from './example-stack.js';
+import { exampleStack, mapSource, projectFiles } from './example-stack.js';
 import { isSecretInput, plain } from './pulumi-mocks.js';
 import { useProgramRun } from './program-run.js';
 
 const CMD = 'command:remote:Command';
 const stack = exampleStack();
 stack.config['booxstream:hardening'] = JSON.stringify({ lan: ['192.168.1.0/24'], rollbackSeconds: 45 });
-const cfg = loadStackConfig(mapSource(stack.config, stack.secretKeys));
+const cfg = loadStackConfig(mapSource(stack.config, stack.secretKeys), projectFiles());
 
 const program = useProgramRun(stack.config, stack.secretKeys);
 
@@ -36,7 +36,7 @@ describe('hardening: the plans derived from the stack', () => {
 
   it('a bad hardening key is named', () => {
     const bad = { ...stack.config, 'booxstream:hardening': JSON.stringify({ lan: ['192.168.1.0/33'], rollbackSeconds: 5, extra: 1 }) };
-    expect(() => loadStackConfig(mapSource(bad, stack.secretKeys))).toThrow(/booxstream:hardening\.lan\[0\].*booxstream:hardening\.rollbackSeconds|booxstream:hardening\.extra/s);
+    expect(() => loadStackConfig(mapSource(bad, stack.secretKeys), projectFiles())).toThrow(/booxstream:hardening\.lan\[0\].*booxstream:hardening\.rollbackSeconds|booxstream:hardening\.extra/s);
   });
 });
 

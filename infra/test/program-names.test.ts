@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { loadExampleGateway, NameCollisionError, type Gateway } from '@booxstream/gateway';
 import { loadStackConfig } from '../src/config.js';
 import { declareGateway } from '../src/program.js';
-import { exampleStack, mapSource } from './example-stack.js';
+import { exampleStack, mapSource, projectFiles } from './example-stack.js';
 
 describe('declareGateway and derived names', () => {
   it('refuses groups that would share a lookup resource, naming both', () => {
     const { config, secretKeys } = exampleStack();
-    const cfg = loadStackConfig(mapSource(config, secretKeys));
+    const cfg = loadStackConfig(mapSource(config, secretKeys), projectFiles());
     const example = loadExampleGateway();
     // `Admins` and `admins` are two authentik groups but one `group-admins` lookup.
     const gateway: Gateway = { ...example, apps: example.apps.map((app, i) => (i === 1 ? { ...app, allowedGroups: ['Admins'] } : app)) };

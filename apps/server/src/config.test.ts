@@ -65,6 +65,48 @@ describe('parseConfig', () => {
     expect((err as ConfigError).message).toMatch(new RegExp(`^${variable}: `));
   });
 
+  it('reports every problem at once, one line each, suggesting the variable meant', () => {
+    let err: ConfigError | undefined;
+    try {
+      parseConfig({ DEVICE_APROVAL: 'auto', PORT: '70000', LOG_LEVEL: 'verbose', TRUSTED_PROXIES: '10.0.0.1,proxy.lan' });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.issues).toEqual([
+      { path: 'DEVICE_APROVAL', message: 'unknown variable', suggestion: 'DEVICE_APPROVAL' },
+      { path: 'PORT', message: 'must be an integer between 0 and 65535, got 70000' },
+      { path: 'TRUSTED_PROXIES', message: '"proxy.lan" is not an IP address or CIDR' },
+      { path: 'LOG_LEVEL', message: 'must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "verbose"' },
+    ]);
+    expect(err?.message.split('\n')[0]).toBe('DEVICE_APROVAL: unknown variable; did you mean DEVICE_APPROVAL?');
+    expect(err?.message).toContain('\nPORT: must be an integer between 0 and 65535, got 70000');
+  });
+
+  it('suggests the nearest variable among those sharing the first word', () => {
+    const suggestion = (name: string) => {
+      try {
+        parseConfig({ [name]: '1' });
+        return undefined;
+      } catch (e) {
+        return (e as ConfigError).issues[0]?.suggestion;
+      }
+    };
+    expect(suggestion('TRUSTED_PROXY')).toBe('TRUSTED_PROXIES');
+    expect(suggestion('REGISTER_BRUST')).toBe('REGISTER_BURST');
+    expect(suggestion('REGISTER_RATE_PER_MINUT')).toBe('REGISTER_RATE_PER_MINUTE');
+    expect(suggestion('DEVICE_PROT')).toBe('DEVICE_PORT');
+    expect(suggestion('MAX_VIEWERS')).toBeUndefined();
+    expect(suggestion('PORTS')).toBeUndefined();
+  });
+
+  it('normalises list entries and keeps a name of 128 printable characters only', () => {
+    expect(parseConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8 ,, ::1 ' }).trustedProxies).toEqual(['10.0.0.0/8', '::1/128']);
+    expect(parseConfig({ DEV_USER: 'a'.repeat(128), HOST: '127.0.0.1' }).devUser).toHaveLength(128);
+    expect(() => parseConfig({ DEV_USER: 'a'.repeat(129), HOST: '127.0.0.1' })).toThrow(/^DEV_USER: .*128 printable/);
+    expect(() => parseConfig({ DEV_USER: 'a\u0007b', HOST: '127.0.0.1' })).toThrow(/^DEV_USER: /);
+    expect(parseConfig({ PORT: ' 80 ', DEVICE_PORT: '', LOG_LEVEL: ' debug ' })).toMatchObject({ port: 80, devicePort: 8080, logLevel: 'debug' });
+  });
+
   it('leaves unrelated variables alone (HOME is two edits from HOST)', () => {
     expect(() => parseConfig({ HOME: '/root', PATH: '/bin', NODE_ENV: 'production', LOGNAME: 'root' })).not.toThrow();
   });
@@ -73,6 +115,13 @@ describe('parseConfig', () => {
     expect(() => resolveConfig({ devUser: 'me', host: '0.0.0.0' })).toThrow(/^devUser: /);
     expect(() => resolveConfig({ port: -1 })).toThrow(/^port: /);
     expect(resolveConfig({ port: 0, devicePort: null }).devicePort).toBeNull();
+    expect(() => resolveConfig({ statsIntervalMs: 5 })).toThrow(/^statsIntervalMs: must be an integer between 10 and 60000, got 5$/);
+    expect(() => resolveConfig({ trustedProxies: ['10.0.0.0/99'] })).toThrow(/^trustedProxies: "10.0.0.0\/99" has an invalid prefix/);
+    const sink = (): void => {};
+    const c = resolveConfig({ logSink: sink, adminGroups: ['ops'] });
+    expect(c.logSink).toBe(sink);
+    expect(c.devGroups).toEqual(['ops']);
+    expect(Object.isFrozen(c.devGroups)).toBe(true);
   });
 
   it('documents every variable in README.md', async () => {

@@ -1,10 +1,12 @@
 /**
- * Server configuration: one commented defaults object, and `parseConfig(env)`
- * which validates every variable once and returns a frozen config. Nothing here
- * reads `process.env`; `main.ts` passes it in.
+ * Server configuration: one commented defaults object, one table (`FIELDS`) giving each
+ * field's rule and the environment variable that sets it, and `parseConfig(env)` which
+ * validates every variable once and returns a frozen config. Nothing here reads
+ * `process.env`; `main.ts` passes it in.
  */
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { type ConfigIssue, deepFreeze, describe, integer, nearestKey, validate, z } from '@booxstream/config-kit';
 import { ConfigError } from './errors.js';
 import { normalizeOrigin } from './http/same-origin.js';
 
@@ -123,83 +125,129 @@ export const DEFAULTS: ServerConfig = Object.freeze({
   logSink: null,
 } satisfies ServerConfig);
 
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/** Every environment variable the server reads, and the config field it sets. */
-export const ENV_VARIABLES = {
-  PORT: 'port',
-  HOST: 'host',
-  DEVICE_PORT: 'devicePort',
-  DATA_DIR: 'dataDir',
-  TRUSTED_PROXIES: 'trustedProxies',
-  ADMIN_GROUPS: 'adminGroups',
-  DEVICE_APPROVAL: 'deviceApproval',
-  DEV_USER: 'devUser',
-  DEV_GROUPS: 'devGroups',
-  WEB_ROOT: 'webRoot',
-  MAX_MESSAGE_BYTES: 'maxMessageBytes',
-  MAX_VIEWERS_PER_HOST: 'maxViewersPerHost',
-  PING_INTERVAL_MS: 'pingIntervalMs',
-  AUTH_TIMEOUT_MS: 'authTimeoutMs',
-  REGISTER_RATE_PER_MINUTE: 'registerRatePerMinute',
-  REGISTER_BURST: 'registerBurst',
-  VIEWER_MAX_BUFFERED_BYTES: 'viewerMaxBufferedBytes',
-  HISTORY_MAX_BYTES_PER_HOST: 'historyMaxBytesPerHost',
-  HISTORY_MAX_AGE_HOURS: 'historyMaxAgeHours',
-  DEVICE_MESSAGE_RATE: 'deviceMessageRate',
-  DEVICE_REJECT_RATE: 'deviceRejectRate',
-  VIEWER_MESSAGE_RATE: 'viewerMessageRate',
-  DEVICE_MAX_QUEUED_BYTES: 'deviceMaxQueuedBytes',
-  VIEWER_MAX_QUEUED_BYTES: 'viewerMaxQueuedBytes',
-  PREAUTH_MAX_BYTES: 'preAuthMaxBytes',
-  MAX_UNAUTHENTICATED_PER_ADDRESS: 'maxUnauthenticatedPerAddress',
-  MAX_UNAUTHENTICATED: 'maxUnauthenticated',
-  REREGISTRATION: 'reregistration',
-  PENDING_DEVICE_TTL_MS: 'pendingDeviceTtlMs',
-  PUBLIC_URL: 'publicUrl',
-  LOG_LEVEL: 'logLevel',
-} as const satisfies Record<string, keyof ServerConfig>;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LogLevel[];
 
 type Env = Record<string, string | undefined>;
 
-/** The relay's per-socket budgets and socket caps (README: "Budgets"), with their allowed ranges. */
-const SOCKET_BUDGET_RANGES = {
-  DEVICE_MESSAGE_RATE: [1, 1_000_000],
-  DEVICE_REJECT_RATE: [1, 1_000_000],
-  VIEWER_MESSAGE_RATE: [1, 1_000_000],
-  DEVICE_MAX_QUEUED_BYTES: [1024, 1024 * 1024 * 1024],
-  VIEWER_MAX_QUEUED_BYTES: [1024, 1024 * 1024 * 1024],
-  PREAUTH_MAX_BYTES: [256, 64 * 1024 * 1024],
-  MAX_UNAUTHENTICATED_PER_ADDRESS: [1, 1_000_000],
-  MAX_UNAUTHENTICATED: [1, 1_000_000],
-} as const satisfies Partial<Record<keyof typeof ENV_VARIABLES, readonly [number, number]>>;
+/** How a variable's text becomes a value; the field's schema then judges the value. */
+const text = (raw: string): string => raw.trim();
+const list = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+// Digits only; anything else stays text so the schema reports it as written.
+const whole = (raw: string): number | string => (/^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw);
 
-function int(name: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  const n = Number(raw.trim());
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  }
-  return n;
+interface FieldSpec<T> {
+  /** The rule, for the environment and for `startServer` overrides alike. */
+  readonly schema: z.ZodType<T, unknown>;
+  /** The environment variable that sets the field; none for programmatic-only fields. */
+  readonly env?: string;
+  readonly read?: (raw: string) => unknown;
+  /** An empty variable is a value (an empty list), not "unset". */
+  readonly emptyIsValue?: boolean;
 }
 
-function list(raw: string): string[] {
-  return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const cidr = z.string().transform((entry, ctx) => {
+  const normal = normaliseCidr(entry);
+  if (normal.ok) return normal.value;
+  ctx.addIssue({ code: 'custom', message: normal.problem, input: entry });
+  return z.NEVER;
+});
+const host = z.string().refine((h) => h === 'localhost' || isIP(h) !== 0, { error: (i) => `${describe(i.input)} is not an IP address or "localhost"` });
+const groups = z.array(z.string().min(1)).min(1, { error: 'expected at least one group name' });
+const userName = z
+  .string()
+  .regex(/^[^\u0000-\u001f\u007f]{1,128}$/, { error: 'expected a user name of 1 to 128 printable characters' })
+  .nullable();
+
+/** An http(s) origin with no path; kept as its normalised origin (scheme, host, port). */
+const publicUrl = z
+  .string()
+  .transform((raw, ctx) => {
+    const origin = normalizeOrigin(raw);
+    let path = '/';
+    try {
+      path = new URL(raw).pathname;
+    } catch {
+      // normalizeOrigin already said no.
+    }
+    if (origin !== null && path.length <= 1) return origin;
+    ctx.addIssue({ code: 'custom', message: `expected an http(s) URL with no path, like https://booxstream.example.dev, got ${JSON.stringify(raw)}`, input: raw });
+    return z.NEVER;
+  })
+  .nullable();
+
+/** Every field: its rule and, when the environment sets it, the variable. One line each. */
+const FIELDS = {
+  port: { env: 'PORT', read: whole, schema: integer(0, 65535) },
+  host: { env: 'HOST', read: text, schema: host },
+  devicePort: { env: 'DEVICE_PORT', read: (raw) => (whole(raw) === 0 ? null : whole(raw)), schema: integer(0, 65535).nullable() },
+  dataDir: { env: 'DATA_DIR', read: text, schema: z.string().min(1) },
+  trustedProxies: { env: 'TRUSTED_PROXIES', read: list, emptyIsValue: true, schema: z.array(cidr) },
+  adminGroups: { env: 'ADMIN_GROUPS', read: list, schema: groups },
+  deviceApproval: { env: 'DEVICE_APPROVAL', read: text, schema: z.enum(['manual', 'auto']) },
+  devUser: { env: 'DEV_USER', read: text, schema: userName },
+  devGroups: { env: 'DEV_GROUPS', read: list, schema: z.array(z.string().min(1)) },
+  webRoot: { env: 'WEB_ROOT', read: text, schema: z.string().min(1) },
+  maxMessageBytes: { env: 'MAX_MESSAGE_BYTES', read: whole, schema: integer(1024, 64 * 1024 * 1024) },
+  maxViewersPerHost: { env: 'MAX_VIEWERS_PER_HOST', read: whole, schema: integer(1, 10_000) },
+  pingIntervalMs: { env: 'PING_INTERVAL_MS', read: whole, schema: integer(100, 3_600_000) },
+  authTimeoutMs: { env: 'AUTH_TIMEOUT_MS', read: whole, schema: integer(100, 600_000) },
+  registerRatePerMinute: { env: 'REGISTER_RATE_PER_MINUTE', read: whole, schema: integer(1, 1_000_000) },
+  registerBurst: { env: 'REGISTER_BURST', read: whole, schema: integer(1, 1_000_000) },
+  viewerMaxBufferedBytes: { env: 'VIEWER_MAX_BUFFERED_BYTES', read: whole, schema: integer(0, 1024 * 1024 * 1024) },
+  statsIntervalMs: { schema: integer(10, 60_000) },
+  historyMaxBytesPerHost: { env: 'HISTORY_MAX_BYTES_PER_HOST', read: whole, schema: integer(0, 1024 ** 4) },
+  historyMaxAgeHours: { env: 'HISTORY_MAX_AGE_HOURS', read: whole, schema: integer(1, 24 * 3650) },
+  // The relay's per-socket budgets and socket caps (README: "Budgets").
+  deviceMessageRate: { env: 'DEVICE_MESSAGE_RATE', read: whole, schema: integer(1, 1_000_000) },
+  deviceRejectRate: { env: 'DEVICE_REJECT_RATE', read: whole, schema: integer(1, 1_000_000) },
+  viewerMessageRate: { env: 'VIEWER_MESSAGE_RATE', read: whole, schema: integer(1, 1_000_000) },
+  deviceMaxQueuedBytes: { env: 'DEVICE_MAX_QUEUED_BYTES', read: whole, schema: integer(1024, 1024 * 1024 * 1024) },
+  viewerMaxQueuedBytes: { env: 'VIEWER_MAX_QUEUED_BYTES', read: whole, schema: integer(1024, 1024 * 1024 * 1024) },
+  preAuthMaxBytes: { env: 'PREAUTH_MAX_BYTES', read: whole, schema: integer(256, 64 * 1024 * 1024) },
+  maxUnauthenticatedPerAddress: { env: 'MAX_UNAUTHENTICATED_PER_ADDRESS', read: whole, schema: integer(1, 1_000_000) },
+  maxUnauthenticated: { env: 'MAX_UNAUTHENTICATED', read: whole, schema: integer(1, 1_000_000) },
+  reregistration: { env: 'REREGISTRATION', read: text, schema: z.enum(['same-network', 'any']) },
+  pendingDeviceTtlMs: { env: 'PENDING_DEVICE_TTL_MS', read: whole, schema: integer(1000, 365 * 86_400_000) },
+  publicUrl: { env: 'PUBLIC_URL', read: text, schema: publicUrl },
+  logLevel: { env: 'LOG_LEVEL', read: text, schema: z.enum(LOG_LEVELS) },
+  logSink: { schema: z.custom<(line: string) => void>((v) => typeof v === 'function', { error: 'expected a function' }).nullable() },
+} as const satisfies { [K in keyof ServerConfig]: FieldSpec<ServerConfig[K]> };
+
+type Field = keyof typeof FIELDS;
+const ENTRIES = Object.entries(FIELDS) as [Field, FieldSpec<unknown>][];
+
+const CONFIG_SCHEMA = z.object(Object.fromEntries(ENTRIES.map(([field, spec]) => [field, spec.schema])));
+
+/** Every environment variable the server reads, and the config field it sets. */
+export const ENV_VARIABLES: Readonly<Record<string, keyof ServerConfig>> = Object.freeze(
+  Object.fromEntries(ENTRIES.flatMap(([field, spec]) => (spec.env === undefined ? [] : [[spec.env, field]]))),
+);
+
+const ENV_NAMES: Partial<Record<keyof ServerConfig, string>> = Object.fromEntries(
+  Object.entries(ENV_VARIABLES).map(([env, field]) => [field, env]),
+);
+const FIELD_NAMES: Partial<Record<keyof ServerConfig, string>> = {};
+
+/** Why `entry` is not `IP` or `IP/prefix`, or the entry with an explicit prefix. */
+function normaliseCidr(entry: string): { ok: true; value: string } | { ok: false; problem: string } {
+  const slash = entry.indexOf('/');
+  const ip = slash < 0 ? entry : entry.slice(0, slash);
+  const family = isIP(ip);
+  if (family === 0) return { ok: false, problem: `${JSON.stringify(entry)} is not an IP address or CIDR` };
+  const maxPrefix = family === 4 ? 32 : 128;
+  if (slash < 0) return { ok: true, value: `${ip}/${maxPrefix}` };
+  const prefixText = entry.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > maxPrefix) {
+    return { ok: false, problem: `${JSON.stringify(entry)} has an invalid prefix length (0-${maxPrefix})` };
+  }
+  return { ok: true, value: `${ip}/${Number(prefixText)}` };
 }
 
 /** Validates one `IP` or `IP/prefix` entry; returns it normalised with an explicit prefix. */
 export function parseCidr(name: string, entry: string): string {
-  const slash = entry.indexOf('/');
-  const ip = slash < 0 ? entry : entry.slice(0, slash);
-  const family = isIP(ip);
-  if (family === 0) throw new ConfigError(name, `${JSON.stringify(entry)} is not an IP address or CIDR`);
-  const maxPrefix = family === 4 ? 32 : 128;
-  if (slash < 0) return `${ip}/${maxPrefix}`;
-  const prefixText = entry.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > maxPrefix) {
-    throw new ConfigError(name, `${JSON.stringify(entry)} has an invalid prefix length (0-${maxPrefix})`);
-  }
-  return `${ip}/${Number(prefixText)}`;
+  const normal = normaliseCidr(entry);
+  if (!normal.ok) throw new ConfigError([{ path: name, message: normal.problem }]);
+  return normal.value;
 }
 
 /** True for 127.0.0.0/8, ::1, `localhost` and IPv4-mapped loopback. */
@@ -210,174 +258,66 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(v4) === 4 && v4.startsWith('127.');
 }
 
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
 /**
- * A misspelt variable (`DEVICE_APROVAL`, `TRUSTED_PROXY`) would silently
- * leave a default in place, so an unknown name that shares its first word with
- * a known multi-word name and is within two edits of it (three for names of 12+
- * characters) stops startup. Single-word names (PORT, HOST) are not checked:
- * HOME is two edits from HOST.
+ * A misspelt variable (`DEVICE_APROVAL`, `TRUSTED_PROXY`) would silently leave a default in
+ * place, so an unknown name that shares its first word with a known multi-word name and is
+ * near it (`nearestKey`: two edits, three for 12+ characters) stops startup. Single-word names
+ * (PORT, HOST) are not checked: HOME is two edits from HOST.
  */
-function checkTypos(env: Env): void {
-  const known = Object.keys(ENV_VARIABLES);
+function misspeltVariables(env: Env): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   for (const name of Object.keys(env)) {
-    if (name in ENV_VARIABLES || !name.includes('_')) continue;
+    if (Object.hasOwn(ENV_VARIABLES, name) || !name.includes('_')) continue;
     const head = name.slice(0, name.indexOf('_') + 1);
-    for (const k of known) {
-      if (k.includes('_') && k.startsWith(head) && levenshtein(name, k) <= (k.length >= 12 ? 3 : 2)) {
-        throw new ConfigError(name, `unknown variable; did you mean ${k}?`);
-      }
-    }
+    const suggestion = nearestKey(
+      name,
+      Object.keys(ENV_VARIABLES).filter((k) => k.includes('_') && k.startsWith(head)),
+      (k) => (k.length >= 12 ? 3 : 2),
+    );
+    if (suggestion !== undefined) issues.push({ path: name, message: 'unknown variable', suggestion });
   }
+  return issues;
 }
 
 /**
- * Builds the config from environment variables. Unset or empty variables take
- * the defaults. Throws {@link ConfigError} naming the first variable at fault.
+ * Builds the config from environment variables. Unset or empty variables take the defaults.
+ * Throws {@link ConfigError} naming every variable at fault.
  */
 export function parseConfig(env: Env): ServerConfig {
-  checkTypos(env);
-  const get = (name: keyof typeof ENV_VARIABLES): string | undefined => {
-    const v = env[name];
-    return v === undefined || v.trim() === '' ? undefined : v;
-  };
-  const out: { -readonly [K in keyof ServerConfig]?: ServerConfig[K] } = {};
-  let v: string | undefined;
-
-  if ((v = get('PORT')) !== undefined) out.port = int('PORT', v, 0, 65535);
-  if ((v = get('HOST')) !== undefined) {
-    const host = v.trim();
-    if (host !== 'localhost' && isIP(host) === 0) throw new ConfigError('HOST', `${JSON.stringify(v)} is not an IP address or "localhost"`);
-    out.host = host;
+  const misspelt = misspeltVariables(env);
+  const out: Record<string, unknown> = {};
+  for (const [field, spec] of ENTRIES) {
+    const raw = spec.env === undefined ? undefined : env[spec.env];
+    if (raw === undefined || (raw.trim() === '' && !spec.emptyIsValue)) continue;
+    out[field] = spec.read ? spec.read(raw) : raw;
   }
-  if ((v = get('DEVICE_PORT')) !== undefined) {
-    const p = int('DEVICE_PORT', v, 0, 65535);
-    out.devicePort = p === 0 ? null : p;
-  }
-  if ((v = get('DATA_DIR')) !== undefined) out.dataDir = v.trim();
-  if (env.TRUSTED_PROXIES !== undefined) {
-    out.trustedProxies = list(env.TRUSTED_PROXIES).map((e) => parseCidr('TRUSTED_PROXIES', e));
-  }
-  if ((v = get('ADMIN_GROUPS')) !== undefined) {
-    const groups = list(v);
-    if (groups.length === 0) throw new ConfigError('ADMIN_GROUPS', 'expected at least one group name');
-    out.adminGroups = groups;
-  }
-  if ((v = get('DEVICE_APPROVAL')) !== undefined) {
-    const a = v.trim();
-    if (a !== 'manual' && a !== 'auto') throw new ConfigError('DEVICE_APPROVAL', `expected "manual" or "auto", got ${JSON.stringify(v)}`);
-    out.deviceApproval = a;
-  }
-  if ((v = get('DEV_USER')) !== undefined) {
-    const u = v.trim();
-    if (u.length > 128 || /[\u0000-\u001f\u007f]/.test(u)) throw new ConfigError('DEV_USER', 'expected a user name of at most 128 printable characters');
-    out.devUser = u;
-  }
-  if ((v = get('DEV_GROUPS')) !== undefined) out.devGroups = list(v);
-  if ((v = get('WEB_ROOT')) !== undefined) out.webRoot = v.trim();
-  if ((v = get('MAX_MESSAGE_BYTES')) !== undefined) out.maxMessageBytes = int('MAX_MESSAGE_BYTES', v, 1024, 64 * 1024 * 1024);
-  if ((v = get('MAX_VIEWERS_PER_HOST')) !== undefined) out.maxViewersPerHost = int('MAX_VIEWERS_PER_HOST', v, 1, 10_000);
-  if ((v = get('PING_INTERVAL_MS')) !== undefined) out.pingIntervalMs = int('PING_INTERVAL_MS', v, 100, 3_600_000);
-  if ((v = get('AUTH_TIMEOUT_MS')) !== undefined) out.authTimeoutMs = int('AUTH_TIMEOUT_MS', v, 100, 600_000);
-  if ((v = get('REGISTER_RATE_PER_MINUTE')) !== undefined) out.registerRatePerMinute = int('REGISTER_RATE_PER_MINUTE', v, 1, 1_000_000);
-  if ((v = get('REGISTER_BURST')) !== undefined) out.registerBurst = int('REGISTER_BURST', v, 1, 1_000_000);
-  if ((v = get('VIEWER_MAX_BUFFERED_BYTES')) !== undefined) out.viewerMaxBufferedBytes = int('VIEWER_MAX_BUFFERED_BYTES', v, 0, 1024 * 1024 * 1024);
-  if ((v = get('HISTORY_MAX_BYTES_PER_HOST')) !== undefined) out.historyMaxBytesPerHost = int('HISTORY_MAX_BYTES_PER_HOST', v, 0, 1024 ** 4);
-  if ((v = get('HISTORY_MAX_AGE_HOURS')) !== undefined) out.historyMaxAgeHours = int('HISTORY_MAX_AGE_HOURS', v, 1, 24 * 3650);
-  for (const [variable, [min, max]] of Object.entries(SOCKET_BUDGET_RANGES)) {
-    if ((v = get(variable as keyof typeof ENV_VARIABLES)) !== undefined) {
-      (out as Record<string, number>)[ENV_VARIABLES[variable as keyof typeof SOCKET_BUDGET_RANGES]] = int(variable, v, min, max);
-    }
-  }
-  if ((v = get('REREGISTRATION')) !== undefined) out.reregistration = v.trim() as Reregistration;
-  if ((v = get('PENDING_DEVICE_TTL_MS')) !== undefined) out.pendingDeviceTtlMs = int('PENDING_DEVICE_TTL_MS', v, 1000, 365 * 86_400_000);
-  if ((v = get('PUBLIC_URL')) !== undefined) out.publicUrl = v.trim();
-  if ((v = get('LOG_LEVEL')) !== undefined) {
-    const l = v.trim() as LogLevel;
-    if (!LOG_LEVELS.includes(l)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
-    out.logLevel = l;
-  }
-  return resolveConfig(out, ENV_NAMES);
+  return resolveConfig(out as Partial<ServerConfig>, ENV_NAMES, misspelt);
 }
 
-const ENV_NAMES: Partial<Record<keyof ServerConfig, string>> = Object.fromEntries(
-  Object.entries(ENV_VARIABLES).map(([env, field]) => [field, env]),
-);
-const FIELD_NAMES: Partial<Record<keyof ServerConfig, string>> = {};
-
 /**
- * Merges overrides over {@link DEFAULTS}, checks the cross-field rules and
- * freezes the result. `startServer` calls it on its overrides.
+ * Merges overrides over {@link DEFAULTS}, checks every field and the cross-field rules, and
+ * freezes the result. `startServer` calls it on its overrides; problems name the field.
  */
 export function resolveConfig(
   overrides: Partial<ServerConfig> = {},
   names: Partial<Record<keyof ServerConfig, string>> = FIELD_NAMES,
+  earlier: readonly ConfigIssue[] = [],
 ): ServerConfig {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<ServerConfig>;
-  const c: ServerConfig = { ...DEFAULTS, ...defined };
-  const name = (k: keyof ServerConfig): string => names[k] ?? k;
-  const checkInt = (k: keyof ServerConfig, min: number, max: number): void => {
-    const n = c[k];
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(name(k), `expected an integer from ${min} to ${max}, got ${String(n)}`);
-    }
-  };
-  checkInt('port', 0, 65535);
-  if (c.devicePort !== null) checkInt('devicePort', 0, 65535);
-  checkInt('maxMessageBytes', 1024, 64 * 1024 * 1024);
-  checkInt('maxViewersPerHost', 1, 10_000);
-  checkInt('pingIntervalMs', 100, 3_600_000);
-  checkInt('authTimeoutMs', 100, 600_000);
-  checkInt('registerRatePerMinute', 1, 1_000_000);
-  checkInt('registerBurst', 1, 1_000_000);
-  checkInt('viewerMaxBufferedBytes', 0, 1024 * 1024 * 1024);
-  checkInt('statsIntervalMs', 10, 60_000);
-  checkInt('historyMaxBytesPerHost', 0, 1024 ** 4);
-  checkInt('historyMaxAgeHours', 1, 24 * 3650);
-  for (const [variable, [min, max]] of Object.entries(SOCKET_BUDGET_RANGES)) {
-    checkInt(ENV_VARIABLES[variable as keyof typeof SOCKET_BUDGET_RANGES], min, max);
+  const name = (k: string): string => names[k as keyof ServerConfig] ?? k;
+  const issues: ConfigIssue[] = [...earlier];
+  const result = validate(CONFIG_SCHEMA, { ...DEFAULTS, ...defined });
+  // A variable is one value: a problem inside a list is reported on the variable, quoting the entry.
+  if (!result.ok) for (const i of result.issues) issues.push({ ...i, path: name(i.path.split(/[.[]/)[0]!) });
+  const c = (result.ok ? result.value : DEFAULTS) as ServerConfig;
+  if (result.ok && c.devUser !== null && !isLoopbackHost(c.host)) {
+    issues.push({
+      path: name('devUser'),
+      message: `a development identity is only allowed when the server listens on a loopback address (set HOST=127.0.0.1); HOST is ${c.host}`,
+    });
   }
-  if (c.deviceApproval !== 'manual' && c.deviceApproval !== 'auto') {
-    throw new ConfigError(name('deviceApproval'), `expected "manual" or "auto", got ${String(c.deviceApproval)}`);
-  }
-  if (c.reregistration !== 'same-network' && c.reregistration !== 'any') {
-    throw new ConfigError(name('reregistration'), `expected "same-network" or "any", got ${JSON.stringify(c.reregistration)}`);
-  }
-  checkInt('pendingDeviceTtlMs', 1000, 365 * 86_400_000);
-  const publicUrl = c.publicUrl === null ? null : normalizeOrigin(c.publicUrl);
-  if (c.publicUrl !== null && (publicUrl === null || new URL(c.publicUrl).pathname.length > 1)) {
-    throw new ConfigError(name('publicUrl'), `expected an http(s) URL with no path, like https://booxstream.example.dev, got ${JSON.stringify(c.publicUrl)}`);
-  }
-  if (!LOG_LEVELS.includes(c.logLevel)) throw new ConfigError(name('logLevel'), `unknown level ${String(c.logLevel)}`);
-  const trustedProxies = c.trustedProxies.map((e) => parseCidr(name('trustedProxies'), e));
-  if (c.adminGroups.length === 0) throw new ConfigError(name('adminGroups'), 'expected at least one group name');
-  if (c.devUser !== null && c.devUser.length === 0) throw new ConfigError(name('devUser'), 'must not be empty');
-  if (c.devUser !== null && !isLoopbackHost(c.host)) {
-    throw new ConfigError(
-      name('devUser'),
-      `a development identity is only allowed when the server listens on a loopback address (set HOST=127.0.0.1); HOST is ${c.host}`,
-    );
-  }
+  const [first, ...rest] = issues;
+  if (first) throw new ConfigError([first, ...rest]);
   // DEV_GROUPS defaults to the first admin group, whichever ADMIN_GROUPS is.
-  const devGroups = defined.devGroups ?? [c.adminGroups[0]!];
-  return Object.freeze({
-    ...c,
-    publicUrl,
-    trustedProxies: Object.freeze(trustedProxies),
-    adminGroups: Object.freeze([...c.adminGroups]),
-    devGroups: Object.freeze([...devGroups]),
-  });
+  return deepFreeze({ ...c, devGroups: defined.devGroups ? [...c.devGroups] : [c.adminGroups[0]!] });
 }

@@ -2,17 +2,21 @@
  * The server's coded errors. Anything sent to a client goes through `toJSON()`,
  * which produces the `ApiErrorBody.error` shape of `@booxstream/protocol`.
  */
+import { type ConfigIssue, formatIssue } from '@booxstream/config-kit';
 
-/** A configuration value is missing, unknown or malformed; startup stops. */
+/** Configuration values are missing, unknown or malformed; startup stops. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly code = 'CONFIG_ERR_INVALID';
-  constructor(
-    /** The environment variable (or `ServerConfig` field) at fault. */
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
+  /** The environment variable (or `ServerConfig` field) of the first problem. */
+  readonly variable: string;
+  /** Every problem found, each naming its variable (or field). */
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly [ConfigIssue, ...ConfigIssue[]]) {
+    // One line per problem, the first starting with its variable: `DEVICE_APPROVAL: must be one of …`.
+    super(issues.map(formatIssue).join('\n'));
+    this.variable = issues[0].path;
+    this.issues = Object.freeze([...issues]);
   }
 }
 

@@ -2,6 +2,7 @@
  * Every error this package throws. Each class carries a stable `code` so callers (the Pulumi
  * program, the preview CLI) can branch on it without matching message text.
  */
+import { type ConfigIssue, formatIssues } from '@booxstream/config-kit';
 
 /** Stable codes of the errors thrown by @booxstream/gateway (documented in README.md, "Errors"). */
 export const GATEWAY_ERROR_CODES = Object.freeze([
@@ -25,10 +26,7 @@ export class GatewayError extends Error {
 }
 
 /** One problem with a gateway declaration, located by its field path (e.g. `apps[1].bypassPaths[0]`). */
-export interface ConfigIssue {
-  readonly path: string;
-  readonly message: string;
-}
+export type { ConfigIssue };
 
 /**
  * The gateway declaration is invalid. Carries every problem found, not only the first, so a
@@ -38,11 +36,7 @@ export class GatewayConfigError extends GatewayError {
   readonly issues: readonly ConfigIssue[];
 
   constructor(issues: readonly ConfigIssue[]) {
-    super(
-      'GATEWAY_ERR_CONFIG_INVALID',
-      `invalid gateway configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
-        issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n'),
-    );
+    super('GATEWAY_ERR_CONFIG_INVALID', formatIssues('invalid gateway configuration', issues));
     this.issues = Object.freeze([...issues]);
   }
 }

@@ -41,7 +41,6 @@ export const DEFAULTS = {
       policyEngineMode: 'any' as const,
     },
   },
-  tunnelRoutes: [] as never[],
 } as const;
 
 /** authentik's slug pattern (ApplicationRequest.slug in schema.yml). */

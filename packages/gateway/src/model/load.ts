@@ -17,15 +17,22 @@ export const EXAMPLE_GATEWAY_PATH = fileURLToPath(new URL('../../examples/home.g
  * @throws GatewayConfigError for a YAML syntax error (path `(file)`) or an invalid declaration.
  */
 export function loadGatewayFile(path: string): Gateway {
-  let parsed: unknown;
+  return validateGateway(parseGatewayYaml(readFileSync(path, 'utf8'), path));
+}
+
+/**
+ * A gateway file's text as plain data, not yet validated (the Pulumi program reads the file
+ * itself and reports problems under its own config key).
+ * @throws GatewayConfigError for a YAML syntax error (path `(file)`).
+ */
+export function parseGatewayYaml(text: string, filename: string): unknown {
   try {
     // JSON_SCHEMA: no YAML 1.1 surprises (`no` → false, `010` → 8) in hostnames or paths.
-    parsed = yaml.load(readFileSync(path, 'utf8'), { schema: yaml.JSON_SCHEMA, filename: path });
+    return yaml.load(text, { schema: yaml.JSON_SCHEMA, filename });
   } catch (err) {
     if (err instanceof yaml.YAMLException) throw new GatewayConfigError([{ path: '(file)', message: err.message }]);
     throw err;
   }
-  return validateGateway(parsed);
 }
 
 /** The seed's home gateway (BooxStream and AFFiNE on kevinvdb.dev), validated. */

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { GatewayConfigError } from '../errors.js';
 import { loadAuthentikOpenApi } from '../authentik/openapi.js';
 import { AUTHENTIK_SLUG_PATTERN } from './defaults.js';
-import { EXAMPLE_GATEWAY_PATH, loadExampleGateway, loadGatewayFile } from './load.js';
+import { EXAMPLE_GATEWAY_PATH, loadExampleGateway, loadGatewayFile, parseGatewayYaml } from './load.js';
+import { renderTraefikDynamicConfig } from '../render/traefik.js';
 import { fqdnProblem, originUrlProblem, validateGateway } from './validate.js';
 
 /** The example as plain data, to derive invalid variants from. */
@@ -116,6 +117,41 @@ describe('validateGateway', () => {
     ['tunnel route with an inner wildcard', (g) => (g['tunnelRoutes'][0].hostname = 'a.*.kevinvdb.dev'), 'tunnelRoutes[0].hostname', 'leading wildcard'],
     ['tunnel route service with a path', (g) => (g['tunnelRoutes'][0].service = 'http://traefik:80/auth'), 'tunnelRoutes[0].service', 'must not have a path'],
     ['tunnel route bad status', (g) => (g['tunnelRoutes'][0].service = 'http_status:42'), 'tunnelRoutes[0].service', 'invalid HTTP status code: 42'],
+    // A section is either left out (defaults) or declared whole: never quietly defaulted.
+    ['no allowedGroups key at all', (g) => delete g['apps'][1].allowedGroups, 'apps[1].allowedGroups', 'every authentik user gets in'],
+    ['allowedGroups null', (g) => (g['apps'][1].allowedGroups = null), 'apps[1].allowedGroups', 'must be a list, got null'],
+    ['duplicate group', (g) => (g['apps'][1].allowedGroups = ['admins', 'admins']), 'apps[1].allowedGroups[1]', 'duplicates "admins"'],
+    ['flows left empty (null)', (g) => (g['authentik'].flows = null), 'authentik.flows', 'must be an object, got null'],
+    ['flows declared in part', (g) => delete g['authentik'].flows.invalidation, 'authentik.flows.invalidation', 'is required'],
+    ['traefik section left empty (null)', (g) => (g['traefik'] = null), 'traefik', 'must be an object, got null'],
+    ['configDir left empty (null)', (g) => (g['traefik'].configDir = null), 'traefik.configDir', 'must be a string, got null'],
+    ['configDir relative', (g) => (g['traefik'].configDir = 'opt/traefik'), 'traefik.configDir', 'absolute path'],
+    ['configDir climbing out', (g) => (g['traefik'].configDir = '/opt/../etc'), 'traefik.configDir', "'..'"],
+    ['configDir with a space', (g) => (g['traefik'].configDir = '/opt/traefik config'), 'traefik.configDir', 'letters, digits'],
+    ['credentialsFile relative', (g) => (g['tunnel'].credentialsFile = 'creds.json'), 'tunnel.credentialsFile', 'absolute path'],
+    ['rate limit declared empty', (g) => (g['apps'][0].rateLimit = {}), 'apps[0].rateLimit.average', 'is required'],
+    ['rate limit declared in part', (g) => (g['apps'][0].rateLimit = { average: 10, period: '1m' }), 'apps[0].rateLimit.burst', 'is required'],
+    ['rate limit left empty (null)', (g) => (g['apps'][0].rateLimit = null), 'apps[0].rateLimit', 'must be an object, got null'],
+    ['rate limit burst not an integer', (g) => (g['apps'][0].rateLimit = { average: 10, period: '1m', burst: 1.5 }), 'apps[0].rateLimit.burst', 'integer between 1 and 1000000, got 1.5'],
+    ['missing health check', (g) => delete g['apps'][1].healthCheck, 'apps[1].healthCheck', 'is required'],
+    ['health timeout zero', (g) => (g['apps'][0].healthCheck.timeout = '0s'), 'apps[0].healthCheck.timeout', 'positive Go duration'],
+    // Names that end up in Traefik router names and file names match their whole pattern.
+    ['app name with a trailing newline', (g) => (g['apps'][0].name = 'booxstream\n'), 'apps[0].name', 'lowercase'],
+    ['app name with a path', (g) => (g['apps'][0].name = 'a/../b'), 'apps[0].name', 'lowercase'],
+    ['app name with a leading hyphen', (g) => (g['apps'][0].name = '-boox'), 'apps[0].name', 'lowercase'],
+    ['app name of 41 characters', (g) => (g['apps'][0].name = 'a'.repeat(41)), 'apps[0].name', '1-40'],
+    ['entry point with a newline', (g) => (g['traefik'].entryPoint = 'web\nx'), 'traefik.entryPoint', 'letters, digits'],
+    ['slug with a trailing newline', (g) => (g['apps'][0].authentik.slug = 'booxstream\n'), 'apps[0].authentik.slug', "authentik's slug pattern"],
+    ['flow slug with a prefix', (g) => (g['authentik'].flows.invalidation = 'x y-flow'), 'authentik.flows.invalidation', 'flow slug'],
+    ['tunnel id with a suffix', (g) => (g['tunnel'].id = '00000000-0000-4000-8000-00000000beef-x'), 'tunnel.id', "tunnel's UUID"],
+    ['duplicate provider name', (g) => (g['apps'][1].authentik.providerName = 'booxstream-proxy'), 'apps[1].authentik.providerName', 'duplicate authentik provider name'],
+    ['duplicate tunnel route', (g) => g['tunnelRoutes'].push({ hostname: 'auth.kevinvdb.dev', service: 'http://traefik:80' }), 'tunnelRoutes[2].hostname', 'duplicate hostname'],
+    ['tunnel route with no service', (g) => delete g['tunnelRoutes'][0].service, 'tunnelRoutes[0].service', 'is required'],
+    ['tunnel route unknown origin setting', (g) => (g['tunnelRoutes'][0].originRequest = { noTLSVerify: true }), 'tunnelRoutes[0].originRequest.noTLSVerify', 'is not a known field'],
+    ['tunnel route timeout too long', (g) => (g['tunnelRoutes'][0].originRequest = { connectTimeout: 3601 }), 'tunnelRoutes[0].originRequest.connectTimeout', 'between 1 and 3600'],
+    ['tunnel route noTlsVerify not boolean', (g) => (g['tunnelRoutes'][0].originRequest = { noTlsVerify: 'yes' }), 'tunnelRoutes[0].originRequest.noTlsVerify', 'true or false'],
+    ['empty display name', (g) => (g['apps'][0].authentik.name = ' '), 'apps[0].authentik.name', 'must not be empty'],
+    ['external URL with a query', (g) => (g['authentik'].externalUrl = 'https://auth.kevinvdb.dev/?x=1'), 'authentik.externalUrl', 'query'],
     ['tunnel route bad path regex', (g) => (g['tunnelRoutes'][0].path = '(unclosed'), 'tunnelRoutes[0].path', 'regular expression'],
   ];
 
@@ -127,6 +163,77 @@ describe('validateGateway', () => {
     const issue = issues.find((i) => i.path === path);
     expect(issue, `issues were ${JSON.stringify(issues)}`).toBeDefined();
     expect(issue?.message).toContain(phrase);
+  });
+
+  it('suggests the nearest known key for an unknown one, at every level', () => {
+    const input = example();
+    input['domian'] = 'x';
+    input['apps'][0].alowedGroups = ['admins'];
+    input['apps'][0].authentik.lauchUrl = 'https://x.kevinvdb.dev/';
+    input['traefik'].zzz = 1;
+    const issues = issuesOf(input);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: 'domian', message: expect.stringContaining('is not a known field (known: domain, tunnel'), suggestion: 'domain' },
+        { path: 'apps[0].alowedGroups', message: expect.stringContaining('allowedGroups'), suggestion: 'allowedGroups' },
+        { path: 'apps[0].authentik.lauchUrl', message: expect.stringContaining('launchUrl'), suggestion: 'launchUrl' },
+        { path: 'traefik.zzz', message: 'is not a known field (known: url, entryPoint, configDir)' },
+      ]),
+    );
+    expect(() => validateGateway(input)).toThrow(/  - domian: is not a known field \(known: [^)]*\); did you mean domain\?/);
+  });
+
+  it('drops a trailing slash from URLs, so the forward-auth address has no //', () => {
+    const input = example();
+    input['authentik'].outpostUrl = 'http://authentik_server:9000/';
+    input['authentik'].externalUrl = 'https://auth.kevinvdb.dev/';
+    input['traefik'].url = 'http://traefik:80/';
+    input['traefik'].configDir = '/opt/traefik/config/';
+    input['apps'][0].upstream = 'http://192.168.1.202:3001/';
+    input['tunnelRoutes'][0].service = 'http://traefik:80/';
+    const g = validateGateway(input);
+    expect(g.authentik.outpostUrl).toBe('http://authentik_server:9000');
+    expect(g.authentik.externalUrl).toBe('https://auth.kevinvdb.dev');
+    expect(g.traefik).toMatchObject({ url: 'http://traefik:80', configDir: '/opt/traefik/config' });
+    expect(g.apps[0]?.upstream).toBe('http://192.168.1.202:3001');
+    expect(g.tunnelRoutes[0]?.service).toBe('http://traefik:80');
+    const rendered = JSON.stringify(renderTraefikDynamicConfig(g, g.apps[0]!).document);
+    expect(rendered).toContain('"http://authentik_server:9000/outpost.goauthentik.io/auth/traefik"');
+    expect(rendered).not.toMatch(/[^:]\/\/outpost/);
+    expect(issuesOf({ ...example(), traefik: { url: 'http://traefik:80//' } })).toEqual([{ path: 'traefik.url', message: expect.stringContaining("must not have a path ('//')") }]);
+  });
+
+  it('keeps what is declared and fills only what is left out', () => {
+    const input = example();
+    input['traefik'].configDir = '/srv/traefik/dynamic';
+    input['authentik'].flows = { authorization: 'my-consent', invalidation: 'my-logout', authentication: 'my-login' };
+    input['apps'][0].rateLimit = { average: 7, period: '10s', burst: 3 };
+    input['tunnel'].id = '00000000-0000-4000-8000-00000000BEEF';
+    input['tunnelRoutes'][0].originRequest = { connectTimeout: 30, noTlsVerify: false };
+    input['tunnelRoutes'][1].service = 'http_status:404';
+    const g = validateGateway(input);
+    expect(g.traefik.configDir).toBe('/srv/traefik/dynamic');
+    expect(g.authentik.flows).toEqual({ authorization: 'my-consent', invalidation: 'my-logout', authentication: 'my-login' });
+    expect(g.apps[0]?.rateLimit).toEqual({ average: 7, period: '10s', burst: 3 });
+    expect(g.apps[1]?.rateLimit).toEqual({ average: 100, period: '1m', burst: 50 });
+    expect(g.tunnel).toEqual({ id: '00000000-0000-4000-8000-00000000beef', credentialsFile: '/etc/cloudflared/00000000-0000-4000-8000-00000000beef.json' });
+    expect(g.tunnelRoutes[0]?.originRequest).toEqual({ connectTimeout: 30, noTlsVerify: false });
+    expect(g.tunnelRoutes[1]?.service).toBe('http_status:404');
+    delete input['traefik'].configDir;
+    delete input['authentik'].flows;
+    delete input['traefik'].entryPoint;
+    const d = validateGateway(input);
+    expect(d.traefik).toEqual({ url: 'http://traefik:80', entryPoint: 'web', configDir: '/opt/traefik/config' });
+    expect(d.authentik.flows).toEqual({ authorization: 'default-provider-authorization-implicit-consent', invalidation: 'default-provider-invalidation-flow' });
+    // Defaults are copies: one gateway's frozen defaults are not another's.
+    expect(d.apps[1]?.rateLimit).not.toBe(validateGateway(example()).apps[1]?.rateLimit);
+  });
+
+  it('reports a hostname outside the domain together with field problems', () => {
+    const input = example();
+    input['apps'][0].hostname = 'booxstream.example.com';
+    input['apps'][1].upstream = 'ftp://x';
+    expect(issuesOf(input).map((i) => i.path)).toEqual(['apps[1].upstream', 'apps[0].hostname']);
   });
 
   it('reports every problem at once, each with its path', () => {
@@ -147,8 +254,71 @@ describe('validateGateway', () => {
     expect(err.message).toContain('apps[0].bypassPaths[0]: ');
   });
 
-  it('reports a YAML syntax error as a config error on the file', () => {
-    expect(() => loadGatewayFile(new URL('./fixtures/broken.gateway.yaml', import.meta.url).pathname)).toThrow(GatewayConfigError);
+  it('reports a YAML syntax error as a config error on the file, naming it; other errors pass through', () => {
+    const broken = new URL('./fixtures/broken.gateway.yaml', import.meta.url).pathname;
+    let err: unknown;
+    try {
+      loadGatewayFile(broken);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GatewayConfigError);
+    expect((err as GatewayConfigError).issues).toEqual([{ path: '(file)', message: expect.stringContaining('broken.gateway.yaml') }]);
+    expect(() => loadGatewayFile('/nonexistent/gateway.yaml')).toThrow(/ENOENT/);
+    expect(() => loadGatewayFile('/nonexistent/gateway.yaml')).not.toThrow(GatewayConfigError);
+  });
+
+  it('reads YAML as JSON would: a date-like value stays text', () => {
+    const text = readFileSync(EXAMPLE_GATEWAY_PATH, 'utf8').replace("description: Notes and whiteboards", 'description: 2026-01-01');
+    expect(validateGateway(parseGatewayYaml(text, 'x.yaml')).apps[1]?.authentik.description).toBe('2026-01-01');
+  });
+
+  it('words group, duplicate and timing problems exactly', () => {
+    const input = example();
+    // (A list's duplicates are looked for once its entries are valid.)
+    input['apps'][0].allowedGroups = [3, ' ', 'admins', 'admins'];
+    input['apps'][0].bypassPaths = ['/a', '/a'];
+    input['apps'][1].healthCheck = { path: '/', interval: '5s', timeout: '5s' };
+    expect(issuesOf(input)).toEqual([
+      { path: 'apps[0].bypassPaths[1]', message: 'duplicates "/a"' },
+      { path: 'apps[0].allowedGroups[0]', message: 'must be a group name, got 3' },
+      { path: 'apps[0].allowedGroups[1]', message: 'must be a group name, got " "' },
+      { path: 'apps[1].healthCheck.interval', message: 'must be longer than the timeout (5s)' },
+    ]);
+    const paths = example();
+    paths['apps'][0].upstream = 'http://x:0';
+    expect(issuesOf(paths)).toEqual([{ path: 'apps[0].upstream', message: "has a port out of range 1-65535 ('0')" }]);
+  });
+
+  it('allows empty icon, description and publisher, the domain apex as a hostname, and one hostname on two paths', () => {
+    const input = example();
+    Object.assign(input['apps'][1].authentik, { icon: '', description: '', publisher: '' });
+    input['apps'][1].hostname = 'kevinvdb.dev';
+    input['tunnelRoutes'] = [
+      { hostname: 'auth.kevinvdb.dev', service: 'http://traefik:80', path: '^/a' },
+      { hostname: 'auth.kevinvdb.dev', service: 'http://traefik:80', path: '^/b' },
+      { hostname: 'auth.kevinvdb.dev', service: 'http_status:404' },
+    ];
+    const g = validateGateway(input);
+    expect(g.apps[1]?.authentik).toMatchObject({ icon: '', description: '', publisher: '' });
+    expect(g.apps[1]?.hostname).toBe('kevinvdb.dev');
+    expect(g.tunnelRoutes).toHaveLength(3);
+    delete input['tunnelRoutes'];
+    expect(validateGateway(input).tunnelRoutes).toEqual([]);
+    input['tunnelRoutes'] = [{ hostname: 'auth.kevinvdb.dev', service: 'http://traefik:80', path: '^/a' }, { hostname: 'auth.kevinvdb.dev', service: 'http://traefik:80', path: '^/a' }];
+    expect(issuesOf(input)).toEqual([{ path: 'tunnelRoutes[1].hostname', message: "duplicate hostname 'auth.kevinvdb.dev path ^/a' (also at tunnelRoutes[0].hostname)" }]);
+  });
+
+  it('reports hostnames outside the domain even when the rest is broken, and never on broken shapes', () => {
+    expect(issuesOf({ domain: 'kevinvdb.dev', apps: [{ hostname: 'x.other.dev' }, null, { hostname: 'Bad' }] })).toEqual(
+      expect.arrayContaining([{ path: 'apps[0].hostname', message: 'must be within the domain kevinvdb.dev' }]),
+    );
+    const only = (input: unknown) => issuesOf(input).filter((i) => i.message.startsWith('must be within'));
+    expect(only({ domain: 'kevinvdb.dev', apps: [{ hostname: 'a.kevinvdb.dev' }, null, { hostname: 'Bad' }, 'x'] })).toEqual([]);
+    expect(only({ domain: 'Bad', apps: [{ hostname: 'x.other.dev' }] })).toEqual([]);
+    expect(only({ domain: 'kevinvdb.dev', apps: { 0: { hostname: 'x.other.dev' } } })).toEqual([]);
+    expect(only(['x'])).toEqual([]);
+    expect(only(null)).toEqual([]);
   });
 });
 
