@@ -9,6 +9,7 @@
 import { isIP } from 'node:net';
 import { GatewayConfigError, validateGateway, type Gateway, type ProtectedApp } from '@booxstream/gateway';
 import { deployedAppsIssues } from './deployed-apps-config.js';
+import { adoptAt } from './adopt-config.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { parseObservability, type ObservabilityConfig } from './observability-config.js';
 
@@ -45,9 +46,13 @@ export const CONFIG_KEYS = {
   vmSshPrivateKey: { secret: true, required: true, structured: false, doc: 'private key (OpenSSH/PEM, no passphrase) of vm.sshUser, who may run docker' },
   server: { secret: false, required: false, structured: true, doc: '{ app, adminGroups, deviceApproval, logLevel }' },
   serverSecrets: { secret: true, required: false, structured: true, doc: 'extra environment variables for the server container, e.g. {"SOME_TOKEN": "…"}' },
+<<<<<<< HEAD
   monitoring: { secret: false, required: false, structured: true, doc: '{ enabled, prometheusListen, retention, traefikMetrics, cloudflaredMetrics, textfileDir, grafana: { on, provisioningDir, dashboardsDir, prometheusUrl } }' },
   backup: { secret: false, required: false, structured: true, doc: '{ repository, repositoryHostDir, onCalendar, keepLast, passwordFile, environmentFile }' },
   resticPassword: { secret: true, required: false, structured: false, doc: 'restic repository password (required with backup)' },
+=======
+  adopt: { secret: false, required: false, structured: true, doc: 'app hostnames whose existing DNS record may be taken over (restored on destroy), e.g. [booxstream.kevinvdb.dev]' },
+>>>>>>> b6ca041 (infra: the program declares the tunnel's rules per hostname (TunnelIngressRules) and each CNAME as adopt-or-create (DnsRecord) over the cloudflare SDK; booxstream:adopt lists hostnames whose record may be taken over; checklist coverage cites the new types)
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -132,6 +137,8 @@ export interface StackConfig {
   readonly serverApp: ProtectedApp;
   /** Port of the server's HTTP listener, from that app's upstream. */
   readonly serverHttpPort: number;
+  /** Hostnames whose DNS record may be taken over though it points elsewhere (`adopt-config.ts`). */
+  readonly adopt: readonly string[];
   readonly secrets: StackSecrets;
   /** Monitoring and backups on the VM (observability-config.ts). */
   readonly observability: ObservabilityConfig;
@@ -316,7 +323,11 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
   const gatewaySshPrivateKey = privateKeyAt(raw('gatewaySshPrivateKey'), 'gatewaySshPrivateKey', issue);
   const vmSshPrivateKey = privateKeyAt(raw('vmSshPrivateKey'), 'vmSshPrivateKey', issue);
   const serverSecrets = serverSecretsAt(raw('serverSecrets'), issue);
+<<<<<<< HEAD
   const observability = parseObservability(raw('monitoring'), raw('backup'), raw('resticPassword'), issue);
+=======
+  const adopt = adoptAt(raw('adopt'), gateway as Gateway | undefined, issue);
+>>>>>>> b6ca041 (infra: the program declares the tunnel's rules per hostname (TunnelIngressRules) and each CNAME as adopt-or-create (DnsRecord) over the cloudflare SDK; booxstream:adopt lists hostnames whose record may be taken over; checklist coverage cites the new types)
 
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({
@@ -328,6 +339,7 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
     server,
     serverApp: serverApp as ProtectedApp,
     serverHttpPort,
+    adopt,
     secrets: { cloudflareApiToken, authentikToken, gatewaySshPrivateKey, vmSshPrivateKey, serverSecrets },
     observability,
   });

@@ -84,7 +84,7 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
     (app) =>
       new ProtectedApp(
         appResourceNames(app).component,
-        { gateway: cfg.gateway, app, flowPks, groupPks, gatewayConnection, zoneId: cfg.cloudflare.zoneId },
+        { gateway: cfg.gateway, app, flowPks, groupPks, gatewayConnection, zoneId: cfg.cloudflare.zoneId, adoptDns: cfg.adopt.includes(app.hostname) },
         { providers: { cloudflare: cloudflareProvider } },
       ),
   );

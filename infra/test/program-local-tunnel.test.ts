@@ -49,9 +49,9 @@ it('restarts cloudflared after a change of config.yml, and only then', () => {
 });
 
 it('declares no remote tunnel configuration and asks Cloudflare nothing about the tunnel', () => {
-  expect(run.resources.some((r) => r.type.includes('zeroTrustTunnelCloudflaredConfig'))).toBe(false);
+  expect(run.resources.some((r) => r.type.includes('TunnelIngressRules'))).toBe(false);
   expect(run.invokes).toEqual([]);
   expect((run.outputs['renderedFileHashes'] as Record<string, string>)['cloudflared/config.yml']).toBe(sha256(rendered.configYml));
   // DNS is still declared per app.
-  expect(run.resources.filter((r) => r.type === 'cloudflare:index/dnsRecord:DnsRecord').map((r) => r.name)).toEqual(['booxstream-cname', 'affine-cname', 'bookstack-cname']);
+  expect(run.resources.filter((r) => r.type === 'pulumi-nodejs:dynamic/cloudflare:DnsRecord').map((r) => r.name)).toEqual(['booxstream-cname', 'affine-cname', 'bookstack-cname']);
 });

@@ -1,7 +1,7 @@
 /**
  * The tunnel's whole ingress list, applied the way the tunnel is managed:
- * - remote: `ZeroTrustTunnelCloudflaredConfig` (a PUT of the whole list, so this resource owns
- *   every hostname of the tunnel: the gateway model lists the other ones in `tunnelRoutes`);
+ * - remote: `CloudflareTunnelIngressRules`, the model's hostnames only (read, merge per
+ *   hostname, write back; every other rule of the tunnel is kept byte for byte);
  * - local: the rendered config.yml copied to the gateway, then cloudflared restarted (it reads
  *   config.yml at start only).
  */
@@ -9,6 +9,8 @@ import * as cloudflare from '@pulumi/cloudflare';
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import { GATEWAY_RESOURCE_NAMES, renderTunnelIngress, type Gateway } from '@booxstream/gateway';
+import { ownedRules } from '../cloudflare/owned-rules.js';
+import { CloudflareTunnelIngressRules } from '../cloudflare/resources.js';
 import { sha256 } from '../digest.js';
 import { remoteFile } from './remote-file.js';
 
@@ -56,12 +58,10 @@ export class TunnelIngress extends pulumi.ComponentResource {
         if (problem) throw new pulumi.ResourceError(problem, this);
         return tunnelId;
       });
-      new cloudflare.ZeroTrustTunnelCloudflaredConfig(
-        GATEWAY_RESOURCE_NAMES.tunnelConfig,
-        { accountId: args.accountId, tunnelId: checkedTunnelId, config: rendered.cloudflareConfig, source: 'cloudflare' },
-        { parent: this },
-      );
-      this.configHash = pulumi.output(sha256(JSON.stringify(rendered.cloudflareConfig)));
+      // Only the model's hostnames: every other rule of the live tunnel stays as it is.
+      const rules = ownedRules(rendered.apiBody.config.ingress);
+      new CloudflareTunnelIngressRules(GATEWAY_RESOURCE_NAMES.tunnelConfig, { accountId: args.accountId, tunnelId: checkedTunnelId, rules }, { parent: this });
+      this.configHash = pulumi.output(sha256(JSON.stringify(rules)));
     } else {
       const file = remoteFile(
         GATEWAY_RESOURCE_NAMES.cloudflaredConfigFile,
