@@ -21,6 +21,8 @@ export interface OutpostMembershipState {
   readonly member: boolean;
   /** The outpost's full provider list after the call (ours and every other app's). */
   readonly providers: number[];
+  /** Whether this call added the provider (false: it was already there). */
+  readonly joined?: boolean;
 }
 
 /** Adds the provider to the outpost, keeping every provider already there. Idempotent. */
@@ -30,7 +32,7 @@ export async function joinOutpost(apis: AuthentikApis, selector: OutpostSelector
   const current = await retrieveOutpost(apis, found.pk);
   if (current.providers.includes(providerPk)) return toState(current, providerPk);
   const updated = await patchProviders(apis, current.pk, addProviderToOutpost(current.providers, providerPk));
-  return toState(updated, providerPk);
+  return { ...toState(updated, providerPk), joined: true };
 }
 
 /** Whether the provider is still in the outpost, or null when the outpost itself is gone. */
