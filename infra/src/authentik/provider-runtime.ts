@@ -114,6 +114,8 @@ export function check(kind: AuthentikKind, news: Record<string, unknown>): Check
     case 'application':
     case 'policy-binding': {
       const request = news['request'];
+      // A first preview has the whole body unknown (it is built from lookups not run yet).
+      if (request === UNKNOWN) break;
       if (request === null || typeof request !== 'object' || Array.isArray(request)) {
         failures.push({ property: 'request', reason: 'request must be an object (authentik wire format)' });
       } else if (!containsUnknown(request)) {
