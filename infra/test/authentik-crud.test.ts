@@ -22,6 +22,7 @@ import {
   readProxyProvider,
   updateProxyProvider,
 } from '../src/authentik/proxy-provider.js';
+import * as runtime from '../src/authentik/provider-runtime.js';
 import { AuthentikApiError, AuthentikLookupError } from '../src/errors.js';
 import { EMBEDDED_OUTPOST_MANAGED, EMBEDDED_OUTPOST_NAME, SEED, startFakeAuthentik, type FakeAuthentik } from './fake-authentik.js';
 
@@ -349,6 +350,23 @@ describe('embedded outpost membership', () => {
     fake.state.outposts.delete(state.outpostPk);
     expect(await readOutpostMembership(apis, state.outpostPk, ours.pk)).toBeNull();
     await expect(leaveOutpost(apis, state.outpostPk, ours.pk)).resolves.toBeUndefined();
+  });
+
+  it('membership survives replacement: the new resource joins, the old one\'s delete leaves the provider in (no forward-auth gap)', async () => {
+    const conn = { url: fake.url, token: fake.token, urlKey: 'booxstream:authentikUrl', tokenKey: 'booxstream:authentikToken' };
+    const ours = await createProxyProvider(apis, await booxstreamProviderRequest());
+    const inputs = { outpost: EMBEDDED, providerPk: ours.pk };
+    const old = await runtime.create('outpost-membership', conn, inputs);
+    // Renamed in the program (new URN) or `pulumi up --replace`: create-before-delete.
+    const renamed = await runtime.create('outpost-membership', conn, { ...inputs, outpost: { ...EMBEDDED, name: 'renamed in the model' } });
+    await runtime.remove('outpost-membership', conn, old.id, old.outs);
+    expect(embedded().providers).toEqual([affineProviderPk(), ours.pk]);
+    // The selector changing is an update in place, never a replacement.
+    expect(runtime.diff('outpost-membership', old.outs, { ...inputs, outpost: { ...EMBEDDED, name: 'x' } }).replaces).toEqual([]);
+    // Destroying the app: the provider's delete takes it out of the outpost.
+    await runtime.remove('outpost-membership', conn, renamed.id, renamed.outs);
+    await deleteProxyProvider(apis, ours.pk);
+    expect(embedded().providers).toEqual([affineProviderPk()]);
   });
 
   it('deleting the provider takes it out of the outpost (authentik cascades the M2M row)', async () => {
