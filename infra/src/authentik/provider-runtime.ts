@@ -11,6 +11,7 @@
  * identity, what changes replace it, and what `delete` does.
  */
 import { loadAuthentikOpenApi } from '@booxstream/gateway/authentik-openapi';
+import { containsUnknown, UNKNOWN } from '../dynamic/unknown.js';
 import { AuthentikLookupError, AuthentikNotConfiguredError } from '../errors.js';
 import { createApplication, deleteApplication, readApplication, updateApplication } from './application.js';
 import { authentikApis, type AuthentikApis } from './client.js';
@@ -65,15 +66,7 @@ export interface ReadResult {
   props: Record<string, unknown>;
 }
 
-/** Pulumi's placeholder for a value not known during preview (sdk/nodejs/runtime/rpc). */
-export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
-
-export function containsUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (value !== null && typeof value === 'object') return Object.values(value).some(containsUnknown);
-  return false;
-}
+export { containsUnknown, UNKNOWN } from '../dynamic/unknown.js';
 
 /** The authentik request schema each request-carrying kind is checked against. */
 const REQUEST_SCHEMA: Partial<Record<AuthentikKind, string>> = {

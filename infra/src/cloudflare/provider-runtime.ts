@@ -5,8 +5,8 @@
  * - `tunnel-ingress`: the model's rules on one tunnel, per hostname (tunnel-ingress.ts).
  * - `dns-record`: one app's CNAME, adopted or created (dns-record.ts).
  */
-import { containsUnknown } from '../authentik/provider-runtime.js';
 import { sameValue } from '../authentik/drift.js';
+import { containsUnknown } from '../dynamic/unknown.js';
 import { cloudflareClient } from './client.js';
 import { assertNoCollision, createDnsRecord, deleteDnsRecord, readDnsRecord, updateDnsRecord, type DnsRecordInputs, type DnsRecordState } from './dns-record.js';
 import { CloudflareNotConfiguredError } from './errors.js';
