@@ -76,6 +76,7 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
       gatewayConnection,
       cloudflaredConfigPath: cfg.gatewayHost.cloudflaredConfigPath,
       cloudflaredRestartCommand: cfg.gatewayHost.cloudflaredRestartCommand,
+      gatewayHost: { address: cfg.gatewayHost.address, port: cfg.gatewayHost.sshPort, user: cfg.gatewayHost.sshUser, hostKey: cfg.gatewayHost.hostKey },
     },
     { providers: { cloudflare: cloudflareProvider } },
   );
