@@ -18,7 +18,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadExampleGateway, renderAuthentikApplication, renderAuthentikProvider, renderPolicyBindings } from '@booxstream/gateway';
@@ -26,6 +26,8 @@ import { loadCloudflareContract } from './cloudflare-contract.js';
 import { exampleStack } from './example-stack.js';
 import { EMBEDDED_OUTPOST_MANAGED, startFakeAuthentik, type FakeAuthentik } from './fake-authentik.js';
 import { FAKE_ACCOUNT_ID, FAKE_ZONE_ID, startFakeCloudflare, type FakeCloudflare } from './fake-cloudflare.js';
+import type { RemoteShell } from '../src/tunnel/local-apply.js';
+import { runProcess } from '../src/tunnel/ssh-shell.js';
 import { Engine } from './pulumi-engine.js';
 
 const INFRA_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -102,7 +104,9 @@ function authentikSnapshot(ak: FakeAuthentik) {
 const tunnelConfig = (cf: FakeCloudflare) => cf.state.tunnels.get(FAKE_ACCOUNT_ID)!.get(TUNNEL)!.config as typeof LIVE_TUNNEL_CONFIG;
 const records = (cf: FakeCloudflare) => [...cf.state.records.get(FAKE_ZONE_ID)!.values()];
 
-async function liveGateway(options: { extraRecords?: Record<string, unknown>[]; adopt?: string[] } = {}): Promise<World> {
+async function liveGateway(
+  options: { extraRecords?: Record<string, unknown>[]; adopt?: string[]; local?: { shell: RemoteShell; configPath: string } } = {},
+): Promise<World> {
   const cf = await startFakeCloudflare({ records: [...LIVE_RECORDS, ...(options.extraRecords ?? [])], tunnels: { [TUNNEL]: LIVE_TUNNEL_CONFIG } });
   const ak = await startFakeAuthentik();
 
@@ -128,8 +132,14 @@ async function liveGateway(options: { extraRecords?: Record<string, unknown>[]; 
   process.env['BOOXSTREAM_SSH_DIR'] = sshDir;
   const { config, secretKeys } = exampleStack();
   if (options.adopt) config['booxstream:adopt'] = JSON.stringify(options.adopt);
+  if (options.local) {
+    const cloudflare = JSON.parse(config['booxstream:cloudflare']!) as Record<string, unknown>;
+    config['booxstream:cloudflare'] = JSON.stringify({ ...cloudflare, tunnelMode: 'local' });
+    const gatewayHost = JSON.parse(config['booxstream:gatewayHost']!) as Record<string, unknown>;
+    config['booxstream:gatewayHost'] = JSON.stringify({ ...gatewayHost, cloudflaredConfigPath: options.local.configPath });
+  }
   const engine = new Engine(
-    { authentik: { url: ak.url, token: ak.token }, cloudflare: { token: cf.token, baseUrl: cf.baseUrl } },
+    { authentik: { url: ak.url, token: ak.token }, cloudflare: { token: cf.token, baseUrl: cf.baseUrl }, ...(options.local ? { gatewayShell: options.local.shell } : {}) },
     config,
     secretKeys,
     INFRA_DIR,
@@ -227,4 +237,67 @@ describe('brownfield: the first up on a live gateway with Affine', () => {
     const strip = (r: Record<string, unknown>) => ({ ...r, modified_on: undefined });
     expect((cf.snapshot() as typeof before).records.map(strip)).toEqual(before.records.map(strip));
   }, 120_000);
+});
+
+describe('brownfield, locally-managed tunnel: the same round trip on a real config.yml', () => {
+  const LIVE_CONFIG_YML = `# cloudflared on the gateway, by hand
+tunnel: ${TUNNEL}
+credentials-file: /etc/cloudflared/${TUNNEL}.json
+metrics: 0.0.0.0:2000
+warp-routing:
+  enabled: true
+ingress:
+  # Affine keeps its TLS settings
+  - hostname: affine.kevinvdb.dev
+    service: http://traefik:80
+    originRequest:
+      originServerName: affine.kevinvdb.dev
+      caPool: /etc/cloudflared/home-ca.pem
+      http2Origin: true
+  - hostname: auth.kevinvdb.dev
+    service: http://traefik:80
+  - hostname: photos.kevinvdb.dev
+    service: https://192.168.1.203:2283
+    originRequest:
+      noTLSVerify: true
+  - hostname: homepage.kevinvdb.dev
+    service: http://traefik:80
+  - service: http_status:404
+`;
+
+  it('adds BooxStream before the catch-all, keeps every other line, a second up restarts nothing, destroy gives the file back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'infra-brownfield-gw-'));
+    try {
+      const path = join(dir, 'config.yml');
+      writeFileSync(path, LIVE_CONFIG_YML);
+      mkdirSync(join(dir, 'bin'));
+      copyFileSync(join(INFRA_DIR, 'test/fixtures/fake-docker.sh'), join(dir, 'bin/docker'));
+      chmodSync(join(dir, 'bin/docker'), 0o755);
+      const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env['PATH'] ?? ''}`, STATE_DIR: dir, INFRA_DIR };
+      const shell: RemoteShell = { run: (command, stdin) => runProcess('sh', ['-c', command], { stdin, cwd: INFRA_DIR, env, timeoutMs: 60_000 }) };
+      const restarts = () => (existsSync(join(dir, 'restarts.log')) ? readFileSync(join(dir, 'restarts.log'), 'utf8').trim().split('\n').length : 0);
+
+      const { cf, engine } = await liveGateway({
+        local: { shell, configPath: path },
+      });
+      const up = await engine.up();
+      expect(up.failures).toEqual([]);
+      const text = readFileSync(path, 'utf8');
+      expect(text.replace('  - hostname: booxstream.kevinvdb.dev\n    service: http://traefik:80\n', '')).toBe(LIVE_CONFIG_YML);
+      expect(restarts()).toBe(1);
+      // The API's tunnel configuration is not this mode's business.
+      expect(cf.writes().filter((w) => w.path.includes('cfd_tunnel'))).toEqual([]);
+
+      await engine.refresh();
+      const again = await engine.up();
+      expect(again).toMatchObject({ created: [], updated: [], replaced: [], deleted: [] });
+      expect(restarts()).toBe(1);
+
+      await engine.destroy();
+      expect(readFileSync(path, 'utf8')).toBe(LIVE_CONFIG_YML);
+      expect(restarts()).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -4,7 +4,6 @@
  * validation is played by test/fixtures/cloudflared-validate.mjs (no cloudflared binary
  * here), restart and health are files the test controls.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configYmlRules } from '../src/tunnel/config-yml.js';
 import { applyLocalIngress, PREVIOUS_SUFFIX, type RemoteShell } from '../src/tunnel/local-apply.js';
+import { runProcess } from '../src/tunnel/ssh-shell.js';
 
 const INFRA_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -29,23 +29,7 @@ ingress:
   - service: http_status:404
 `;
 
-const localShell: RemoteShell = {
-  run: (command, stdin) =>
-    new Promise((resolve, reject) => {
-      const child = spawn('sh', ['-c', command], { cwd: INFRA_DIR, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 1, stdout, stderr });
-      });
-      if (stdin !== undefined) child.stdin!.end(stdin);
-    }),
-};
+const localShell: RemoteShell = { run: (command, stdin) => runProcess('sh', ['-c', command], { stdin, cwd: INFRA_DIR, timeoutMs: 30_000 }) };
 
 let dir: string;
 let path: string;

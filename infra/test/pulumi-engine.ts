@@ -21,6 +21,8 @@ import { UNKNOWN } from '../src/authentik/provider-runtime.js';
 import * as cloudflare from '../src/cloudflare/provider-runtime.js';
 import { loadStackConfig } from '../src/config.js';
 import { declareGateway } from '../src/program.js';
+import type { RemoteShell } from '../src/tunnel/local-apply.js';
+import * as localTunnel from '../src/tunnel/provider-runtime.js';
 import { mapSource } from './example-stack.js';
 
 type Props = Record<string, unknown>;
@@ -36,6 +38,8 @@ export interface StateEntry {
 export interface EngineConnections {
   authentik: { url: string; token: string };
   cloudflare: { token: string; baseUrl: string };
+  /** The gateway's shell for the locally-managed tunnel (SSH in production). */
+  gatewayShell?: RemoteShell;
 }
 
 export interface RunLog {
@@ -82,6 +86,17 @@ function runtimeOf(type: string, conns: EngineConnections) {
       read: (id: string, props: Props) => cloudflare.read(kind, conn, id, props),
       update: (id: string, olds: Props, news: Props) => cloudflare.update(kind, conn, id, olds, news),
       remove: (id: string, props: Props) => cloudflare.remove(kind, conn, id, props),
+    };
+  }
+  if (module === 'cloudflared' && kindName === 'LocalTunnelIngressRules') {
+    const conn = { shell: conns.gatewayShell };
+    return {
+      check: async (news: Props) => localTunnel.check('local-tunnel-ingress', news),
+      diff: (olds: Props, news: Props) => localTunnel.diff('local-tunnel-ingress', olds, news),
+      create: (inputs: Props) => localTunnel.create('local-tunnel-ingress', conn, inputs),
+      read: (id: string, props: Props) => localTunnel.read('local-tunnel-ingress', conn, id, props),
+      update: (id: string, olds: Props, news: Props) => localTunnel.update('local-tunnel-ingress', conn, id, olds, news),
+      remove: (id: string, props: Props) => localTunnel.remove('local-tunnel-ingress', conn, id, props),
     };
   }
   return undefined;

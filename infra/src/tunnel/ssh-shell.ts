@@ -46,18 +46,27 @@ export async function withSshShell<T>(target: SshTarget, privateKey: string, fn:
 }
 
 function runSsh(args: string[], command: string, stdin?: string): Promise<ShellResult> {
+  return runProcess('ssh', [...args, command], { stdin });
+}
+
+/** Runs a process to completion (bounded), collecting its output. */
+export function runProcess(file: string, args: string[], options: { stdin?: string | undefined; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ShellResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ssh', [...args, command], { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? 255, stdout, stderr });
     });
-    if (stdin !== undefined) child.stdin!.end(stdin);
+    if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   });
 }
