@@ -306,7 +306,9 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
       const upstream = new URL(serverApp.upstream);
       serverHttpPort = Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80));
       const upstreamHost = upstream.hostname.replace(/^\[|\]$/g, '');
-      if (isIP(upstreamHost) !== 0 && isIP(vm.address) !== 0 && upstreamHost !== vm.address) {
+      if (vm.address && isIP(vm.address) === 0) {
+        issue('vm.address', `${vm.address} must be the VM's LAN IP address: the server's ports are published on it only`);
+      } else if (isIP(upstreamHost) !== 0 && isIP(vm.address) !== 0 && upstreamHost !== vm.address) {
         issue('vm.address', `${vm.address} differs from the host of gateway app '${serverApp.name}' upstream (${serverApp.upstream}): Traefik would proxy elsewhere`);
       }
       if (vm.devicePort !== 0 && vm.devicePort === serverHttpPort) {

@@ -288,8 +288,8 @@ describe('the BooxStream VM', () => {
       logDriver: 'json-file',
       logOpts: { 'max-size': '10m', 'max-file': '3' },
       ports: [
-        { internal: 3001, external: 3001, protocol: 'tcp' },
-        { internal: 8080, external: 8080, protocol: 'tcp' },
+        { internal: 3001, external: 3001, ip: '192.168.1.202', protocol: 'tcp' },
+        { internal: 8080, external: 8080, ip: '192.168.1.202', protocol: 'tcp' },
       ],
       volumes: [{ volumeName: 'booxstream-data', containerPath: '/data' }],
       wait: true,
