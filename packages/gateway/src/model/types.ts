@@ -136,7 +136,7 @@ export interface Gateway {
     readonly embeddedOutpostName: string;
   };
   readonly apps: readonly ProtectedApp[];
-  /** Other hostnames the tunnel serves; the tunnel config owns the whole list. [tunnelRoutes=[]] */
+  /** Other tunnel hostnames the program owns (merged per hostname; unlisted ones are never touched). [tunnelRoutes=[]] */
   readonly tunnelRoutes: readonly TunnelRoute[];
 }
 
