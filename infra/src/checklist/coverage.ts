@@ -192,7 +192,10 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     id: 'final-expect-redirect',
     wording: 'Final test, expectation: like Affine, the app answers a signed-out request with a 302 to authentik.',
     line: '# Doit retourner 302 (redirection Authentik) comme Affine',
-    coveredBy: [{ kind: 'check', ref: 'app-redirects-to-authentik', note: 'run for every app of the model, Affine included' }],
+    coveredBy: [
+      { kind: 'check', ref: 'app-redirects-to-authentik', note: 'run for every app of the model, Affine included' },
+      { kind: 'check', ref: 'forged-forwarded-host-ignored', note: 'and still so with a forged X-Forwarded-Host, which never reaches forward auth' },
+    ],
   },
   {
     section: TEST_FINAL,
