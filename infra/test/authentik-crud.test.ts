@@ -369,6 +369,13 @@ describe('embedded outpost membership', () => {
     expect(embedded().providers).toEqual([affineProviderPk()]);
   });
 
+  it('two apps joining in parallel (as Pulumi runs independent resources) both end up in the outpost', async () => {
+    const a = await createProxyProvider(apis, await booxstreamProviderRequest());
+    const b = await createProxyProvider(apis, { ...(await booxstreamProviderRequest()), name: 'bookstack-proxy', external_host: 'https://bookstack.kevinvdb.dev' });
+    await Promise.all([joinOutpost(apis, EMBEDDED, a.pk), joinOutpost(apis, EMBEDDED, b.pk)]);
+    expect(embedded().providers.sort()).toEqual([affineProviderPk(), a.pk, b.pk].sort());
+  });
+
   it('deleting the provider takes it out of the outpost (authentik cascades the M2M row)', async () => {
     const ours = await createProxyProvider(apis, await booxstreamProviderRequest());
     await joinOutpost(apis, EMBEDDED, ours.pk);

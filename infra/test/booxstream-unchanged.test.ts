@@ -6,11 +6,13 @@
  * BOOXSTREAM_REFRESH_FIXTURE=1 and review the diff.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runExample } from './example-run.js';
 import { plain, type ProgramRun } from './pulumi-mocks.js';
 
 const FIXTURE = new URL('./fixtures/booxstream-resources.json', import.meta.url);
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 let run: ProgramRun;
 let sshDir = '';
 let cleanup: () => void = () => undefined;
@@ -37,7 +39,8 @@ function booxstreamResources(): unknown[] {
   const text = JSON.stringify(picked, (_k, v: unknown) =>
     typeof v === 'string' && v.includes('PRIVATE KEY') ? '<key>' : typeof v === 'string' && v.startsWith('EXTRA_TOKEN=') ? 'EXTRA_TOKEN=<x>' : v,
   );
-  return JSON.parse(text.split(sshDir).join('<sshDir>')) as unknown[];
+  // The checkout's own path (the image's build context) differs per clone: masked too.
+  return JSON.parse(text.split(sshDir).join('<sshDir>').split(REPO_ROOT).join('<repo>')) as unknown[];
 }
 
 it("declares the BooxStream server's resources exactly as before apps could be deployed", () => {

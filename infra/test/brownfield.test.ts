@@ -35,6 +35,8 @@ const gateway = loadExampleGateway();
 const TUNNEL = gateway.tunnel.id;
 const TARGET = `${TUNNEL}.cfargotunnel.com`;
 const affine = gateway.apps.find((a) => a.name === 'affine')!;
+/** The example model's apps that are not live yet: the up adds them, destroy removes them. */
+const NEW_HOSTS = ['booxstream.kevinvdb.dev', 'bookstack.kevinvdb.dev'];
 
 const LIVE_TUNNEL_CONFIG = {
   ingress: [
@@ -172,29 +174,31 @@ describe('brownfield: the first up on a live gateway with Affine', () => {
       'photos.kevinvdb.dev',
       'homepage.kevinvdb.dev',
       'home.kevinvdb.dev',
+      'bookstack.kevinvdb.dev',
       'booxstream.kevinvdb.dev',
       '*',
     ]);
-    expect(ingress[5]).toEqual({ hostname: 'booxstream.kevinvdb.dev', service: 'http://traefik:80' });
-    expect(JSON.stringify({ ...tunnelConfig(cf), ingress: ingress.filter((r) => r.hostname !== 'booxstream.kevinvdb.dev') })).toBe(JSON.stringify(LIVE_TUNNEL_CONFIG));
+    expect(ingress[6]).toEqual({ hostname: 'booxstream.kevinvdb.dev', service: 'http://traefik:80' });
+    expect(JSON.stringify({ ...tunnelConfig(cf), ingress: ingress.filter((r) => !NEW_HOSTS.includes(r.hostname as string)) })).toBe(JSON.stringify(LIVE_TUNNEL_CONFIG));
     const boox = records(cf).find((r) => r.name === 'booxstream.kevinvdb.dev')!;
     expect(boox).toMatchObject({ type: 'CNAME', content: TARGET, proxied: true });
-    expect((cf.snapshot() as typeof cfBefore).records.filter((r) => r['name'] !== 'booxstream.kevinvdb.dev')).toEqual(cfBefore.records);
+    expect((cf.snapshot() as typeof cfBefore).records.filter((r) => !NEW_HOSTS.includes(r['name'] as string))).toEqual(cfBefore.records);
 
     // authentik: Affine's provider (found by its external host, not its name), application,
     // binding and outpost membership are unchanged; the other app stays in the outpost.
     const akAfter = authentikSnapshot(ak);
-    const ours = Object.values(akAfter.providers).find((p) => p['external_host'] === 'https://booxstream.kevinvdb.dev')!;
+    const oursPks = Object.values(akAfter.providers).filter((p) => NEW_HOSTS.some((h) => p['external_host'] === `https://${h}`)).map((p) => p['pk']);
+    expect(oursPks).toHaveLength(NEW_HOSTS.length);
     expect(Object.values(akAfter.providers).filter((p) => p['external_host'] === 'https://affine.kevinvdb.dev')).toHaveLength(1);
     const without = <T extends Record<string, unknown>>(m: Record<string, T>, drop: (v: T) => boolean) => Object.fromEntries(Object.entries(m).filter(([, v]) => !drop(v)));
-    expect(without(akAfter.providers, (p) => p['pk'] === ours['pk'])).toEqual(akBefore.providers);
-    expect(without(akAfter.applications, (a) => a['slug'] === 'booxstream')).toEqual(akBefore.applications);
-    const boxApp = akAfter.applications['booxstream']!;
-    expect(without(akAfter.bindings, (b) => b['target'] === boxApp['pk'])).toEqual(akBefore.bindings);
+    expect(without(akAfter.providers, (p) => oursPks.includes(p['pk']))).toEqual(akBefore.providers);
+    expect(without(akAfter.applications, (a) => ['booxstream', 'bookstack'].includes(a['slug'] as string))).toEqual(akBefore.applications);
+    const newAppPks = ['booxstream', 'bookstack'].map((slug) => akAfter.applications[slug]!['pk']);
+    expect(without(akAfter.bindings, (b) => newAppPks.includes(b['target']))).toEqual(akBefore.bindings);
     for (const [pk, outpost] of Object.entries(akAfter.outposts)) {
-      expect({ ...outpost, providers: outpost.providers.filter((p) => p !== ours['pk']) }).toEqual(akBefore.outposts[pk]);
+      expect({ ...outpost, providers: outpost.providers.filter((p) => !oursPks.includes(p)) }).toEqual(akBefore.outposts[pk]);
     }
-    expect(Object.values(akAfter.outposts).find((o) => o['managed'] === EMBEDDED_OUTPOST_MANAGED)!.providers).toContain(ours['pk']);
+    expect(Object.values(akAfter.outposts).find((o) => o['managed'] === EMBEDDED_OUTPOST_MANAGED)!.providers).toEqual(expect.arrayContaining(oursPks));
 
     // Adopted, not created: each Affine object remembers what it was.
     const state = (name: string) => [...engine.state.values()].find((e) => e.name === name)!.outputs;
@@ -283,7 +287,9 @@ ingress:
       const up = await engine.up();
       expect(up.failures).toEqual([]);
       const text = readFileSync(path, 'utf8');
-      expect(text.replace('  - hostname: booxstream.kevinvdb.dev\n    service: http://traefik:80\n', '')).toBe(LIVE_CONFIG_YML);
+      const added = '  - hostname: bookstack.kevinvdb.dev\n    service: http://traefik:80\n  - hostname: booxstream.kevinvdb.dev\n    service: http://traefik:80\n';
+      expect(text).toContain(added);
+      expect(text.replace(added, '')).toBe(LIVE_CONFIG_YML);
       expect(restarts()).toBe(1);
       // The API's tunnel configuration is not this mode's business.
       expect(cf.writes().filter((w) => w.path.includes('cfd_tunnel'))).toEqual([]);

@@ -37,7 +37,7 @@ it('edits config.yml on the gateway per hostname, over SSH with the host key pin
   expect(r.inputs['path']).toBe('/opt/cloudflare/config.yml');
   expect(r.inputs['host']).toEqual({ address: '192.168.1.200', port: 22, user: expect.any(String), hostKey: expect.stringMatching(/^ssh-ed25519 /) });
   const rules = r.inputs['rules'] as Record<string, { service: string }>;
-  expect(Object.keys(rules).sort()).toEqual(['affine.kevinvdb.dev', 'auth.kevinvdb.dev', 'booxstream.kevinvdb.dev', 'homepage.kevinvdb.dev']);
+  expect(Object.keys(rules).sort()).toEqual(['affine.kevinvdb.dev', 'auth.kevinvdb.dev', 'bookstack.kevinvdb.dev', 'booxstream.kevinvdb.dev', 'homepage.kevinvdb.dev']);
   const commands = r.inputs['commands'] as { validate: string; restart: string; health: string };
   expect(commands.restart).toBe('docker restart cloudflared');
   expect(commands.validate).toContain('cloudflared tunnel --config /tmp/booxstream-candidate.yml ingress validate');
