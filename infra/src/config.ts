@@ -46,13 +46,10 @@ export const CONFIG_KEYS = {
   vmSshPrivateKey: { secret: true, required: true, structured: false, doc: 'private key (OpenSSH/PEM, no passphrase) of vm.sshUser, who may run docker' },
   server: { secret: false, required: false, structured: true, doc: '{ app, adminGroups, deviceApproval, logLevel }' },
   serverSecrets: { secret: true, required: false, structured: true, doc: 'extra environment variables for the server container, e.g. {"SOME_TOKEN": "…"}' },
-<<<<<<< HEAD
   monitoring: { secret: false, required: false, structured: true, doc: '{ enabled, prometheusListen, retention, traefikMetrics, cloudflaredMetrics, textfileDir, grafana: { on, provisioningDir, dashboardsDir, prometheusUrl } }' },
   backup: { secret: false, required: false, structured: true, doc: '{ repository, repositoryHostDir, onCalendar, keepLast, passwordFile, environmentFile }' },
   resticPassword: { secret: true, required: false, structured: false, doc: 'restic repository password (required with backup)' },
-=======
   adopt: { secret: false, required: false, structured: true, doc: 'app hostnames whose existing DNS record may be taken over (restored on destroy), e.g. [booxstream.kevinvdb.dev]' },
->>>>>>> b6ca041 (infra: the program declares the tunnel's rules per hostname (TunnelIngressRules) and each CNAME as adopt-or-create (DnsRecord) over the cloudflare SDK; booxstream:adopt lists hostnames whose record may be taken over; checklist coverage cites the new types)
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -325,11 +322,8 @@ export function loadStackConfig(source: ConfigSource): StackConfig {
   const gatewaySshPrivateKey = privateKeyAt(raw('gatewaySshPrivateKey'), 'gatewaySshPrivateKey', issue);
   const vmSshPrivateKey = privateKeyAt(raw('vmSshPrivateKey'), 'vmSshPrivateKey', issue);
   const serverSecrets = serverSecretsAt(raw('serverSecrets'), issue);
-<<<<<<< HEAD
   const observability = parseObservability(raw('monitoring'), raw('backup'), raw('resticPassword'), issue);
-=======
   const adopt = adoptAt(raw('adopt'), gateway as Gateway | undefined, issue);
->>>>>>> b6ca041 (infra: the program declares the tunnel's rules per hostname (TunnelIngressRules) and each CNAME as adopt-or-create (DnsRecord) over the cloudflare SDK; booxstream:adopt lists hostnames whose record may be taken over; checklist coverage cites the new types)
 
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({
