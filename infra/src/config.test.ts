@@ -189,6 +189,11 @@ describe('loadStackConfig errors name the key', () => {
     });
     // BookStack is deployed on the VM too, so moving the VM leaves its upstream behind as well.
     expect(issues.map((i) => i.path)).toEqual(['booxstream:vm.address', 'booxstream:vm.devicePort', 'booxstream:gatewayFile.apps[2].upstream']);
+    // The container's ports are published on the VM's address: it must be an IP.
+    expect(issuesOf((c) => patch(c, 'booxstream:vm', (v) => (v['address'] = 'booxstream-vm.lan')))).toContainEqual({
+      path: 'booxstream:vm.address',
+      message: "booxstream-vm.lan must be the VM's LAN IP address: the server's ports are published on it only",
+    });
     expect(issuesOf((c) => patch(c, 'booxstream:server', (s) => (s['app'] = 'nope')))).toEqual([
       { path: 'booxstream:server.app', message: 'no app named "nope" in gateway.apps (have: booxstream, affine, bookstack)' },
     ]);

@@ -78,6 +78,7 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
       gatewayConnection,
       cloudflaredConfigPath: cfg.gatewayHost.cloudflaredConfigPath,
       cloudflaredRestartCommand: cfg.gatewayHost.cloudflaredRestartCommand,
+      gatewayHost: { address: cfg.gatewayHost.address, port: cfg.gatewayHost.sshPort, user: cfg.gatewayHost.sshUser, hostKey: cfg.gatewayHost.hostKey },
     },
     { providers: { cloudflare: cloudflareProvider } },
   );
@@ -86,7 +87,7 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
     (app) =>
       new ProtectedApp(
         appResourceNames(app).component,
-        { gateway: cfg.gateway, app, flowPks, groupPks, gatewayConnection, zoneId: cfg.cloudflare.zoneId },
+        { gateway: cfg.gateway, app, flowPks, groupPks, gatewayConnection, zoneId: cfg.cloudflare.zoneId, adoptDns: cfg.adopt.includes(app.hostname) },
         { providers: { cloudflare: cloudflareProvider } },
       ),
   );

@@ -50,7 +50,7 @@ describe('server container', () => {
 
   it('publishes no device port when it is off', () => {
     const off = { ...cfg, vm: { ...cfg.vm, devicePort: 0 } };
-    expect(serverContainerSpec(off).ports).toEqual([{ internal: 3001, external: 3001, protocol: 'tcp' }]);
+    expect(serverContainerSpec(off).ports).toEqual([{ internal: 3001, external: 3001, ip: '192.168.1.202', protocol: 'tcp' }]);
     expect(serverEnvironment(off).DEVICE_PORT).toBe('0');
   });
 

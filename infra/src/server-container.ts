@@ -63,7 +63,8 @@ export interface ServerContainerSpec {
   securityOpts: string[];
   init: true;
   memory: number;
-  ports: { internal: number; external: number; protocol: 'tcp' }[];
+  /** Published on the VM's LAN address only (`ip`), never on every interface. */
+  ports: { internal: number; external: number; ip: string; protocol: 'tcp' }[];
   volumeContainerPath: string;
   healthcheck: { tests: string[]; interval: string; timeout: string; startPeriod: string; retries: number };
   logDriver: 'json-file' | 'syslog';
@@ -90,8 +91,11 @@ function serverLogging(cfg: StackConfig): Pick<ServerContainerSpec, 'logDriver' 
 }
 
 export function serverContainerSpec(cfg: StackConfig): ServerContainerSpec {
-  const ports: ServerContainerSpec['ports'] = [{ internal: cfg.serverHttpPort, external: cfg.serverHttpPort, protocol: 'tcp' }];
-  if (cfg.vm.devicePort !== 0) ports.push({ internal: cfg.vm.devicePort, external: cfg.vm.devicePort, protocol: 'tcp' });
+  // Docker publishes on 0.0.0.0 unless told otherwise: a VM with another interface (a VPN, a
+  // second LAN) would expose the server there too.
+  const ip = cfg.vm.address;
+  const ports: ServerContainerSpec['ports'] = [{ internal: cfg.serverHttpPort, external: cfg.serverHttpPort, ip, protocol: 'tcp' }];
+  if (cfg.vm.devicePort !== 0) ports.push({ internal: cfg.vm.devicePort, external: cfg.vm.devicePort, ip, protocol: 'tcp' });
   return {
     name: cfg.vm.containerName,
     user: CONTAINER_USER,

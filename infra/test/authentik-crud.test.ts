@@ -22,6 +22,7 @@ import {
   readProxyProvider,
   updateProxyProvider,
 } from '../src/authentik/proxy-provider.js';
+import * as runtime from '../src/authentik/provider-runtime.js';
 import { AuthentikApiError, AuthentikLookupError } from '../src/errors.js';
 import { EMBEDDED_OUTPOST_MANAGED, EMBEDDED_OUTPOST_NAME, SEED, startFakeAuthentik, type FakeAuthentik } from './fake-authentik.js';
 
@@ -152,28 +153,53 @@ describe('proxy provider', () => {
     expect(fake.state.providers.size).toBe(2); // Affine's and ours
   });
 
-  it('adopts an existing provider with the same name instead of duplicating it', async () => {
+  it('adopts the provider serving the same external host whatever its name, keeps the name, and delete puts it back exactly', async () => {
     const f = await flows();
+    const before = [...fake.state.providers.values()].find((p) => p.name === SEED.affine.providerName)!;
+    before['name'] = 'Affine SSO (hand-made)';
+    before['skip_path_regex'] = '^/public/';
+    const snapshot = structuredClone(before);
+    const outpostsBefore = [...fake.state.outposts.values()].map((o) => [...o.providers]);
     const request = {
-      name: SEED.affine.providerName,
+      name: 'affine-proxy',
       authorization_flow: f.authorization,
       invalidation_flow: f.invalidation,
       mode: 'forward_single',
       external_host: 'https://affine.kevinvdb.dev',
       internal_host: 'http://192.168.1.201:3011',
     };
-    const before = [...fake.state.providers.values()].find((p) => p.name === SEED.affine.providerName)!;
     const state = await createProxyProvider(apis, request);
     expect(state.adopted).toBe(true);
     expect(state.pk).toBe(before.pk);
     expect(fake.state.providers.size).toBe(1);
     expect(fake.state.providers.get(before.pk)?.['internal_host']).toBe('http://192.168.1.201:3011');
+    expect(fake.state.providers.get(before.pk)?.['name']).toBe('Affine SSO (hand-made)');
+    expect(state.previous).toMatchObject({ name: 'Affine SSO (hand-made)', internal_host: 'http://192.168.1.201:3010', skip_path_regex: '^/public/' });
     // The adopted provider keeps its application.
     expect(state.assignedApplicationSlug).toBe(SEED.affine.slug);
+
+    // Destroy: the provider is put back, not deleted, and stays in its outposts.
+    await deleteProxyProvider(apis, state.pk, { previous: state.previous, previousOutposts: state.previousOutposts });
+    expect(fake.state.providers.get(before.pk)).toEqual(snapshot);
+    expect([...fake.state.outposts.values()].map((o) => o.providers)).toEqual(outpostsBefore);
   });
 
-  it('does not adopt a provider whose name only matches case-insensitively', async () => {
-    const request = { ...(await booxstreamProviderRequest()), name: 'AFFINE-proxy' };
+  it('restoring an adopted provider that was in no outpost takes it out of the outpost we added it to', async () => {
+    const affine = [...fake.state.providers.values()].find((p) => p.name === SEED.affine.providerName)!;
+    const embedded = () => [...fake.state.outposts.values()].find((o) => o.managed === EMBEDDED_OUTPOST_MANAGED)!;
+    embedded().providers = [];
+    const f = await flows();
+    const request = { name: 'x', authorization_flow: f.authorization, invalidation_flow: f.invalidation, mode: 'forward_single', external_host: 'https://affine.kevinvdb.dev' };
+    const state = await createProxyProvider(apis, request);
+    expect(state.previousOutposts).toEqual([]);
+    await joinOutpost(apis, EMBEDDED, affine.pk);
+    await deleteProxyProvider(apis, state.pk, { previous: state.previous, previousOutposts: state.previousOutposts });
+    expect(embedded().providers).toEqual([]);
+    expect(fake.state.providers.has(affine.pk)).toBe(true);
+  });
+
+  it('does not adopt a provider of another host, even one with the same name', async () => {
+    const request = { ...(await booxstreamProviderRequest()), name: SEED.affine.providerName };
     const state = await createProxyProvider(apis, request);
     expect(state.adopted).toBe(false);
     expect(fake.state.providers.size).toBe(2);
@@ -232,6 +258,18 @@ describe('application', () => {
     expect(state.pk).toBe(pk);
     expect(fake.state.applications.size).toBe(1);
     expect(fake.state.applications.get(SEED.affine.slug)?.name).toBe('Affine (managed)');
+  });
+
+  it('delete puts an adopted application back as it was and deletes only one it created', async () => {
+    const provider = await createProxyProvider(apis, await booxstreamProviderRequest());
+    const before = structuredClone(fake.state.applications.get(SEED.affine.slug));
+    const adopted = await createApplication(apis, appRequest(provider.pk, { slug: SEED.affine.slug, name: 'Affine (managed)' }));
+    await deleteApplication(apis, adopted.slug, adopted.previous);
+    expect(fake.state.applications.get(SEED.affine.slug)).toEqual(before);
+    const created = await createApplication(apis, appRequest(provider.pk));
+    expect(created.previous).toBeNull();
+    await deleteApplication(apis, created.slug, created.previous);
+    expect(fake.state.applications.has('booxstream')).toBe(false);
   });
 
   it("refuses to take a provider another application holds (authentik's OneToOne)", async () => {
@@ -293,7 +331,7 @@ describe('embedded outpost membership', () => {
   it('leaving removes only ours, including providers added after we joined', async () => {
     const ours = await createProxyProvider(apis, await booxstreamProviderRequest());
     const state = await joinOutpost(apis, EMBEDDED, ours.pk);
-    const later = await createProxyProvider(apis, { ...(await booxstreamProviderRequest()), name: 'homepage-proxy' });
+    const later = await createProxyProvider(apis, { ...(await booxstreamProviderRequest()), name: 'homepage-proxy', external_host: 'https://homepage.kevinvdb.dev' });
     embedded().providers.push(later.pk); // someone adds another app in the UI
 
     await leaveOutpost(apis, state.outpostPk, ours.pk);
@@ -312,6 +350,30 @@ describe('embedded outpost membership', () => {
     fake.state.outposts.delete(state.outpostPk);
     expect(await readOutpostMembership(apis, state.outpostPk, ours.pk)).toBeNull();
     await expect(leaveOutpost(apis, state.outpostPk, ours.pk)).resolves.toBeUndefined();
+  });
+
+  it('membership survives replacement: the new resource joins, the old one\'s delete leaves the provider in (no forward-auth gap)', async () => {
+    const conn = { url: fake.url, token: fake.token, urlKey: 'booxstream:authentikUrl', tokenKey: 'booxstream:authentikToken' };
+    const ours = await createProxyProvider(apis, await booxstreamProviderRequest());
+    const inputs = { outpost: EMBEDDED, providerPk: ours.pk };
+    const old = await runtime.create('outpost-membership', conn, inputs);
+    // Renamed in the program (new URN) or `pulumi up --replace`: create-before-delete.
+    const renamed = await runtime.create('outpost-membership', conn, { ...inputs, outpost: { ...EMBEDDED, name: 'renamed in the model' } });
+    await runtime.remove('outpost-membership', conn, old.id, old.outs);
+    expect(embedded().providers).toEqual([affineProviderPk(), ours.pk]);
+    // The selector changing is an update in place, never a replacement.
+    expect(runtime.diff('outpost-membership', old.outs, { ...inputs, outpost: { ...EMBEDDED, name: 'x' } }).replaces).toEqual([]);
+    // Destroying the app: the provider's delete takes it out of the outpost.
+    await runtime.remove('outpost-membership', conn, renamed.id, renamed.outs);
+    await deleteProxyProvider(apis, ours.pk);
+    expect(embedded().providers).toEqual([affineProviderPk()]);
+  });
+
+  it('two apps joining in parallel (as Pulumi runs independent resources) both end up in the outpost', async () => {
+    const a = await createProxyProvider(apis, await booxstreamProviderRequest());
+    const b = await createProxyProvider(apis, { ...(await booxstreamProviderRequest()), name: 'bookstack-proxy', external_host: 'https://bookstack.kevinvdb.dev' });
+    await Promise.all([joinOutpost(apis, EMBEDDED, a.pk), joinOutpost(apis, EMBEDDED, b.pk)]);
+    expect(embedded().providers.sort()).toEqual([affineProviderPk(), a.pk, b.pk].sort());
   });
 
   it('deleting the provider takes it out of the outpost (authentik cascades the M2M row)', async () => {

@@ -39,7 +39,7 @@ function booxstreamResources(): unknown[] {
   const text = JSON.stringify(picked, (_k, v: unknown) =>
     typeof v === 'string' && v.includes('PRIVATE KEY') ? '<key>' : typeof v === 'string' && v.startsWith('EXTRA_TOKEN=') ? 'EXTRA_TOKEN=<x>' : v,
   );
-  // The build context is the checkout, wherever it is cloned.
+  // The checkout's own path (the image's build context) differs per clone: masked too.
   return JSON.parse(text.split(sshDir).join('<sshDir>').split(REPO_ROOT).join('<repo>')) as unknown[];
 }
 

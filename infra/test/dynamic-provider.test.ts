@@ -25,6 +25,7 @@ import {
   type ProtectedApp,
 } from '@booxstream/gateway';
 import { EMBEDDED_OUTPOST_MANAGED, SEED, startFakeAuthentik, type FakeAuthentik } from './fake-authentik.js';
+import { FAKE_ACCOUNT_ID, FAKE_ZONE_ID, startFakeCloudflare } from './fake-cloudflare.js';
 
 const INFRA_DIR = fileURLToPath(new URL('..', import.meta.url));
 const TYPE = (kind: string) => `pulumi-nodejs:dynamic/authentik:${kind}`;
@@ -106,10 +107,10 @@ afterAll(async () => {
 
 describe('serialized Authentik providers', () => {
   it('capture nothing but strings and the connection object (no client, no token, no module)', () => {
-    expect(Object.keys(providers).sort()).toEqual(
+    expect(Object.keys(providers).filter((t) => t.includes('/authentik:')).sort()).toEqual(
       ['Application', 'Flow', 'Group', 'OutpostMembership', 'PolicyBinding', 'ProxyProvider'].map(TYPE).sort(),
     );
-    for (const text of Object.values(providers)) {
+    for (const text of Object.entries(providers).filter(([t]) => t.includes('/authentik:')).map(([, v]) => v)) {
       expect(text.length).toBeLessThan(8_000);
       expect(text).not.toMatch(/\brequire\(|goauthentik|Bearer/);
       // The only dynamic import is the one built from a string at run time.
@@ -218,6 +219,44 @@ describe('serialized Authentik providers', () => {
     const result = await host.ok<{ failures: unknown[] }>(appText, 'check', {}, { request });
     expect(result.failures).toEqual([]);
   });
+
+  it('(Cloudflare) run from their serialized text over the official SDK: adopt-or-create a CNAME, merge the tunnel rules, restore on delete', async () => {
+    const cf = await startFakeCloudflare({
+      records: [{ name: 'affine.kevinvdb.dev', type: 'CNAME', content: `${gateway.tunnel.id}.cfargotunnel.com`, proxied: true }],
+      tunnels: { [gateway.tunnel.id]: { ingress: [{ hostname: 'affine.kevinvdb.dev', service: 'http://traefik:80', originRequest: { http2Origin: true } }, { service: 'http_status:404' }] } },
+    });
+    // The SDK's own CLOUDFLARE_BASE_URL points the plugin process at the fake; the token comes
+    // from the stack config through `configure`.
+    process.env['CLOUDFLARE_BASE_URL'] = cf.baseUrl;
+    const cfHost = new ProviderHost({ 'booxstream:cloudflareApiToken': cf.token });
+    delete process.env['CLOUDFLARE_BASE_URL'];
+    try {
+      const before = JSON.stringify(cf.snapshot());
+      const dnsText = providers['pulumi-nodejs:dynamic/cloudflare:DnsRecord']!;
+      const ingressText = providers['pulumi-nodejs:dynamic/cloudflare:TunnelIngressRules']!;
+      for (const text of [dnsText, ingressText]) {
+        expect(text).toContain('"./src/cloudflare/provider-runtime.ts"');
+        expect(text).not.toMatch(/\brequire\(|Bearer|cf-fake/);
+      }
+      const dns = dnsText;
+      const ingress = ingressText;
+      const dnsInputs = { zoneId: FAKE_ZONE_ID, name: 'affine.kevinvdb.dev', content: `${gateway.tunnel.id}.cfargotunnel.com`, comment: 'x', adopt: false, adoptKey: 'booxstream:adopt' };
+      const record = await cfHost.ok<{ id: string; outs: Record<string, unknown> }>(dns, 'create', dnsInputs);
+      expect(record.outs['previous']).toMatchObject({ name: 'affine.kevinvdb.dev' });
+      const rules = { 'booxstream.kevinvdb.dev': { hostname: 'booxstream.kevinvdb.dev', service: 'http://traefik:80' } };
+      const tunnel = await cfHost.ok<{ id: string; outs: Record<string, unknown> }>(ingress, 'create', { accountId: FAKE_ACCOUNT_ID, tunnelId: gateway.tunnel.id, rules });
+      expect(JSON.stringify(cf.snapshot())).toContain('booxstream.kevinvdb.dev');
+      await cfHost.ok(ingress, 'delete', tunnel.id, tunnel.outs);
+      await cfHost.ok(dns, 'delete', record.id, record.outs);
+      expect(JSON.stringify(cf.snapshot())).toBe(before);
+      expect(cfHost.lines.join('\n')).not.toContain(cf.token);
+    } finally {
+      cfHost.close();
+      const violations = [...cf.violations];
+      await cf.close();
+      expect(violations).toEqual([]);
+    }
+  }, 60_000);
 
   it('fail with the missing config key, not a stack trace with the token, when unconfigured', async () => {
     const bare = new ProviderHost({ 'booxstream:authentikUrl': fake.url });

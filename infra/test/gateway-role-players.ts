@@ -104,7 +104,13 @@ const fromAuthAnswer = () =>
     ...IDENTITY_HEADERS.map((h) => `      proxy_set_header X-authentik-${h} $ak_${h};`),
   ].join('\n');
 
-function outpostLocations(): string {
+/**
+ * @param trustForwardedHost the mistake of a gateway that believes a client's
+ *   X-Forwarded-Host (Traefik with `forwardedHeaders.insecure` or cloudflared in `trustedIPs`):
+ *   the sign-in redirect is then built from it.
+ */
+function outpostLocations(trustForwardedHost = false): string {
+  const host = trustForwardedHost ? '$client_forwarded_host' : '$http_host';
   return `
     # The outpost's own paths: Traefik's companion router, no forward auth.
     location /outpost.goauthentik.io/ {
@@ -122,7 +128,7 @@ function outpostLocations(): string {
     }
     location @signin {
       internal;
-      return 302 /outpost.goauthentik.io/start?rd=$scheme://$http_host$request_uri;
+      return 302 /outpost.goauthentik.io/start?rd=$scheme://${host}$request_uri;
     }`;
 }
 
@@ -137,14 +143,15 @@ ${fromAuthAnswer()}
 }
 
 /** Both upstreams and the `booxstream.test` server: the outpost's paths, the given bypass locations, the protected root. */
-function booxstreamGateway(upstreamPort: number, outpostPort: number, bypassLocations: string): string {
+function booxstreamGateway(upstreamPort: number, outpostPort: number, bypassLocations: string, trustForwardedHost = false): string {
   return `
   upstream app { server 127.0.0.1:${upstreamPort}; }
   upstream outpost { server 127.0.0.1:${outpostPort}; }
+  map $http_x_forwarded_host $client_forwarded_host { "" $http_host; default $http_x_forwarded_host; }
   server {
     listen LISTEN;
     server_name booxstream.test;
-${outpostLocations()}
+${outpostLocations(trustForwardedHost)}
 ${bypassLocations}
 ${protectedRoot()}
   }`;
@@ -172,12 +179,13 @@ ${protectedRoot()}
 }
 
 /**
- * A gateway with the two classic mistakes: the bypass is a prefix that passes client
- * X-authentik-* through, and the app has no forward auth at all.
+ * A gateway with the classic mistakes: the bypass is a prefix that passes client
+ * X-authentik-* through, the sign-in is built from a client's X-Forwarded-Host, and the app
+ * has no forward auth at all.
  */
 export function brokenGatewayConfig(upstreamPort: number, outpostPort: number, bypassPaths: readonly string[]): string {
   const bypass = bypassPaths.map((p) => `\n    location ${p} {\n      proxy_pass http://app;\n    }`).join('\n');
-  return `${booxstreamGateway(upstreamPort, outpostPort, bypass)}
+  return `${booxstreamGateway(upstreamPort, outpostPort, bypass, true)}
   server {
     listen LISTEN;
     server_name affine.test;

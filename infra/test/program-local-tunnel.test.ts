@@ -1,13 +1,16 @@
 /**
- * The locally-managed tunnel option: the rendered config.yml goes to the gateway over SSH and
- * cloudflared is restarted when it changes; no Cloudflare tunnel configuration resource.
+ * The locally-managed tunnel option: the model's rules are merged into the gateway's config.yml
+ * over SSH (test/local-tunnel.test.ts runs that on a real file); no Cloudflare tunnel
+ * configuration resource.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadExampleGateway, renderTunnelIngress } from '@booxstream/gateway';
+import { ownedRules } from '../src/cloudflare/owned-rules.js';
 import { sha256 } from '../src/digest.js';
+import { configYmlRules } from '../src/tunnel/config-yml.js';
 import { exampleStack } from './example-stack.js';
 import { plain, resolve, runProgram, type ProgramRun } from './pulumi-mocks.js';
 
@@ -29,29 +32,25 @@ afterAll(() => {
   delete process.env['BOOXSTREAM_SSH_DIR'];
 });
 
-it('copies the rendered config.yml to the gateway and keeps it on destroy', async () => {
-  const copy = run.get('command:remote:CopyToRemote', 'cloudflared-config');
-  expect(copy.inputs['remotePath']).toBe('/opt/cloudflare/config.yml');
-  const asset = (await resolve(copy.props['source'])) as { text: Promise<string> };
-  expect(await asset.text).toBe(rendered.configYml);
-  const check = run.get('command:remote:Command', 'cloudflared-config-check');
-  expect(check.inputs['create']).toBe("test -s '/opt/cloudflare/config.yml'");
-  // Deleting config.yml would take every hostname of the tunnel down.
-  expect(check.inputs['delete']).toBeUndefined();
-});
-
-it('restarts cloudflared after a change of config.yml, and only then', () => {
-  const restart = run.get('command:remote:Command', 'cloudflared-restart');
-  expect(restart.inputs['create']).toBe('docker restart cloudflared');
-  expect(restart.inputs['triggers']).toEqual([sha256(rendered.configYml)]);
-  expect((restart.opts.dependsOn as { __name?: string }[]).map((d) => d.__name)).toEqual(['cloudflared-config', 'cloudflared-config-check']);
-  expect((plain(restart.inputs['connection']) as { host: string }).host).toBe('192.168.1.200');
+it('edits config.yml on the gateway per hostname, over SSH with the host key pinned, with cloudflared validation and a health check', () => {
+  const r = run.get('pulumi-nodejs:dynamic/cloudflared:LocalTunnelIngressRules', 'cloudflared-config');
+  expect(r.inputs['path']).toBe('/opt/cloudflare/config.yml');
+  expect(r.inputs['host']).toEqual({ address: '192.168.1.200', port: 22, user: expect.any(String), hostKey: expect.stringMatching(/^ssh-ed25519 /) });
+  const rules = r.inputs['rules'] as Record<string, { service: string }>;
+  expect(Object.keys(rules).sort()).toEqual(['affine.kevinvdb.dev', 'auth.kevinvdb.dev', 'bookstack.kevinvdb.dev', 'booxstream.kevinvdb.dev', 'homepage.kevinvdb.dev']);
+  const commands = r.inputs['commands'] as { validate: string; restart: string; health: string };
+  expect(commands.restart).toBe('docker restart cloudflared');
+  expect(commands.validate).toContain('cloudflared tunnel --config /tmp/booxstream-candidate.yml ingress validate');
+  expect(commands.health).toContain('Registered tunnel connection');
+  // The SSH key is never an input: the provider reads it from the stack config.
+  expect(JSON.stringify(r.inputs)).not.toContain('PRIVATE KEY');
+  expect(run.resources.some((x) => x.name === 'cloudflared-restart')).toBe(false);
 });
 
 it('declares no remote tunnel configuration and asks Cloudflare nothing about the tunnel', () => {
-  expect(run.resources.some((r) => r.type.includes('zeroTrustTunnelCloudflaredConfig'))).toBe(false);
+  expect(run.resources.some((r) => r.type === 'pulumi-nodejs:dynamic/cloudflare:TunnelIngressRules')).toBe(false);
   expect(run.invokes).toEqual([]);
-  expect((run.outputs['renderedFileHashes'] as Record<string, string>)['cloudflared/config.yml']).toBe(sha256(rendered.configYml));
+  expect((run.outputs['renderedFileHashes'] as Record<string, string>)['cloudflared/config.yml']).toBe(sha256(JSON.stringify(ownedRules(configYmlRules(rendered.configYml)))));
   // DNS is still declared per app.
-  expect(run.resources.filter((r) => r.type === 'cloudflare:index/dnsRecord:DnsRecord').map((r) => r.name)).toEqual(['booxstream-cname', 'affine-cname', 'bookstack-cname']);
+  expect(run.resources.filter((r) => r.type === 'pulumi-nodejs:dynamic/cloudflare:DnsRecord').map((r) => r.name)).toEqual(['booxstream-cname', 'affine-cname', 'bookstack-cname']);
 });

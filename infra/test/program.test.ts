@@ -18,6 +18,7 @@ import {
   renderTunnelIngress,
 } from '@booxstream/gateway';
 import { checklistCoverage } from '../src/checklist/coverage.js';
+import { ownedRules } from '../src/cloudflare/owned-rules.js';
 import { sha256 } from '../src/digest.js';
 import { exampleStack, type ExampleStack } from './example-stack.js';
 import { fakeUuid, FAKE_IMAGE_DIGEST, isSecret, isSecretInput, plain, providerPk, runProgram, type ProgramRun } from './pulumi-mocks.js';
@@ -29,8 +30,8 @@ const T = {
   cfProvider: 'pulumi:providers:cloudflare',
   dockerProvider: 'pulumi:providers:docker',
   tunnel: 'booxstream:gateway:TunnelIngress',
-  tunnelConfig: 'cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig',
-  dns: 'cloudflare:index/dnsRecord:DnsRecord',
+  tunnelConfig: 'pulumi-nodejs:dynamic/cloudflare:TunnelIngressRules',
+  dns: 'pulumi-nodejs:dynamic/cloudflare:DnsRecord',
   app: 'booxstream:gateway:ProtectedApp',
   copy: 'command:remote:CopyToRemote',
   command: 'command:remote:Command',
@@ -161,17 +162,13 @@ describe('the example stack declares', () => {
 });
 
 describe('Cloudflare', () => {
-  it('the tunnel configuration owns the whole rule list from the model, catch-all last', () => {
+  it('the tunnel ingress resource owns only the model hostnames, keyed by hostname (the catch-all stays the live one)', () => {
     const config = run.get(T.tunnelConfig, 'tunnel-ingress');
-    expect(config.inputs).toMatchObject({
-      accountId: '0123456789abcdef0123456789abcdef',
-      tunnelId: gateway.tunnel.id,
-      source: 'cloudflare',
-      config: renderTunnelIngress(gateway).cloudflareConfig,
-    });
-    const ingresses = (config.inputs['config'] as { ingresses: { hostname?: string; service: string }[] }).ingresses;
-    expect(ingresses.map((i) => i.hostname ?? '*')).toEqual(['booxstream.kevinvdb.dev', 'affine.kevinvdb.dev', 'bookstack.kevinvdb.dev', 'auth.kevinvdb.dev', 'homepage.kevinvdb.dev', '*']);
-    expect(ingresses.at(-1)).toEqual({ service: 'http_status:404' });
+    const rendered = renderTunnelIngress(gateway).apiBody.config.ingress;
+    expect(config.inputs).toMatchObject({ accountId: '0123456789abcdef0123456789abcdef', tunnelId: gateway.tunnel.id });
+    const rules = config.inputs['rules'] as Record<string, { hostname: string; service: string }>;
+    expect(Object.keys(rules).sort()).toEqual(['affine.kevinvdb.dev', 'auth.kevinvdb.dev', 'bookstack.kevinvdb.dev', 'booxstream.kevinvdb.dev', 'homepage.kevinvdb.dev']);
+    for (const rule of rendered.slice(0, -1)) expect(rules[rule.hostname as string]).toEqual(rule);
     // The remote config is only applied to a tunnel that reads it.
     expect(run.invokes).toContainEqual({
       token: 'cloudflare:index/getZeroTrustTunnelCloudflared:getZeroTrustTunnelCloudflared',
@@ -179,15 +176,14 @@ describe('Cloudflare', () => {
     });
   });
 
-  it('a proxied CNAME per app points at <tunnel-id>.cfargotunnel.com', () => {
+  it('a CNAME per app points at <tunnel-id>.cfargotunnel.com, adopting only what the stack allows', () => {
     for (const app of gateway.apps) {
       expect(run.get(T.dns, `${app.name}-cname`).inputs).toMatchObject({
         zoneId: 'fedcba9876543210fedcba9876543210',
         name: app.hostname,
-        type: 'CNAME',
         content: `${gateway.tunnel.id}.cfargotunnel.com`,
-        proxied: true,
-        ttl: 1,
+        adopt: false,
+        adoptKey: 'booxstream:adopt',
       });
     }
   });
@@ -310,8 +306,8 @@ describe('the BooxStream VM', () => {
       // The example declares ids:, so the relay's log goes to CrowdSec (program-crowdsec.test.ts).
       logDriver: 'syslog',
       ports: [
-        { internal: 3001, external: 3001, protocol: 'tcp' },
-        { internal: 8080, external: 8080, protocol: 'tcp' },
+        { internal: 3001, external: 3001, ip: '192.168.1.202', protocol: 'tcp' },
+        { internal: 8080, external: 8080, ip: '192.168.1.202', protocol: 'tcp' },
       ],
       volumes: [{ volumeName: 'booxstream-data', containerPath: '/data' }],
       wait: true,
@@ -363,7 +359,7 @@ describe('stack outputs', () => {
       'traefik/booxstream.yml': sha256(renderTraefikDynamicConfig(gateway, booxstream).yaml),
       'traefik/affine.yml': sha256(renderTraefikDynamicConfig(gateway, gateway.apps[1]!).yaml),
       'traefik/bookstack.yml': sha256(renderTraefikDynamicConfig(gateway, gateway.apps[2]!).yaml),
-      'cloudflared/tunnel-config.json': sha256(JSON.stringify(renderTunnelIngress(gateway).cloudflareConfig)),
+      'cloudflared/tunnel-config.json': sha256(JSON.stringify(ownedRules(renderTunnelIngress(gateway).apiBody.config.ingress))),
     });
     expect(run.outputs['serverImage']).toBe(FAKE_IMAGE_DIGEST);
     expect(run.outputs['verify']).toEqual({

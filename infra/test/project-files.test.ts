@@ -72,9 +72,13 @@ describe('.github/workflows/preview.yml', () => {
     expect(job.env?.['HAS_PULUMI_TOKEN']).toBe("${{ secrets.PULUMI_ACCESS_TOKEN != '' }}");
     const pulumi = job.steps.find((s) => s.uses?.startsWith('pulumi/actions@'))!;
     expect(pulumi.with).toMatchObject({ command: 'preview', 'work-dir': 'infra', 'comment-on-pr': true });
-    expect(pulumi.env).toEqual({ PULUMI_ACCESS_TOKEN: '${{ secrets.PULUMI_ACCESS_TOKEN }}' });
+    expect(pulumi.env).toEqual({ PULUMI_ACCESS_TOKEN: '${{ secrets.PULUMI_ACCESS_TOKEN }}', BOOXSTREAM_SSH_DIR: '${{ runner.temp }}/booxstream-ssh' });
     // Every step that needs the credentials is gated; dependencies are installed first (the action does not).
-    for (const step of job.steps) expect(step.if).toMatch(/^env\.HAS_PULUMI_TOKEN [!=]= 'true'$/);
+    for (const step of job.steps) expect(step.if).toMatch(/^(always\(\) && )?env\.HAS_PULUMI_TOKEN [!=]= 'true'$/);
+    // The VM key the program wrote for the Docker provider is removed, whatever happened.
+    const last = job.steps.at(-1)!;
+    expect(last.if).toBe("always() && env.HAS_PULUMI_TOKEN == 'true'");
+    expect(last.run).toBe('rm -rf "${{ runner.temp }}/booxstream-ssh"');
     const install = job.steps.findIndex((s) => (s.run ?? '').includes('pnpm install --frozen-lockfile'));
     expect(install).toBeGreaterThan(-1);
     expect(install).toBeLessThan(job.steps.indexOf(pulumi));

@@ -119,7 +119,7 @@ describe('pnpm verify against a correct gateway', () => {
   it('prints a PASS/FAIL table', () => {
     const table = formatTable(results);
     expect(table.split('\n')[0]).toMatch(/^CHECK\s+TARGET\s+RESULT\s+DETAIL$/);
-    expect(table).toContain('All 8 checks passed.');
+    expect(table).toContain('All 10 checks passed.');
     expect(table).not.toContain('FAIL');
   });
 });
@@ -147,9 +147,15 @@ describe('pnpm verify against a broken gateway', () => {
     expect(affine).toMatchObject({ ok: false, detail: expect.stringContaining('GET /api/me: the forged X-authentik-username reached the app') });
   });
 
+  it('fails a gateway that builds the sign-in from the client\'s X-Forwarded-Host (and the app without forward auth)', () => {
+    const [boox, affine] = byId(results, 'forged-forwarded-host-ignored');
+    expect(boox).toMatchObject({ ok: false, detail: expect.stringMatching(/^the client's X-Forwarded-Host reached forward auth: redirect .*verify-[0-9a-f]+\.invalid/) });
+    expect(affine).toMatchObject({ ok: false, detail: expect.stringMatching(/^answered 200 to a signed-out request/) });
+  });
+
   it('fails an unhealthy server and reports it in the table', () => {
     expect(byId(results, 'healthz-through-gateway')[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^answered 503/) });
-    expect(formatTable(results)).toMatch(/4 of 8 checks FAILED\.$/);
+    expect(formatTable(results)).toMatch(/6 of 10 checks FAILED\.$/);
   });
 });
 
@@ -226,7 +232,7 @@ describe('the verify CLI', () => {
   it('reads `pulumi stack output --json` on stdin, prints the table and exits 0 when all pass', async () => {
     const outputs = { appUrls: {}, verify: targets(upstream.port) };
     const { code, stdout } = await cli(['--connect-to', `booxstream.test=127.0.0.1:${good.port}`, '--connect-to', `affine.test=127.0.0.1:${good.port}`], JSON.stringify(outputs));
-    expect(stdout).toContain('All 8 checks passed.');
+    expect(stdout).toContain('All 10 checks passed.');
     expect(code).toBe(0);
   }, 60_000);
 

@@ -4,6 +4,7 @@
  * bindings target.
  */
 import { ApplicationRequestFromJSON, ApplicationToJSON, type Application } from '@goauthentik/api';
+import { applicationSnapshot } from './adoption.js';
 import { callApi, type AuthentikApis } from './client.js';
 import { observedFields, type WireObject } from './drift.js';
 import { listAll } from './pages.js';
@@ -14,6 +15,8 @@ export interface ApplicationState {
   readonly pk: string;
   /** True when an application with this slug already existed and was taken over. */
   readonly adopted: boolean;
+  /** An adopted application as it was before (its request fields), put back on delete; null when created. */
+  readonly previous: WireObject | null;
   readonly observed: WireObject;
   /** authentik's computed launch URL (meta_launch_url, or the provider's external host). */
   readonly launchUrl: string | null;
@@ -23,7 +26,7 @@ export interface ApplicationState {
 export async function createApplication(apis: AuthentikApis, request: WireObject): Promise<ApplicationState> {
   const slug = String(request['slug']);
   const existing = await findApplication(apis, slug);
-  if (existing) return toState(await putApplication(apis, slug, request), request, true);
+  if (existing) return toState(await putApplication(apis, slug, request), request, true, applicationSnapshot(existing));
   const created = await callApi('core_applications_create', () =>
     apis.core.coreApplicationsCreate({ applicationRequest: ApplicationRequestFromJSON(request) }),
   );
@@ -42,11 +45,15 @@ export async function updateApplication(apis: AuthentikApis, slug: string, reque
   return toState(await putApplication(apis, slug, request), request, false);
 }
 
-/** Deletes the application; one that is already gone counts as deleted. */
-export async function deleteApplication(apis: AuthentikApis, slug: string): Promise<void> {
+/** Created: deleted. Adopted: put back as it was. One already gone counts as deleted. */
+export async function deleteApplication(apis: AuthentikApis, slug: string, previous: WireObject | null = null): Promise<void> {
   // A list lookup first: a DELETE on a missing slug answers 404, which authentik's schema does
   // not document for this operation.
   if (!(await findApplication(apis, slug))) return;
+  if (previous) {
+    await putApplication(apis, slug, previous);
+    return;
+  }
   await callApi('core_applications_destroy', () => apis.core.coreApplicationsDestroy({ slug }));
 }
 
@@ -68,11 +75,12 @@ function putApplication(apis: AuthentikApis, slug: string, request: WireObject):
   );
 }
 
-function toState(app: Application, desired: WireObject, adopted: boolean): ApplicationState {
+function toState(app: Application, desired: WireObject, adopted: boolean, previous: WireObject | null = null): ApplicationState {
   return {
     slug: app.slug,
     pk: app.pk,
     adopted,
+    previous,
     observed: observedFields(ApplicationToJSON(app) as unknown as WireObject, desired),
     launchUrl: app.launchUrl ?? null,
   };

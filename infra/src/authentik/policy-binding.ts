@@ -4,6 +4,7 @@
  * uuid. The request body comes from the gateway renderer (`renderPolicyBindings`).
  */
 import { PolicyBindingRequestFromJSON, PolicyBindingToJSON, type PolicyBinding } from '@goauthentik/api';
+import { bindingSnapshot } from './adoption.js';
 import { callApi, callApiOrNull, type AuthentikApis } from './client.js';
 import { observedFields, type WireObject } from './drift.js';
 import { listAll } from './pages.js';
@@ -13,6 +14,8 @@ export interface PolicyBindingState {
   readonly pk: string;
   /** True when a binding of this group to this target already existed and was taken over. */
   readonly adopted: boolean;
+  /** An adopted binding as it was before, put back on delete; null when created. */
+  readonly previous: WireObject | null;
   /** The declared fields as authentik holds them. */
   readonly observed: WireObject;
   /** Name of the bound group as authentik holds it now (readable drift when a binding moves). */
@@ -26,7 +29,7 @@ export interface PolicyBindingState {
  */
 export async function createPolicyBinding(apis: AuthentikApis, request: WireObject): Promise<PolicyBindingState> {
   const existing = await findGroupBinding(apis, String(request['target']), String(request['group']));
-  if (existing) return toState(await putBinding(apis, existing.pk, request), request, true);
+  if (existing) return toState(await putBinding(apis, existing.pk, request), request, true, bindingSnapshot(existing));
   const created = await callApi('policies_bindings_create', () =>
     apis.policies.policiesBindingsCreate({ policyBindingRequest: PolicyBindingRequestFromJSON(request) }),
   );
@@ -45,8 +48,13 @@ export async function updatePolicyBinding(apis: AuthentikApis, pk: string, reque
   return toState(await putBinding(apis, pk, request), request, false);
 }
 
-/** Deletes the binding; one that is already gone counts as deleted. */
-export async function deletePolicyBinding(apis: AuthentikApis, pk: string): Promise<void> {
+/** Created: deleted. Adopted: put back as it was. One already gone counts as deleted. */
+export async function deletePolicyBinding(apis: AuthentikApis, pk: string, previous: WireObject | null = null): Promise<void> {
+  if (previous) {
+    const current = await callApiOrNull('policies_bindings_retrieve', () => apis.policies.policiesBindingsRetrieve({ policyBindingUuid: pk }));
+    if (current) await putBinding(apis, pk, previous);
+    return;
+  }
   await callApiOrNull('policies_bindings_destroy', () => apis.policies.policiesBindingsDestroy({ policyBindingUuid: pk }));
 }
 
@@ -61,10 +69,11 @@ function putBinding(apis: AuthentikApis, pk: string, request: WireObject): Promi
   );
 }
 
-function toState(binding: PolicyBinding, desired: WireObject, adopted: boolean): PolicyBindingState {
+function toState(binding: PolicyBinding, desired: WireObject, adopted: boolean, previous: WireObject | null = null): PolicyBindingState {
   return {
     pk: binding.pk,
     adopted,
+    previous,
     observed: observedFields(PolicyBindingToJSON(binding) as unknown as WireObject, desired),
     groupName: binding.groupObj?.name ?? null,
   };

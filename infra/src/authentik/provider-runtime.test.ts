@@ -23,11 +23,11 @@ describe('diff: update or replace', () => {
     expect(diff('application', { request: app }, { request: { ...app, slug: 'b2' } })).toEqual({ changes: true, replaces: ['request'], deleteBeforeReplace: true });
   });
 
-  it('an outpost membership is replaced for another provider or outpost, re-joined after drift', () => {
+  it('an outpost membership is never replaced (joined in place for another provider or outpost), re-joined after drift', () => {
     const m = { outpost: { managed: 'm', name: 'n' }, providerPk: 1 };
     expect(diff('outpost-membership', { ...m, member: true }, m).changes).toBe(false);
     expect(diff('outpost-membership', { ...m, member: false }, m)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    expect(diff('outpost-membership', { ...m, member: true }, { ...m, providerPk: 2 })).toMatchObject({ replaces: ['providerPk'] });
+    expect(diff('outpost-membership', { ...m, member: true }, { ...m, providerPk: 2 })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
   it('a policy binding is replaced for another target, updated for another group or order', () => {

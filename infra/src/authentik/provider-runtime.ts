@@ -11,11 +11,13 @@
  * identity, what changes replace it, and what `delete` does.
  */
 import { loadAuthentikOpenApi } from '@booxstream/gateway/authentik-openapi';
+import { containsUnknown, UNKNOWN } from '../dynamic/unknown.js';
 import { AuthentikLookupError, AuthentikNotConfiguredError } from '../errors.js';
 import { createApplication, deleteApplication, readApplication, updateApplication } from './application.js';
 import { authentikApis, type AuthentikApis } from './client.js';
 import { changedFields, sameValue, type WireObject } from './drift.js';
 import { lookupFlow, lookupGroup, type OutpostSelector } from './lookups.js';
+import { adoptedProviderRequest } from './adoption.js';
 import { joinOutpost, leaveOutpost, readOutpostMembership } from './outpost-membership.js';
 import { createPolicyBinding, deletePolicyBinding, readPolicyBinding, updatePolicyBinding } from './policy-binding.js';
 import { createProxyProvider, deleteProxyProvider, readProxyProvider, updateProxyProvider } from './proxy-provider.js';
@@ -64,15 +66,7 @@ export interface ReadResult {
   props: Record<string, unknown>;
 }
 
-/** Pulumi's placeholder for a value not known during preview (sdk/nodejs/runtime/rpc). */
-export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
-
-export function containsUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (value !== null && typeof value === 'object') return Object.values(value).some(containsUnknown);
-  return false;
-}
+export { containsUnknown, UNKNOWN } from '../dynamic/unknown.js';
 
 /** The authentik request schema each request-carrying kind is checked against. */
 const REQUEST_SCHEMA: Partial<Record<AuthentikKind, string>> = {
@@ -113,6 +107,8 @@ export function check(kind: AuthentikKind, news: Record<string, unknown>): Check
     case 'application':
     case 'policy-binding': {
       const request = news['request'];
+      // A first preview has the whole body unknown (it is built from lookups not run yet).
+      if (request === UNKNOWN) break;
       if (request === null || typeof request !== 'object' || Array.isArray(request)) {
         failures.push({ property: 'request', reason: 'request must be an object (authentik wire format)' });
       } else if (!containsUnknown(request)) {
@@ -140,7 +136,10 @@ export function diff(kind: AuthentikKind, olds: Record<string, unknown>, news: R
       return sameValue(olds['name'], news['name']) ? none : { changes: true, replaces: ['name'], deleteBeforeReplace: false };
     case 'proxy-provider': {
       // authentik keys providers by pk: every field, the name included, is updatable in place.
-      const changed = changedFields(asWire(olds['request']), asWire(news['request']));
+      // An adopted provider keeps its owner's name, so the name is not compared for it.
+      const oldRequest = asWire(olds['request']);
+      const newRequest = olds['adopted'] === true ? adoptedProviderRequest(asWire(news['request']), oldRequest['name']) : asWire(news['request']);
+      const changed = changedFields(oldRequest, newRequest);
       return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     }
     case 'application': {
@@ -155,10 +154,11 @@ export function diff(kind: AuthentikKind, olds: Record<string, unknown>, news: R
       return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     }
     case 'outpost-membership': {
-      const replaces = ['providerPk', 'outpost'].filter((k) => !sameValue(olds[k], news[k]));
-      if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
+      // Never a replacement: a new provider or outpost is joined in place by `update` (join
+      // first, so forward auth never has a gap), and leaving is the provider's own delete.
+      const moved = ['providerPk', 'outpost'].some((k) => !sameValue(olds[k], news[k]));
       // Refresh found the provider removed from the outpost: join again.
-      return { changes: olds['member'] === false, replaces: [], deleteBeforeReplace: false };
+      return { changes: moved || olds['member'] === false, replaces: [], deleteBeforeReplace: false };
     }
     case 'policy-binding': {
       const oldTarget = asWire(olds['request'])['target'];
@@ -185,11 +185,14 @@ export async function create(kind: AuthentikKind, connection: RuntimeConnection,
     }
     case 'proxy-provider': {
       const s = await createProxyProvider(apis, asWire(inputs['request']));
-      return { id: String(s.pk), outs: { request: s.observed, pk: s.pk, adopted: s.adopted, assignedApplicationSlug: s.assignedApplicationSlug } };
+      return {
+        id: String(s.pk),
+        outs: { request: s.observed, pk: s.pk, adopted: s.adopted, assignedApplicationSlug: s.assignedApplicationSlug, previous: s.previous, previousOutposts: s.previousOutposts },
+      };
     }
     case 'application': {
       const s = await createApplication(apis, asWire(inputs['request']));
-      return { id: s.slug, outs: { request: s.observed, pk: s.pk, slug: s.slug, adopted: s.adopted, launchUrl: s.launchUrl } };
+      return { id: s.slug, outs: { request: s.observed, pk: s.pk, slug: s.slug, adopted: s.adopted, launchUrl: s.launchUrl, previous: s.previous } };
     }
     case 'outpost-membership': {
       const providerPk = Number(inputs['providerPk']);
@@ -198,7 +201,7 @@ export async function create(kind: AuthentikKind, connection: RuntimeConnection,
     }
     case 'policy-binding': {
       const s = await createPolicyBinding(apis, asWire(inputs['request']));
-      return { id: s.pk, outs: { request: s.observed, pk: s.pk, adopted: s.adopted, groupName: s.groupName } };
+      return { id: s.pk, outs: { request: s.observed, pk: s.pk, adopted: s.adopted, groupName: s.groupName, previous: s.previous } };
     }
     default:
       return assertNever(kind);
@@ -257,20 +260,25 @@ export async function update(
       // Identity changes are replacements (see diff); nothing else to write.
       return { outs: { ...olds, ...news } };
     case 'proxy-provider': {
-      const s = await updateProxyProvider(apis, Number(id), asWire(news['request']));
-      return { outs: { request: s.observed, pk: s.pk, adopted: olds['adopted'] ?? false, assignedApplicationSlug: s.assignedApplicationSlug } };
+      const liveName = olds['adopted'] === true ? asWire(olds['request'])['name'] : undefined;
+      const s = await updateProxyProvider(apis, Number(id), asWire(news['request']), liveName);
+      return { outs: { ...adoptionOf(olds), request: s.observed, pk: s.pk, adopted: olds['adopted'] ?? false, assignedApplicationSlug: s.assignedApplicationSlug } };
     }
     case 'application': {
       const s = await updateApplication(apis, id, asWire(news['request']));
-      return { outs: { request: s.observed, pk: s.pk, slug: s.slug, adopted: olds['adopted'] ?? false, launchUrl: s.launchUrl } };
+      return { outs: { ...adoptionOf(olds), request: s.observed, pk: s.pk, slug: s.slug, adopted: olds['adopted'] ?? false, launchUrl: s.launchUrl } };
     }
     case 'outpost-membership': {
+      // Join the new outpost/provider first; then leave an old outpost we joined ourselves.
       const s = await joinOutpost(apis, news['outpost'] as OutpostSelector, Number(news['providerPk']));
-      return { outs: membershipOuts(news, s) };
+      if (olds['joined'] === true && olds['outpostPk'] !== s.outpostPk) {
+        await leaveOutpost(apis, String(olds['outpostPk']), Number(olds['providerPk']));
+      }
+      return { outs: { ...membershipOuts(news, s), joined: olds['joined'] === true || s.joined } };
     }
     case 'policy-binding': {
       const s = await updatePolicyBinding(apis, id, asWire(news['request']));
-      return { outs: { request: s.observed, pk: s.pk, adopted: olds['adopted'] ?? false, groupName: s.groupName } };
+      return { outs: { ...adoptionOf(olds), request: s.observed, pk: s.pk, adopted: olds['adopted'] ?? false, groupName: s.groupName } };
     }
     default:
       return assertNever(kind);
@@ -284,13 +292,21 @@ export async function remove(kind: AuthentikKind, connection: RuntimeConnection,
     case 'group':
       return;
     case 'proxy-provider':
-      return deleteProxyProvider(connect(connection), Number(id));
+      return deleteProxyProvider(connect(connection), Number(id), {
+        previous: (props['previous'] as WireObject | null | undefined) ?? null,
+        previousOutposts: (props['previousOutposts'] as string[] | null | undefined) ?? null,
+      });
     case 'application':
-      return deleteApplication(connect(connection), id);
+      return deleteApplication(connect(connection), id, (props['previous'] as WireObject | null | undefined) ?? null);
     case 'outpost-membership':
-      return leaveOutpost(connect(connection), String(props['outpostPk']), Number(props['providerPk']));
+      // Deliberately nothing. Leaving here would open a window without forward auth whenever
+      // a membership is replaced or renamed (create-before-delete: the new one joins as a
+      // no-op, then this delete would remove the same provider). The provider's own delete
+      // leaves every outpost (authentik drops the M2M rows), and an adopted provider's restore
+      // puts back exactly the outposts it was in before.
+      return;
     case 'policy-binding':
-      return deletePolicyBinding(connect(connection), id);
+      return deletePolicyBinding(connect(connection), id, (props['previous'] as WireObject | null | undefined) ?? null);
     default:
       return assertNever(kind);
   }
@@ -307,8 +323,15 @@ function connect(connection: RuntimeConnection): AuthentikApis {
   return authentikApis({ url: connection.url as string, token: connection.token as string });
 }
 
-function membershipOuts(inputs: Record<string, unknown>, s: { outpostPk: string; outpostName: string; providerPk: number; member: boolean }) {
-  return { outpost: inputs['outpost'], providerPk: s.providerPk, outpostPk: s.outpostPk, outpostName: s.outpostName, member: s.member };
+function membershipOuts(inputs: Record<string, unknown>, s: { outpostPk: string; outpostName: string; providerPk: number; member: boolean; joined?: boolean }) {
+  return { outpost: inputs['outpost'], providerPk: s.providerPk, outpostPk: s.outpostPk, outpostName: s.outpostName, member: s.member, joined: s.joined ?? false };
+}
+
+/** The pre-adoption record carried through updates and refreshes. */
+function adoptionOf(olds: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['previous', 'previousOutposts']) if (k in olds) out[k] = olds[k];
+  return out;
 }
 
 /** Only "not found" means gone; an outage or a bad token must fail the refresh, not empty the state. */

@@ -12,6 +12,7 @@
  * `configure` from the stack config, so the token is never captured in the state.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { runtimeDynamicProvider } from '../dynamic/runtime-provider.js';
 import type { AuthentikKind } from './provider-runtime.js';
 
 /** Path of the runtime module, relative to the Pulumi project directory (the plugin's cwd). */
@@ -21,69 +22,15 @@ export const PROVIDER_RUNTIME_MODULE = './src/authentik/provider-runtime.ts';
 export const AUTHENTIK_URL_KEY = 'authentikUrl';
 export const AUTHENTIK_TOKEN_KEY = 'authentikToken';
 
-type Props = Record<string, unknown>;
-type Runtime = typeof import('./provider-runtime.js');
-
 /**
  * The dynamic provider of one kind. Exported for the serialization test, which runs the
  * serialized text in a plain Node process the way Pulumi's plugin does.
  */
 export function authentikDynamicProvider(kind: AuthentikKind, project: string): pulumi.dynamic.ResourceProvider {
-  const runtimeModule = PROVIDER_RUNTIME_MODULE;
-  const urlKey = `${project}:${AUTHENTIK_URL_KEY}`;
-  const tokenKey = `${project}:${AUTHENTIK_TOKEN_KEY}`;
-  const connection: { url?: string | undefined; token?: string | undefined; urlKey: string; tokenKey: string } = { urlKey, tokenKey };
-
-  // One runtime load per plugin process: tsImport compiles the module graph afresh per call.
-  const loaded: { runtime?: Promise<Runtime> } = {};
-  const importRuntime = async (): Promise<Runtime> => {
-    // An `import()` written here would be rewritten by test runners before serialization;
-    // built from a string it stays a plain dynamic import in the plugin process.
-    const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
-    const nodeUrl = (await importModule('node:url')) as typeof import('node:url');
-    const nodeModule = (await importModule('node:module')) as typeof import('node:module');
-    const nodeFs = (await importModule('node:fs')) as typeof import('node:fs');
-    const base = nodeUrl.pathToFileURL(`${process.cwd()}/`).href;
-    // tsx's ESM API by its package's own exports map (its CommonJS build of `tsx/esm/api`
-    // resolves its loader next to itself and fails, tsx 4.23).
-    const tsxPackageJson = nodeModule.createRequire(base).resolve('tsx/package.json');
-    const tsxPackage = JSON.parse(nodeFs.readFileSync(tsxPackageJson, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-    const esmApi = new nodeUrl.URL(tsxPackage.exports['./esm/api']!.import.default, nodeUrl.pathToFileURL(tsxPackageJson)).href;
-    const tsx = (await importModule(esmApi)) as { tsImport(path: string, parent: string): Promise<unknown> };
-    return (await tsx.tsImport(runtimeModule, base)) as Runtime;
-  };
-  const loadRuntime = (): Promise<Runtime> => (loaded.runtime ??= importRuntime());
-
-  return {
-    async configure(req: pulumi.dynamic.ConfigureRequest) {
-      connection.url = req.config.get(urlKey);
-      connection.token = req.config.get(tokenKey);
-    },
-    async check(_olds: Props, news: Props) {
-      const runtime = await loadRuntime();
-      return runtime.check(kind, news);
-    },
-    async diff(_id: string, olds: Props, news: Props) {
-      const runtime = await loadRuntime();
-      return runtime.diff(kind, olds, news);
-    },
-    async create(inputs: Props) {
-      const runtime = await loadRuntime();
-      return runtime.create(kind, connection, inputs);
-    },
-    async read(id: string, props: Props) {
-      const runtime = await loadRuntime();
-      return runtime.read(kind, connection, id, props);
-    },
-    async update(id: string, olds: Props, news: Props) {
-      const runtime = await loadRuntime();
-      return runtime.update(kind, connection, id, olds, news);
-    },
-    async delete(id: string, props: Props) {
-      const runtime = await loadRuntime();
-      await runtime.remove(kind, connection, id, props);
-    },
-  };
+  return runtimeDynamicProvider(PROVIDER_RUNTIME_MODULE, kind, {
+    url: `${project}:${AUTHENTIK_URL_KEY}`,
+    token: `${project}:${AUTHENTIK_TOKEN_KEY}`,
+  });
 }
 
 // One provider object per kind and project: Pulumi caches the serialized text per object.

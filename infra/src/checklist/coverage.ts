@@ -48,8 +48,8 @@ export interface ChecklistLine {
 
 /** Pulumi type tokens the coverage refers to (packages/gateway/VENDOR-NOTES.md#cloudflare-types, #copy-to-remote). */
 export const RESOURCE_TYPES = Object.freeze({
-  tunnelConfig: 'cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig',
-  dnsRecord: 'cloudflare:index/dnsRecord:DnsRecord',
+  tunnelConfig: 'pulumi-nodejs:dynamic/cloudflare:TunnelIngressRules',
+  dnsRecord: 'pulumi-nodejs:dynamic/cloudflare:DnsRecord',
   copyToRemote: 'command:remote:CopyToRemote',
 });
 
@@ -98,8 +98,8 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     coveredBy: [
       { kind: 'artifact', ref: `${PREVIEW_PATHS.cloudflaredConfig}#/ingress/0` },
       { kind: 'artifact', ref: `${PREVIEW_PATHS.tunnelConfigPulumi}#/ingresses/0` },
-      { kind: 'resource', ref: `${RESOURCE_TYPES.tunnelConfig}#${GATEWAY_RESOURCE_NAMES.tunnelConfig}`, note: 'remotely-managed tunnel: the whole rule list' },
-      { kind: 'resource', ref: `${RESOURCE_TYPES.dnsRecord}#${RESOURCES.dnsRecord}`, note: 'proxied CNAME to TUNNEL_ID.cfargotunnel.com' },
+      { kind: 'resource', ref: `${RESOURCE_TYPES.tunnelConfig}#${GATEWAY_RESOURCE_NAMES.tunnelConfig}`, note: 'remotely-managed tunnel: the model hostnames, other rules kept' },
+      { kind: 'resource', ref: `${RESOURCE_TYPES.dnsRecord}#${RESOURCES.dnsRecord}`, note: 'proxied CNAME to TUNNEL_ID.cfargotunnel.com, adopted or created' },
     ],
   },
   {
@@ -192,7 +192,10 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     id: 'final-expect-redirect',
     wording: 'Final test, expectation: like Affine, the app answers a signed-out request with a 302 to authentik.',
     line: '# Doit retourner 302 (redirection Authentik) comme Affine',
-    coveredBy: [{ kind: 'check', ref: 'app-redirects-to-authentik', note: 'run for every app of the model, Affine included' }],
+    coveredBy: [
+      { kind: 'check', ref: 'app-redirects-to-authentik', note: 'run for every app of the model, Affine included' },
+      { kind: 'check', ref: 'forged-forwarded-host-ignored', note: 'and still so with a forged X-Forwarded-Host, which never reaches forward auth' },
+    ],
   },
   {
     section: TEST_FINAL,

@@ -6,7 +6,6 @@
  * Everything it declares is computed by the gateway package's pure renderers; this component
  * only turns rendered values into resources.
  */
-import * as cloudflare from '@pulumi/cloudflare';
 import type * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import {
@@ -27,6 +26,8 @@ import {
   AuthentikPolicyBinding,
   AuthentikProxyProvider,
 } from '../authentik/resources.js';
+import { ADOPT_KEY } from '../adopt-config.js';
+import { CloudflareDnsRecord } from '../cloudflare/resources.js';
 import { sha256 } from '../digest.js';
 import { remoteFile } from './remote-file.js';
 
@@ -43,6 +44,8 @@ export interface ProtectedAppArgs {
   gatewayConnection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
   /** Cloudflare zone holding `app.hostname`. */
   zoneId: string;
+  /** [adoptDns=false] May take over a DNS record for the hostname that points elsewhere. */
+  adoptDns?: boolean;
 }
 
 export class ProtectedApp extends pulumi.ComponentResource {
@@ -111,17 +114,17 @@ export class ProtectedApp extends pulumi.ComponentResource {
     );
 
     // DNS last: the name goes public only once its route and its protection exist.
-    new cloudflare.DnsRecord(
+    // Adopts a record already pointing at the tunnel (or one listed in booxstream:adopt) and
+    // restores it on destroy; any other record holding the name stops the preview.
+    new CloudflareDnsRecord(
       names.dnsRecord,
       {
         zoneId: args.zoneId,
         name: app.hostname,
-        type: 'CNAME',
         content: `${gateway.tunnel.id}.cfargotunnel.com`,
-        // A tunnel CNAME only resolves proxied (orange cloud); ttl 1 = automatic.
-        proxied: true,
-        ttl: 1,
         comment: `booxstream Pulumi: ${app.name} through the tunnel`,
+        adopt: args.adoptDns ?? false,
+        adoptKey: ADOPT_KEY,
       },
       { parent: this, dependsOn: [traefikFile.check, membership, ...bindings] },
     );

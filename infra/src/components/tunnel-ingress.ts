@@ -1,16 +1,20 @@
 /**
  * The tunnel's whole ingress list, applied the way the tunnel is managed:
- * - remote: `ZeroTrustTunnelCloudflaredConfig` (a PUT of the whole list, so this resource owns
- *   every hostname of the tunnel: the gateway model lists the other ones in `tunnelRoutes`);
- * - local: the rendered config.yml copied to the gateway, then cloudflared restarted (it reads
- *   config.yml at start only).
+ * - remote: `CloudflareTunnelIngressRules`, the model's hostnames only (read, merge per
+ *   hostname, write back; every other rule of the tunnel is kept byte for byte);
+ * - local: `LocalTunnelIngressRules`, the same per-hostname merge in the gateway's config.yml,
+ *   validated by cloudflared, restarted, rolled back if the tunnel does not come back.
  */
 import * as cloudflare from '@pulumi/cloudflare';
-import * as command from '@pulumi/command';
+import type * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import { GATEWAY_RESOURCE_NAMES, renderTunnelIngress, type Gateway } from '@booxstream/gateway';
+import { ownedRules } from '../cloudflare/owned-rules.js';
+import { configYmlRules } from '../tunnel/config-yml.js';
+import { defaultLocalTunnelCommands, LocalTunnelIngressRules } from '../tunnel/resource.js';
+import type { SshTarget } from '../tunnel/ssh-shell.js';
+import { CloudflareTunnelIngressRules } from '../cloudflare/resources.js';
 import { sha256 } from '../digest.js';
-import { remoteFile } from './remote-file.js';
 
 export interface TunnelIngressArgs {
   /** The validated gateway model: every app and `tunnelRoutes`. */
@@ -21,6 +25,8 @@ export interface TunnelIngressArgs {
   mode: 'remote' | 'local';
   /** SSH connection to the gateway (local mode). */
   gatewayConnection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+  /** The gateway over SSH, host key pinned (local mode: config.yml is edited there). */
+  gatewayHost: SshTarget;
   /** Where config.yml goes on the gateway (local mode). */
   cloudflaredConfigPath: string;
   /** Restarts cloudflared after config.yml changed (local mode). */
@@ -56,25 +62,21 @@ export class TunnelIngress extends pulumi.ComponentResource {
         if (problem) throw new pulumi.ResourceError(problem, this);
         return tunnelId;
       });
-      new cloudflare.ZeroTrustTunnelCloudflaredConfig(
-        GATEWAY_RESOURCE_NAMES.tunnelConfig,
-        { accountId: args.accountId, tunnelId: checkedTunnelId, config: rendered.cloudflareConfig, source: 'cloudflare' },
+      // Only the model's hostnames: every other rule of the live tunnel stays as it is.
+      const rules = ownedRules(rendered.apiBody.config.ingress);
+      new CloudflareTunnelIngressRules(GATEWAY_RESOURCE_NAMES.tunnelConfig, { accountId: args.accountId, tunnelId: checkedTunnelId, rules }, { parent: this });
+      this.configHash = pulumi.output(sha256(JSON.stringify(rules)));
+    } else {
+      // config.yml on the gateway, edited in place: only the model's hostnames change, every
+      // other key and rule stays; cloudflared validates it before the restart, and a tunnel
+      // that does not come back gets the previous file again (src/tunnel/local-apply.ts).
+      const rules = ownedRules(configYmlRules(rendered.configYml));
+      new LocalTunnelIngressRules(
+        GATEWAY_RESOURCE_NAMES.cloudflaredConfigFile,
+        { host: args.gatewayHost, path: args.cloudflaredConfigPath, rules, commands: defaultLocalTunnelCommands(args.cloudflaredRestartCommand) },
         { parent: this },
       );
-      this.configHash = pulumi.output(sha256(JSON.stringify(rendered.cloudflareConfig)));
-    } else {
-      const file = remoteFile(
-        GATEWAY_RESOURCE_NAMES.cloudflaredConfigFile,
-        // Kept on destroy: removing config.yml would take down every hostname of the tunnel.
-        { connection: args.gatewayConnection, remotePath: args.cloudflaredConfigPath, content: rendered.configYml, removeOnDelete: false },
-        this,
-      );
-      const hash = sha256(rendered.configYml);
-      new command.remote.Command(
-        GATEWAY_RESOURCE_NAMES.cloudflaredRestart,
-        { connection: args.gatewayConnection, create: args.cloudflaredRestartCommand, triggers: [hash] },
-        { parent: this, dependsOn: [file.copy, file.check] },
-      );
+      const hash = sha256(JSON.stringify(rules));
       this.configHash = pulumi.output(hash);
     }
     this.hostnames = pulumi.output(rendered.rules.flatMap((r) => (r.hostname ? [r.hostname] : [])));

@@ -52,6 +52,7 @@ export const CONFIG_KEYS = {
   backup: { secret: false, required: false, structured: true, doc: '{ repository, repositoryHostDir, onCalendar, keepLast, passwordFile, environmentFile }' },
   resticPassword: { secret: true, required: false, structured: false, doc: 'restic repository password (required with backup)' },
   crowdsecBouncerKey: { secret: true, required: false, structured: false, doc: "the CrowdSec bouncer's API key (e.g. `openssl rand -hex 32`); required when the gateway model declares ids" },
+  adopt: { secret: false, required: false, structured: true, doc: 'app hostnames whose existing DNS record may be taken over (restored on destroy), e.g. [booxstream.kevinvdb.dev]' },
   hardening: { secret: false, required: false, structured: true, doc: '{ lan: [CIDR…], rollbackSeconds }: firewall, SSH jail, sysctl and audit rules on the VM and the gateway (opt-in)' },
 } as const satisfies Record<string, KeySpec>;
 

@@ -8,6 +8,7 @@ import { type ConfigIssue, deepFreeze, prefixIssues, validate, type z } from '@b
 import { planAppDeployment, type Gateway, type ProtectedApp } from '@booxstream/gateway';
 import { parseHardening, type HardeningConfig } from '../hardening-config.js';
 import { parseObservability, type ObservabilityConfig } from '../observability-config.js';
+import { adoptAt } from '../adopt-config.js';
 import { ConfigError } from '../errors.js';
 import { AUTHENTIK_URL_SCHEMA, CLOUDFLARE_SCHEMA, type CloudflareConfig } from './apis.js';
 import { readGatewayFile } from './gateway-file.js';
@@ -28,6 +29,8 @@ export interface StackConfig {
   /** Port of the server's HTTP listener, from that app's upstream. */
   readonly serverHttpPort: number;
   readonly secrets: StackSecrets;
+  /** Hostnames whose DNS record may be taken over though it points elsewhere (`adopt-config.ts`). */
+  readonly adopt: readonly string[];
   /** Monitoring and backups on the VM (observability-config.ts). */
   readonly observability: ObservabilityConfig;
   /** The hardened-host layer, when `hardening` is set (see hardening-config.ts). */
@@ -77,6 +80,7 @@ export function loadStackConfig(source: ConfigSource, files: ProjectFiles): Stac
   const issue = (key: string, message: string): void => {
     issues.push({ path: fullKey(key), message });
   };
+  const adopt = adoptAt(readKey(source, 'adopt', issues), gateway, issue);
   const observability = parseObservability(readKey(source, 'monitoring', issues), readKey(source, 'backup', issues), readKey(source, 'resticPassword', issues), issue);
   // Rendered and schema-checked (pnpm preview), but no resource of this program applies it yet:
   // refusing beats a stack that looks protected and is not.
@@ -116,6 +120,7 @@ export function loadStackConfig(source: ConfigSource, files: ProjectFiles): Stac
     serverApp: placement!.serverApp,
     serverHttpPort: placement!.serverHttpPort,
     secrets: withoutUnset(secrets) as unknown as StackSecrets,
+    adopt,
     observability,
     ...(hardening !== undefined ? { hardening } : {}),
   });

@@ -46,7 +46,9 @@ export function placeServer(gateway: Gateway, server: ServerSettings, vm: VmConf
   const upstream = new URL(serverApp.upstream);
   const serverHttpPort = Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80));
   const upstreamHost = upstream.hostname.replace(/^\[|\]$/g, '');
-  if (vm && isIP(upstreamHost) !== 0 && isIP(vm.address) !== 0 && upstreamHost !== vm.address) {
+  if (vm && vm.address && isIP(vm.address) === 0) {
+    issues.push({ path: fullKey('vm.address'), message: `${vm.address} must be the VM's LAN IP address: the server's ports are published on it only` });
+  } else if (vm && isIP(upstreamHost) !== 0 && isIP(vm.address) !== 0 && upstreamHost !== vm.address) {
     issues.push({
       path: fullKey('vm.address'),
       message: `${vm.address} differs from the host of gateway app '${serverApp.name}' upstream (${serverApp.upstream}): Traefik would proxy elsewhere`,

@@ -59,6 +59,7 @@ export async function runChecks(targets: VerifyTargets, options: VerifyOptions =
     for (const path of app.bypassPaths) results.push(await bypassReachesServer(app, path, targets.authentikExternalUrl, options));
   }
   for (const app of targets.apps) results.push(await forgedIdentityIgnored(app, options));
+  for (const app of targets.apps) results.push(await forgedForwardedHostIgnored(app, options));
   results.push(await healthzThroughGateway(targets.healthzUrl, options));
   return results;
 }
@@ -140,6 +141,47 @@ export async function forgedIdentityIgnored(app: VerifyApp, options: VerifyOptio
     }
   }
   return { id, target, ok: true, detail: `${requests.length} request(s) with forged X-authentik-* headers; none believed` };
+}
+
+/**
+ * A client's `X-Forwarded-Host` is not believed: the gateway must build what forward auth sees
+ * from the real Host. authentik's outpost picks the application and the session by the
+ * forwarded host, so a gateway that passes a client's value through lets a session for another
+ * app (the forged host) authorise this one. A signed-out request with a fresh marker host must
+ * still be sent to sign-in, and no redirect may carry the marker.
+ */
+export async function forgedForwardedHostIgnored(app: VerifyApp, options: VerifyOptions): Promise<CheckResult> {
+  const id = 'forged-forwarded-host-ignored';
+  const target = `${app.name} ${app.url}`;
+  const marker = `verify-${randomBytes(6).toString('hex')}.invalid`;
+  const headers = { 'X-Forwarded-Host': marker, 'X-Forwarded-Proto': 'https', 'X-Forwarded-Uri': '/', 'X-Original-URL': `https://${marker}/` };
+  let url = app.url;
+  const seen: string[] = [];
+  for (let hop = 0; hop <= (options.maxRedirects ?? 3); hop++) {
+    const r = await attempt(url, { headers }, options);
+    if ('error' in r) return { id, target, ok: false, detail: r.error };
+    if (r.status >= 200 && r.status < 300) return { id, target, ok: false, detail: `answered ${r.status} to a signed-out request with X-Forwarded-Host: ${marker}` };
+    const location = r.headers.location;
+    if (r.status < 300 || r.status >= 400 || !location) break;
+    seen.push(location);
+    if (safeDecode(location).includes(marker)) {
+      return { id, target, ok: false, detail: `the client's X-Forwarded-Host reached forward auth: redirect ${location}` };
+    }
+    const next = new URL(location, url);
+    // Only the app's own outpost hops are followed (never the authentik sign-in page itself).
+    if (next.host !== new URL(app.url).host || !next.pathname.startsWith('/outpost.goauthentik.io/')) break;
+    url = next.href;
+  }
+  if (seen.length === 0) return { id, target, ok: false, detail: 'no sign-in redirect for a signed-out request' };
+  return { id, target, ok: true, detail: `sign-in redirects built from the real host (${seen.length} hop(s)), marker ${marker} never used` };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The server's /healthz answers where the gateway reaches it (run from the gateway's network). */

@@ -57,7 +57,9 @@ export function probe(url: string, options: ProbeOptions = {}): Promise<ProbeRes
     const req = request({
       host: override?.host ?? target.hostname,
       port: override?.port ?? (target.port ? Number(target.port) : secure ? 443 : 80),
-      path: `${target.pathname}${target.search}`,
+      // As written: `new URL()` resolves `..` and `%2e%2e`, which would turn every traversal
+      // probe into a plain request for its target.
+      path: requestTarget(url),
       method: options.method ?? 'GET',
       headers,
       // TLS is checked against the URL's name even when connecting elsewhere.
@@ -83,4 +85,15 @@ export function probe(url: string, options: ProbeOptions = {}): Promise<ProbeRes
     });
     req.end(options.body);
   });
+}
+
+/**
+ * The request target of an absolute URL exactly as written (path and query, fragment
+ * dropped): no dot-segment removal, no re-encoding.
+ */
+export function requestTarget(url: string): string {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^#]*)/i.exec(url);
+  const target = match?.[1] ?? '';
+  if (target === '') return '/';
+  return target.startsWith('?') ? `/${target}` : target;
 }

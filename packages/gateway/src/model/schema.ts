@@ -186,7 +186,7 @@ export const GATEWAY_SCHEMA = z
     tunnelRoutes: z
       .array(tunnelRoute)
       .default(() => [])
-      .describe('Other hostnames the tunnel serves; the tunnel config owns the whole list, so anything missing here is dropped.'),
+      .describe('Other tunnel hostnames the program owns (merged per hostname; hostnames not listed are never touched).'),
     // Checked by model/ids.ts and model/mfa.ts (validateGateway runs them; mfa needs the app names).
     ids: z
       .custom<IdsLayer>(() => true)

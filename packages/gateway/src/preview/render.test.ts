@@ -75,7 +75,9 @@ describe('renderPreview', () => {
   it('summarises what would be created', () => {
     const summary = byPath.get('SUMMARY.md')!;
     expect(summary).toContain('booxstream.kevinvdb.dev → `http://traefik:80`');
-    expect(summary).toContain('(any hostname) → `http_status:404`');
+    // The catch-all stays the live tunnel's own: only the model's hostnames are listed.
+    expect(summary).not.toContain('http_status:404');
+    expect(summary).toContain('every other rule of the tunnel stays as it is');
     expect(summary).toContain('Proxy provider `booxstream-proxy`');
   });
 

@@ -140,8 +140,10 @@ function renderSummary(
 
   out.push('## What would be created or updated', '');
   out.push('**Cloudflare**', '');
-  out.push(`- Tunnel \`${gateway.tunnel.id}\` configuration (replaces the whole rule list), rules in order:`);
-  rules.forEach((r, i) => out.push(`  ${i + 1}. ${r.hostname ?? '(any hostname)'}${r.path !== undefined ? ` path \`${r.path}\`` : ''} → \`${r.service}\``));
+  out.push(`- Tunnel \`${gateway.tunnel.id}\`: these hostnames only, each replacing the live rule for it (its other origin settings kept) or added before the catch-all; every other rule of the tunnel stays as it is:`);
+  rules
+    .filter((r) => r.hostname !== undefined)
+    .forEach((r, i) => out.push(`  ${i + 1}. ${r.hostname}${r.path !== undefined ? ` path \`${r.path}\`` : ''} → \`${r.service}\``));
   for (const app of gateway.apps) out.push(`- DNS: proxied CNAME \`${app.hostname}\` → \`${gateway.tunnel.id}.cfargotunnel.com\``);
   out.push('', '**Traefik** (file provider, hot-reloaded)', '');
   for (const app of gateway.apps) {
