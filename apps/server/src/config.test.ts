@@ -141,8 +141,8 @@ describe('re-registration, pending expiry and the public URL', () => {
   });
 
   it.each([
-    ['REREGISTRATION', { REREGISTRATION: 'never' }, /"same-network" or "any"/],
-    ['PENDING_DEVICE_TTL_MS', { PENDING_DEVICE_TTL_MS: '10' }, /integer from 1000/],
+    ['REREGISTRATION', { REREGISTRATION: 'never' }, /must be one of "same-network", "any"/],
+    ['PENDING_DEVICE_TTL_MS', { PENDING_DEVICE_TTL_MS: '10' }, /integer between 1000 and/],
     ['PUBLIC_URL', { PUBLIC_URL: 'booxstream.example.dev' }, /http\(s\) URL/],
     ['PUBLIC_URL', { PUBLIC_URL: 'ftp://booxstream.example.dev' }, /http\(s\) URL/],
     ['PUBLIC_URL', { PUBLIC_URL: 'https://example.dev/booxstream' }, /no path/],
