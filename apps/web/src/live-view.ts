@@ -195,7 +195,8 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
   };
 
   const paint = (image: DecodedImage, meta: FrameMeta, decodeMs: number): void => {
-    if (!ctx) return;
+    // A live frame decoded while a kept one went up: the kept one stays (leaving the history repaints live).
+    if (!ctx || inHistory) return;
     sizeCanvas(image.width, image.height);
     ctx.drawImage(image.source, 0, 0);
     meter.recordPaint(performance.now(), Date.now(), meta.hostTs, decodeMs);
