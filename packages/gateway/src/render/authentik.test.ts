@@ -158,3 +158,29 @@ describe('authentikLookups', () => {
     expect(api.validateRequest('GET', '/api/v3/providers/proxy/', new URLSearchParams({ name__iexact: 'booxstream-proxy' }), undefined)).toEqual([]);
   });
 });
+
+describe("every body the example and its variants render meets authentik's schema", () => {
+  // The renderers do not check this themselves (they are pure); this is where it is proven.
+  const variants: [string, (g: Record<string, any>) => void][] = [
+    ['the example', () => {}],
+    ['with an authentication flow', (g) => (g['authentik'].flows.authentication = 'default-authentication-flow')],
+    ['without icons', (g) => g['apps'].forEach((a: Record<string, any>) => delete a['authentik'].icon)],
+    ['with three groups and policy mode all', (g) => {
+      g['apps'][0].allowedGroups = ['admins', 'family', 'friends'];
+      g['apps'][0].authentik.policyEngineMode = 'all';
+    }],
+  ];
+  it.each(variants)('%s', (_name, change) => {
+    const input = JSON.parse(JSON.stringify(gateway)) as Record<string, any>;
+    change(input);
+    const g = validateGateway(input);
+    const flows = { ...FLOWS, authentication: 'c4b3f1de-0c1a-4f1e-9c55-1f0e2f0a0009' };
+    g.apps.forEach((app, i) => {
+      const groupPks = Object.fromEntries(app.allowedGroups.map((name, j) => [name, `7d9a2a51-3c2b-4b5e-8f0e-3a2b1c0d00${i}${j}`]));
+      expect(api.validateComponent('ProxyProviderRequest', renderAuthentikProvider(g, app, flows)), app.name).toEqual([]);
+      expect(api.validateComponent('ApplicationRequest', renderAuthentikApplication(app, 100 + i)), app.name).toEqual([]);
+      for (const b of renderPolicyBindings(app, groupPks, PBM)) expect(api.validateComponent('PolicyBindingRequest', b), app.name).toEqual([]);
+    });
+    expect(api.validateComponent('PatchedOutpostRequest', renderOutpostProvidersPatch([100, 101]))).toEqual([]);
+  });
+});
