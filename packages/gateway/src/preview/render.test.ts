@@ -1,12 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthentikOpenApi } from '../authentik/openapi.js';
 import { loadExampleGateway } from '../model/load.js';
 import { NameCollisionError } from '../model/names.js';
-import { placeholderPks, renderPreview } from './render.js';
+import { placeholderPks, renderPreview, type PreviewFile } from './render.js';
 
 const gateway = loadExampleGateway();
-const files = renderPreview(gateway, 'packages/gateway/examples/home.gateway.yaml');
-const byPath = new Map(files.map((f) => [f.path, f.content]));
+// Rendered in a hook, not at import: a renderer that throws fails these tests instead of the file's load.
+let files: PreviewFile[];
+let byPath: Map<string, string>;
+beforeAll(() => {
+  files = renderPreview(gateway, 'packages/gateway/examples/home.gateway.yaml');
+  byPath = new Map(files.map((f) => [f.path, f.content]));
+});
 
 describe('renderPreview', () => {
   it('renders the Traefik files, tunnel rules, authentik bodies, blueprints and a summary', () => {

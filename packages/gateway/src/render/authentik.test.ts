@@ -82,6 +82,11 @@ describe('renderAuthentikApplication', () => {
     expect(renderAuthentikApplication(g.apps[1]!, 13)).not.toHaveProperty('meta_icon');
   });
 
+  it('accepts the smallest primary key, 1', () => {
+    expect(renderAuthentikApplication(booxstream, 1).provider).toBe(1);
+    expect(addProviderToOutpost([], 1)).toEqual([1]);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses provider pk %s', (pk) => {
     expect(() => renderAuthentikApplication(booxstream, pk)).toThrow('providerPk must be a positive integer primary key');
   });
@@ -106,6 +111,10 @@ describe('renderPolicyBindings', () => {
     ]);
   });
 
+  it('names the group whose pk is not a UUID', () => {
+    expect(() => renderPolicyBindings(booxstream, { admins: 'admins' }, PBM)).toThrow(`groupPks['admins'] must be a UUID`);
+  });
+
   it('names a group whose pk is missing, and refuses a slug as target', () => {
     expect(() => renderPolicyBindings(booxstream, {}, PBM)).toThrow("groupPks has no pk for allowed group 'admins' of app 'booxstream'");
     expect(() => renderPolicyBindings(booxstream, { admins: ADMINS }, 'booxstream')).toThrow('applicationPbmUuid must be a UUID');
@@ -122,6 +131,11 @@ describe('embedded outpost membership', () => {
   it('removes only its own provider', () => {
     expect(removeProviderFromOutpost([3, 12, 9], 12)).toEqual([3, 9]);
     expect(removeProviderFromOutpost([3, 9], 12)).toEqual([3, 9]);
+  });
+
+  it('refuses a provider pk that is not one, naming it', () => {
+    expect(() => addProviderToOutpost([3], 0)).toThrow('providerPk must be a positive integer primary key, got 0');
+    expect(() => removeProviderFromOutpost([3], -2)).toThrow('providerPk must be a positive integer primary key, got -2');
   });
 
   it('does not mutate the list it was given', () => {

@@ -1,12 +1,18 @@
 import yaml from 'js-yaml';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthentikOpenApi } from '../authentik/openapi.js';
 import { loadExampleGateway } from '../model/load.js';
-import { type BlueprintEntry, FindTag, KeyOfTag, parseBlueprint, renderAuthentikBlueprint } from './blueprint.js';
+import { validateGateway } from '../model/validate.js';
+import { type BlueprintEntry, FindTag, KeyOfTag, parseBlueprint, type RenderedBlueprint, renderAuthentikBlueprint } from './blueprint.js';
 
 const gateway = loadExampleGateway();
-const whole = renderAuthentikBlueprint(gateway);
-const perApp = renderAuthentikBlueprint(gateway, gateway.apps[0]!);
+// Rendered in a hook, not at import: a renderer that throws fails these tests instead of the file's load.
+let whole: RenderedBlueprint;
+let perApp: RenderedBlueprint;
+beforeAll(() => {
+  whole = renderAuthentikBlueprint(gateway);
+  perApp = renderAuthentikBlueprint(gateway, gateway.apps[0]!);
+});
 const api = loadAuthentikOpenApi();
 
 /** The request schema each blueprint model corresponds to, and a stand-in for a resolved tag. */
@@ -53,6 +59,29 @@ describe('renderAuthentikBlueprint', () => {
   it("reads authentik's flow-style tag syntax", () => {
     const doc = parseBlueprint('version: 1\nentries:\n  - model: m\n    attrs:\n      flow: !Find [authentik_flows.flow, [slug, x]]\n      provider: !KeyOf p\n');
     expect(doc.entries[0]?.attrs).toEqual({ flow: new FindTag('authentik_flows.flow', ['slug', 'x']), provider: new KeyOfTag('p') });
+  });
+
+  it('refuses tags that are not shaped as authentik writes them', () => {
+    for (const text of [
+      'a: !Find not-a-list',
+      'a: !Find [[slug, x]]',
+      'a: !Find [authentik_flows.flow, [slug]]',
+      'a: !Find [authentik_flows.flow, slug]',
+      'a: !KeyOf [p]',
+      'a: !KeyOf ""',
+    ]) {
+      expect(() => parseBlueprint(text), text).toThrow();
+    }
+    expect(parseBlueprint('a: !Find [authentik_core.group, [name, admins], [is_superuser, "true"]]')).toEqual({
+      a: new FindTag('authentik_core.group', ['name', 'admins'], ['is_superuser', 'true']),
+    });
+  });
+
+  it('double-quotes a value that needs quoting', () => {
+    const input = JSON.parse(JSON.stringify(gateway)) as Record<string, any>;
+    input['apps'][0].authentik.description = 'Screens: live';
+    const g = validateGateway(input);
+    expect(renderAuthentikBlueprint(g, g.apps[0]!).yaml).toContain('meta_description: "Screens: live"');
   });
 
   it('is not loadable without the tag schema (the tags are really tags)', () => {

@@ -1,11 +1,16 @@
 import yaml from 'js-yaml';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadExampleGateway } from '../model/load.js';
+import { RenderedInvalidError } from '../errors.js';
 import { validateGateway } from '../model/validate.js';
-import { CATCH_ALL_SERVICE, type IngressRule, renderTunnelIngress, validateIngress } from './cloudflared.js';
+import { CATCH_ALL_SERVICE, type IngressRule, type RenderedTunnelIngress, renderTunnelIngress, validateIngress } from './cloudflared.js';
 
 const gateway = loadExampleGateway();
-const rendered = renderTunnelIngress(gateway);
+// Rendered in a hook, not at import: a renderer that throws fails these tests instead of the file's load.
+let rendered: RenderedTunnelIngress;
+beforeAll(() => {
+  rendered = renderTunnelIngress(gateway);
+});
 
 describe('validateIngress (cloudflared ingress/ingress.go)', () => {
   const ok: IngressRule[] = [{ hostname: 'a.example.com', service: 'http://traefik:80' }, { service: 'http_status:404' }];
@@ -126,6 +131,41 @@ describe('renderTunnelIngress', () => {
     expect(out.apiBody.config.ingress.at(-2)?.originRequest).toEqual({ connectTimeout: 30, noTLSVerify: true, httpHostHeader: 'nas.local' });
     const yml = yaml.load(out.configYml) as { ingress: { originRequest?: unknown }[] };
     expect(yml.ingress.at(-2)?.originRequest).toEqual({ connectTimeout: '30s', noTLSVerify: true, httpHostHeader: 'nas.local' });
+  });
+
+  it('ends every list with the 404 catch-all', () => {
+    expect(CATCH_ALL_SERVICE).toBe('http_status:404');
+    expect(rendered.rules.at(-1)).toEqual({ service: 'http_status:404' });
+  });
+
+  it('carries a route path and partial origin settings to every consumer, and leaves unset ones out', () => {
+    const input = JSON.parse(JSON.stringify(gateway)) as Record<string, any>;
+    input['tunnelRoutes'].push({ hostname: 'nas.kevinvdb.dev', path: '^/dav', service: 'https://192.168.1.10:5001', originRequest: { noTlsVerify: true } });
+    const out = renderTunnelIngress(validateGateway(input));
+    const nas = { hostname: 'nas.kevinvdb.dev', path: '^/dav', service: 'https://192.168.1.10:5001' };
+    expect(out.cloudflareConfig.ingresses.at(-2)).toEqual({ ...nas, originRequest: { noTlsVerify: true } });
+    expect(out.apiBody.config.ingress.at(-2)).toEqual({ ...nas, originRequest: { noTLSVerify: true } });
+    const yml = yaml.load(out.configYml) as { ingress: unknown[] };
+    expect(yml.ingress.at(-2)).toEqual({ ...nas, originRequest: { noTLSVerify: true } });
+  });
+
+  it('writes YAML with double quotes where quoting is needed and never folds a long value', () => {
+    const input = JSON.parse(JSON.stringify(gateway)) as Record<string, any>;
+    const longHost = `${'very-long-label-'.repeat(6)}nas.local`;
+    input['tunnelRoutes'].push({ hostname: 'nas.kevinvdb.dev', path: '[a-z]+', service: 'https://192.168.1.10:5001', originRequest: { httpHostHeader: longHost } });
+    const { configYml } = renderTunnelIngress(validateGateway(input));
+    expect(configYml).toContain('path: "[a-z]+"');
+    expect(configYml).toContain(`httpHostHeader: ${longHost}\n`);
+  });
+
+  it('refuses to render a list cloudflared would refuse, with every problem', () => {
+    const input = JSON.parse(JSON.stringify(gateway)) as Record<string, any>;
+    // Valid for the model, but an earlier rule already takes this hostname for every path.
+    input['tunnelRoutes'].push({ hostname: 'auth.kevinvdb.dev', path: '^/x', service: 'http://traefik:80' });
+    expect(() => renderTunnelIngress(validateGateway(input))).toThrow(RenderedInvalidError);
+    expect(() => renderTunnelIngress(validateGateway(input))).toThrow(
+      "rendered cloudflared ingress is invalid:\n  - Rule #5 is never reached: rule #3 already matches hostname 'auth.kevinvdb.dev' for every path.",
+    );
   });
 
   it('matches the snapshots', async () => {
