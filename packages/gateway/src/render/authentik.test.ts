@@ -21,10 +21,11 @@ const ADMINS = '7d9a2a51-3c2b-4b5e-8f0e-3a2b1c0d0003';
 const PBM = '5e2f9c1a-8b7d-4c6e-9a1b-2c3d4e5f0004';
 
 describe('renderAuthentikProvider', () => {
-  const body = renderAuthentikProvider(gateway, booxstream, FLOWS);
+  // Rendered inside each test: a renderer that throws then fails tests, not the file's collection.
+  const body = () => renderAuthentikProvider(gateway, booxstream, FLOWS);
 
   it('renders the forward_single provider of the seed checklist', () => {
-    expect(body).toEqual({
+    expect(body()).toEqual({
       name: 'booxstream-proxy',
       authorization_flow: FLOWS.authorization,
       invalidation_flow: FLOWS.invalidation,
@@ -35,8 +36,8 @@ describe('renderAuthentikProvider', () => {
   });
 
   it('is a valid create and update request for authentik', () => {
-    expect(api.validateRequest('POST', '/api/v3/providers/proxy/', new URLSearchParams(), body)).toEqual([]);
-    expect(api.validateRequest('PUT', '/api/v3/providers/proxy/7/', new URLSearchParams(), body)).toEqual([]);
+    expect(api.validateRequest('POST', '/api/v3/providers/proxy/', new URLSearchParams(), body())).toEqual([]);
+    expect(api.validateRequest('PUT', '/api/v3/providers/proxy/7/', new URLSearchParams(), body())).toEqual([]);
   });
 
   it('passes an authentication flow only when the model names one', () => {
@@ -111,8 +112,11 @@ describe('renderPolicyBindings', () => {
     ]);
   });
 
-  it('names the group whose pk is not a UUID', () => {
-    expect(() => renderPolicyBindings(booxstream, { admins: 'admins' }, PBM)).toThrow(`groupPks['admins'] must be a UUID`);
+  it('names the group whose pk is not a UUID, however close', () => {
+    for (const pk of ['admins', `x${ADMINS}`, `${ADMINS}0`, ADMINS.replace(/-/g, '')]) {
+      expect(() => renderPolicyBindings(booxstream, { admins: pk }, PBM), pk).toThrow(`groupPks['admins'] must be a UUID`);
+    }
+    expect(renderPolicyBindings(booxstream, { admins: ADMINS.toUpperCase() }, PBM)[0]!.group).toBe(ADMINS.toUpperCase());
   });
 
   it('names a group whose pk is missing, and refuses a slug as target', () => {

@@ -1,16 +1,15 @@
 import yaml from 'js-yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadExampleGateway } from '../model/load.js';
 import { RenderedInvalidError } from '../errors.js';
 import { validateGateway } from '../model/validate.js';
 import { CATCH_ALL_SERVICE, type IngressRule, type RenderedTunnelIngress, renderTunnelIngress, validateIngress } from './cloudflared.js';
 
 const gateway = loadExampleGateway();
-// Rendered in a hook, not at import: a renderer that throws fails these tests instead of the file's load.
-let rendered: RenderedTunnelIngress;
-beforeAll(() => {
-  rendered = renderTunnelIngress(gateway);
-});
+// Rendered on first use inside a test, not at import or in a hook: a renderer that throws then
+// fails the tests that use it, each one (Stryker's vitest runner scores a load or hook error as a survivor).
+let cached: RenderedTunnelIngress | undefined;
+const rendered = (): RenderedTunnelIngress => (cached ??= renderTunnelIngress(gateway));
 
 describe('validateIngress (cloudflared ingress/ingress.go)', () => {
   const ok: IngressRule[] = [{ hostname: 'a.example.com', service: 'http://traefik:80' }, { service: 'http_status:404' }];
@@ -87,7 +86,7 @@ describe('validateIngress (cloudflared ingress/ingress.go)', () => {
 
 describe('renderTunnelIngress', () => {
   it('routes every app to Traefik, then the other routes, then the catch-all', () => {
-    expect(rendered.rules).toEqual([
+    expect(rendered().rules).toEqual([
       { hostname: 'booxstream.kevinvdb.dev', service: 'http://traefik:80' },
       { hostname: 'affine.kevinvdb.dev', service: 'http://traefik:80' },
       { hostname: 'bookstack.kevinvdb.dev', service: 'http://traefik:80' },
@@ -95,21 +94,21 @@ describe('renderTunnelIngress', () => {
       { hostname: 'homepage.kevinvdb.dev', service: 'http://traefik:80' },
       { service: CATCH_ALL_SERVICE },
     ]);
-    expect(validateIngress(rendered.rules)).toEqual([]);
+    expect(validateIngress(rendered().rules)).toEqual([]);
   });
 
   it('gives Pulumi its `ingresses` shape and the API its `config.ingress` shape', () => {
-    expect(rendered.cloudflareConfig.ingresses).toEqual(rendered.rules);
-    expect(rendered.apiBody).toEqual({ config: { ingress: rendered.rules } });
-    expect(rendered.cloudflareConfig).not.toHaveProperty('originRequest');
+    expect(rendered().cloudflareConfig.ingresses).toEqual(rendered().rules);
+    expect(rendered().apiBody).toEqual({ config: { ingress: rendered().rules } });
+    expect(rendered().cloudflareConfig).not.toHaveProperty('originRequest');
   });
 
   it('writes a config.yml cloudflared would load', () => {
-    const doc = yaml.load(rendered.configYml) as Record<string, unknown>;
+    const doc = yaml.load(rendered().configYml) as Record<string, unknown>;
     expect(doc).toEqual({
       tunnel: '00000000-0000-4000-8000-00000000beef',
       'credentials-file': '/etc/cloudflared/00000000-0000-4000-8000-00000000beef.json',
-      ingress: rendered.rules,
+      ingress: rendered().rules,
     });
   });
 
@@ -135,7 +134,7 @@ describe('renderTunnelIngress', () => {
 
   it('ends every list with the 404 catch-all', () => {
     expect(CATCH_ALL_SERVICE).toBe('http_status:404');
-    expect(rendered.rules.at(-1)).toEqual({ service: 'http_status:404' });
+    expect(rendered().rules.at(-1)).toEqual({ service: 'http_status:404' });
   });
 
   it('carries a route path and partial origin settings to every consumer, and leaves unset ones out', () => {
@@ -169,7 +168,7 @@ describe('renderTunnelIngress', () => {
   });
 
   it('matches the snapshots', async () => {
-    await expect(rendered.configYml).toMatchFileSnapshot('./__snapshots__/cloudflared/config.yml');
-    await expect(JSON.stringify(rendered.apiBody, null, 2)).toMatchFileSnapshot('./__snapshots__/cloudflared/tunnel-config.api.json');
+    await expect(rendered().configYml).toMatchFileSnapshot('./__snapshots__/cloudflared/config.yml');
+    await expect(JSON.stringify(rendered().apiBody, null, 2)).toMatchFileSnapshot('./__snapshots__/cloudflared/tunnel-config.api.json');
   });
 });
