@@ -6,11 +6,14 @@
  * BOOXSTREAM_REFRESH_FIXTURE=1 and review the diff.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runExample } from './example-run.js';
 import { plain, type ProgramRun } from './pulumi-mocks.js';
 
 const FIXTURE = new URL('./fixtures/booxstream-resources.json', import.meta.url);
+/** This checkout's root (no trailing slash): the image's build context lives under it, wherever it is cloned. */
+const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 let run: ProgramRun;
 let sshDir = '';
 let cleanup: () => void = () => undefined;
@@ -20,7 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cleanup());
 
-/** The server's resources as comparable data: generated keys, the SSH dir and the extra secret masked. */
+/** The server's resources as comparable data: generated keys, the SSH dir, the checkout's path and the extra secret masked. */
 function booxstreamResources(): unknown[] {
   const picked = run.resources
     .filter((r) => r.name.startsWith('booxstream'))
@@ -37,7 +40,7 @@ function booxstreamResources(): unknown[] {
   const text = JSON.stringify(picked, (_k, v: unknown) =>
     typeof v === 'string' && v.includes('PRIVATE KEY') ? '<key>' : typeof v === 'string' && v.startsWith('EXTRA_TOKEN=') ? 'EXTRA_TOKEN=<x>' : v,
   );
-  return JSON.parse(text.split(sshDir).join('<sshDir>')) as unknown[];
+  return JSON.parse(text.split(sshDir).join('<sshDir>').split(CHECKOUT).join('<checkout>')) as unknown[];
 }
 
 it("declares the BooxStream server's resources exactly as before apps could be deployed", () => {

@@ -162,8 +162,10 @@ describe('renderTunnelIngress', () => {
     // Valid for the model, but an earlier rule already takes this hostname for every path.
     input['tunnelRoutes'].push({ hostname: 'auth.kevinvdb.dev', path: '^/x', service: 'http://traefik:80' });
     expect(() => renderTunnelIngress(validateGateway(input))).toThrow(RenderedInvalidError);
+    const first = rendered().rules.findIndex((r) => r.hostname === 'auth.kevinvdb.dev') + 1;
+    const added = rendered().rules.length; // the new rule goes just before the catch-all
     expect(() => renderTunnelIngress(validateGateway(input))).toThrow(
-      "rendered cloudflared ingress is invalid:\n  - Rule #5 is never reached: rule #3 already matches hostname 'auth.kevinvdb.dev' for every path.",
+      `rendered cloudflared ingress is invalid:\n  - Rule #${added} is never reached: rule #${first} already matches hostname 'auth.kevinvdb.dev' for every path.`,
     );
   });
 
