@@ -5,10 +5,10 @@ import { NameCollisionError } from '../model/names.js';
 import { placeholderPks, renderPreview, type PreviewFile } from './render.js';
 
 const gateway = loadExampleGateway();
-// Rendered on first use inside a test, not at import or in a hook: a renderer that throws then
-// fails the tests that use it, each one (Stryker's vitest runner scores a load or hook error as a survivor).
-let cached: PreviewFile[] | undefined;
-const files = (): PreviewFile[] => (cached ??= renderPreview(gateway, 'packages/gateway/examples/home.gateway.yaml'));
+// Rendered inside each test that uses it, fresh (no cache, not at import or in a hook): a
+// renderer that throws then fails those tests, and mutation testing's per-test coverage sees
+// every test that reads the output (Stryker's vitest runner scores load and hook errors as survivors).
+const files = (): PreviewFile[] => renderPreview(gateway, 'packages/gateway/examples/home.gateway.yaml');
 const byPath = (): Map<string, string> => new Map(files().map((f) => [f.path, f.content]));
 
 describe('renderPreview', () => {

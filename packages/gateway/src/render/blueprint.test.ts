@@ -6,14 +6,11 @@ import { validateGateway } from '../model/validate.js';
 import { type BlueprintEntry, FindTag, KeyOfTag, parseBlueprint, renderAuthentikBlueprint } from './blueprint.js';
 
 const gateway = loadExampleGateway();
-// Rendered on first use inside a test, not at import or in a hook: a renderer that throws then
-// fails the tests that use it, each one (Stryker's vitest runner scores a load or hook error as a survivor).
-const memo = <T>(make: () => T): (() => T) => {
-  let value: { v: T } | undefined;
-  return () => (value ??= { v: make() }).v;
-};
-const whole = memo(() => renderAuthentikBlueprint(gateway));
-const perApp = memo(() => renderAuthentikBlueprint(gateway, gateway.apps[0]!));
+// Rendered inside each test that uses it, fresh (no cache, not at import or in a hook): a
+// renderer that throws then fails those tests, and mutation testing's per-test coverage sees
+// every test that reads the output (Stryker's vitest runner scores load and hook errors as survivors).
+const whole = () => renderAuthentikBlueprint(gateway);
+const perApp = () => renderAuthentikBlueprint(gateway, gateway.apps[0]!);
 const api = loadAuthentikOpenApi();
 
 /** The request schema each blueprint model corresponds to, and a stand-in for a resolved tag. */

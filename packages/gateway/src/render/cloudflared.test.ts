@@ -6,10 +6,10 @@ import { validateGateway } from '../model/validate.js';
 import { CATCH_ALL_SERVICE, type IngressRule, type RenderedTunnelIngress, renderTunnelIngress, validateIngress } from './cloudflared.js';
 
 const gateway = loadExampleGateway();
-// Rendered on first use inside a test, not at import or in a hook: a renderer that throws then
-// fails the tests that use it, each one (Stryker's vitest runner scores a load or hook error as a survivor).
-let cached: RenderedTunnelIngress | undefined;
-const rendered = (): RenderedTunnelIngress => (cached ??= renderTunnelIngress(gateway));
+// Rendered inside each test that uses it, fresh (no cache, not at import or in a hook): a
+// renderer that throws then fails those tests, and mutation testing's per-test coverage sees
+// every test that reads the output (Stryker's vitest runner scores load and hook errors as survivors).
+const rendered = (): RenderedTunnelIngress => renderTunnelIngress(gateway);
 
 describe('validateIngress (cloudflared ingress/ingress.go)', () => {
   const ok: IngressRule[] = [{ hostname: 'a.example.com', service: 'http://traefik:80' }, { service: 'http_status:404' }];
