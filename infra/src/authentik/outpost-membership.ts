@@ -12,6 +12,7 @@ import { PatchedOutpostRequestFromJSON, type Outpost } from '@goauthentik/api';
 import { addProviderToOutpost, removeProviderFromOutpost, renderOutpostProvidersPatch } from '@booxstream/gateway';
 import { callApi, callApiOrNull, type AuthentikApis } from './client.js';
 import { findOutpost, type OutpostSelector } from './lookups.js';
+import { assertAuthentikRequest } from './request-contract.js';
 
 export interface OutpostMembershipState {
   readonly outpostPk: string;
@@ -82,6 +83,7 @@ function retrieveOutpost(apis: AuthentikApis, uuid: string): Promise<Outpost> {
 
 function patchProviders(apis: AuthentikApis, uuid: string, providers: number[]): Promise<Outpost> {
   const body = renderOutpostProvidersPatch(providers);
+  assertAuthentikRequest('PatchedOutpostRequest', body);
   return callApi('outposts_instances_partial_update', () =>
     apis.outposts.outpostsInstancesPartialUpdate({ uuid, patchedOutpostRequest: PatchedOutpostRequestFromJSON(body) }),
   );

@@ -10,7 +10,6 @@
  * Inputs and outputs are authentik's wire format (snake_case). Each kind documents its
  * identity, what changes replace it, and what `delete` does.
  */
-import { loadAuthentikOpenApi } from '@booxstream/gateway/authentik-openapi';
 import { containsUnknown, UNKNOWN } from '../dynamic/unknown.js';
 import { AuthentikLookupError, AuthentikNotConfiguredError } from '../errors.js';
 import { createApplication, deleteApplication, readApplication, updateApplication } from './application.js';
@@ -21,6 +20,7 @@ import { adoptedProviderRequest } from './adoption.js';
 import { joinOutpost, leaveOutpost, readOutpostMembership } from './outpost-membership.js';
 import { createPolicyBinding, deletePolicyBinding, readPolicyBinding, updatePolicyBinding } from './policy-binding.js';
 import { createProxyProvider, deleteProxyProvider, readProxyProvider, updateProxyProvider } from './proxy-provider.js';
+import { authentikRequestProblems } from './request-contract.js';
 
 export type AuthentikKind = 'flow' | 'group' | 'proxy-provider' | 'application' | 'outpost-membership' | 'policy-binding';
 
@@ -113,7 +113,7 @@ export function check(kind: AuthentikKind, news: Record<string, unknown>): Check
         failures.push({ property: 'request', reason: 'request must be an object (authentik wire format)' });
       } else if (!containsUnknown(request)) {
         const schema = REQUEST_SCHEMA[kind] as string;
-        for (const problem of loadAuthentikOpenApi().validateComponent(schema, request, 'request')) {
+        for (const problem of authentikRequestProblems(schema, request)) {
           failures.push({ property: 'request', reason: problem });
         }
       }

@@ -13,8 +13,6 @@
  *   scope apps     builds a flow of our own with the same stages (reusing authentik's default
  *                  identification stage unchanged), for the listed apps' providers only.
  */
-import { loadAuthentikOpenApi } from '../authentik/openapi.js';
-import { RenderedInvalidError } from '../errors.js';
 import type { MfaLayer } from '../model/mfa.js';
 
 /** authentik's default objects this layer reads or adopts (created by its default blueprints). */
@@ -171,13 +169,6 @@ export function renderMfaSteps(mfa: MfaLayer, pks: MfaPks): MfaStep[] {
     );
   }
 
-  const api = loadAuthentikOpenApi();
-  const problems = steps.flatMap((s) => api.validateComponent(s.schema, withPlaceholderUuids(s.body), 'request').map((p) => `${s.key} (${s.schema}): ${p}`));
-  if (problems.length > 0) throw new RenderedInvalidError('authentik MFA bodies', problems);
+  // Pure: the tests check every body against authentik's schema.yml.
   return steps;
-}
-
-/** Unresolved `<key>` references validate as UUIDs: the schema checks the shape, not the values. */
-function withPlaceholderUuids(body: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(body).replace(/"<[a-z-]+>"/g, '"00000000-0000-4000-8000-000000000000"')) as Record<string, unknown>;
 }

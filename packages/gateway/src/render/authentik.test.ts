@@ -21,10 +21,11 @@ const ADMINS = '7d9a2a51-3c2b-4b5e-8f0e-3a2b1c0d0003';
 const PBM = '5e2f9c1a-8b7d-4c6e-9a1b-2c3d4e5f0004';
 
 describe('renderAuthentikProvider', () => {
-  const body = renderAuthentikProvider(gateway, booxstream, FLOWS);
+  // Rendered inside each test: a renderer that throws then fails tests, not the file's collection.
+  const body = () => renderAuthentikProvider(gateway, booxstream, FLOWS);
 
   it('renders the forward_single provider of the seed checklist', () => {
-    expect(body).toEqual({
+    expect(body()).toEqual({
       name: 'booxstream-proxy',
       authorization_flow: FLOWS.authorization,
       invalidation_flow: FLOWS.invalidation,
@@ -35,8 +36,8 @@ describe('renderAuthentikProvider', () => {
   });
 
   it('is a valid create and update request for authentik', () => {
-    expect(api.validateRequest('POST', '/api/v3/providers/proxy/', new URLSearchParams(), body)).toEqual([]);
-    expect(api.validateRequest('PUT', '/api/v3/providers/proxy/7/', new URLSearchParams(), body)).toEqual([]);
+    expect(api.validateRequest('POST', '/api/v3/providers/proxy/', new URLSearchParams(), body())).toEqual([]);
+    expect(api.validateRequest('PUT', '/api/v3/providers/proxy/7/', new URLSearchParams(), body())).toEqual([]);
   });
 
   it('passes an authentication flow only when the model names one', () => {
@@ -82,6 +83,11 @@ describe('renderAuthentikApplication', () => {
     expect(renderAuthentikApplication(g.apps[1]!, 13)).not.toHaveProperty('meta_icon');
   });
 
+  it('accepts the smallest primary key, 1', () => {
+    expect(renderAuthentikApplication(booxstream, 1).provider).toBe(1);
+    expect(addProviderToOutpost([], 1)).toEqual([1]);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses provider pk %s', (pk) => {
     expect(() => renderAuthentikApplication(booxstream, pk)).toThrow('providerPk must be a positive integer primary key');
   });
@@ -106,6 +112,13 @@ describe('renderPolicyBindings', () => {
     ]);
   });
 
+  it('names the group whose pk is not a UUID, however close', () => {
+    for (const pk of ['admins', `x${ADMINS}`, `${ADMINS}0`, ADMINS.replace(/-/g, '')]) {
+      expect(() => renderPolicyBindings(booxstream, { admins: pk }, PBM), pk).toThrow(`groupPks['admins'] must be a UUID`);
+    }
+    expect(renderPolicyBindings(booxstream, { admins: ADMINS.toUpperCase() }, PBM)[0]!.group).toBe(ADMINS.toUpperCase());
+  });
+
   it('names a group whose pk is missing, and refuses a slug as target', () => {
     expect(() => renderPolicyBindings(booxstream, {}, PBM)).toThrow("groupPks has no pk for allowed group 'admins' of app 'booxstream'");
     expect(() => renderPolicyBindings(booxstream, { admins: ADMINS }, 'booxstream')).toThrow('applicationPbmUuid must be a UUID');
@@ -122,6 +135,11 @@ describe('embedded outpost membership', () => {
   it('removes only its own provider', () => {
     expect(removeProviderFromOutpost([3, 12, 9], 12)).toEqual([3, 9]);
     expect(removeProviderFromOutpost([3, 9], 12)).toEqual([3, 9]);
+  });
+
+  it('refuses a provider pk that is not one, naming it', () => {
+    expect(() => addProviderToOutpost([3], 0)).toThrow('providerPk must be a positive integer primary key, got 0');
+    expect(() => removeProviderFromOutpost([3], -2)).toThrow('providerPk must be a positive integer primary key, got -2');
   });
 
   it('does not mutate the list it was given', () => {
@@ -156,5 +174,31 @@ describe('authentikLookups', () => {
     expect(api.validateRequest('GET', '/api/v3/flows/instances/default-provider-invalidation-flow/', new URLSearchParams(), undefined)).toEqual([]);
     expect(api.validateRequest('GET', '/api/v3/core/groups/', new URLSearchParams({ name: 'admins' }), undefined)).toEqual([]);
     expect(api.validateRequest('GET', '/api/v3/providers/proxy/', new URLSearchParams({ name__iexact: 'booxstream-proxy' }), undefined)).toEqual([]);
+  });
+});
+
+describe("every body the example and its variants render meets authentik's schema", () => {
+  // The renderers do not check this themselves (they are pure); this is where it is proven.
+  const variants: [string, (g: Record<string, any>) => void][] = [
+    ['the example', () => {}],
+    ['with an authentication flow', (g) => (g['authentik'].flows.authentication = 'default-authentication-flow')],
+    ['without icons', (g) => g['apps'].forEach((a: Record<string, any>) => delete a['authentik'].icon)],
+    ['with three groups and policy mode all', (g) => {
+      g['apps'][0].allowedGroups = ['admins', 'family', 'friends'];
+      g['apps'][0].authentik.policyEngineMode = 'all';
+    }],
+  ];
+  it.each(variants)('%s', (_name, change) => {
+    const input = JSON.parse(JSON.stringify(gateway)) as Record<string, any>;
+    change(input);
+    const g = validateGateway(input);
+    const flows = { ...FLOWS, authentication: 'c4b3f1de-0c1a-4f1e-9c55-1f0e2f0a0009' };
+    g.apps.forEach((app, i) => {
+      const groupPks = Object.fromEntries(app.allowedGroups.map((name, j) => [name, `7d9a2a51-3c2b-4b5e-8f0e-3a2b1c0d00${i}${j}`]));
+      expect(api.validateComponent('ProxyProviderRequest', renderAuthentikProvider(g, app, flows)), app.name).toEqual([]);
+      expect(api.validateComponent('ApplicationRequest', renderAuthentikApplication(app, 100 + i)), app.name).toEqual([]);
+      for (const b of renderPolicyBindings(app, groupPks, PBM)) expect(api.validateComponent('PolicyBindingRequest', b), app.name).toEqual([]);
+    });
+    expect(api.validateComponent('PatchedOutpostRequest', renderOutpostProvidersPatch([100, 101]))).toEqual([]);
   });
 });

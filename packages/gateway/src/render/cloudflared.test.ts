@@ -1,11 +1,15 @@
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { loadExampleGateway } from '../model/load.js';
+import { RenderedInvalidError } from '../errors.js';
 import { validateGateway } from '../model/validate.js';
-import { CATCH_ALL_SERVICE, type IngressRule, renderTunnelIngress, validateIngress } from './cloudflared.js';
+import { CATCH_ALL_SERVICE, type IngressRule, type RenderedTunnelIngress, renderTunnelIngress, validateIngress } from './cloudflared.js';
 
 const gateway = loadExampleGateway();
-const rendered = renderTunnelIngress(gateway);
+// Rendered inside each test that uses it, fresh (no cache, not at import or in a hook): a
+// renderer that throws then fails those tests, and mutation testing's per-test coverage sees
+// every test that reads the output (Stryker's vitest runner scores load and hook errors as survivors).
+const rendered = (): RenderedTunnelIngress => renderTunnelIngress(gateway);
 
 describe('validateIngress (cloudflared ingress/ingress.go)', () => {
   const ok: IngressRule[] = [{ hostname: 'a.example.com', service: 'http://traefik:80' }, { service: 'http_status:404' }];
@@ -82,7 +86,7 @@ describe('validateIngress (cloudflared ingress/ingress.go)', () => {
 
 describe('renderTunnelIngress', () => {
   it('routes every app to Traefik, then the other routes, then the catch-all', () => {
-    expect(rendered.rules).toEqual([
+    expect(rendered().rules).toEqual([
       { hostname: 'booxstream.kevinvdb.dev', service: 'http://traefik:80' },
       { hostname: 'affine.kevinvdb.dev', service: 'http://traefik:80' },
       { hostname: 'bookstack.kevinvdb.dev', service: 'http://traefik:80' },
@@ -90,21 +94,21 @@ describe('renderTunnelIngress', () => {
       { hostname: 'homepage.kevinvdb.dev', service: 'http://traefik:80' },
       { service: CATCH_ALL_SERVICE },
     ]);
-    expect(validateIngress(rendered.rules)).toEqual([]);
+    expect(validateIngress(rendered().rules)).toEqual([]);
   });
 
   it('gives Pulumi its `ingresses` shape and the API its `config.ingress` shape', () => {
-    expect(rendered.cloudflareConfig.ingresses).toEqual(rendered.rules);
-    expect(rendered.apiBody).toEqual({ config: { ingress: rendered.rules } });
-    expect(rendered.cloudflareConfig).not.toHaveProperty('originRequest');
+    expect(rendered().cloudflareConfig.ingresses).toEqual(rendered().rules);
+    expect(rendered().apiBody).toEqual({ config: { ingress: rendered().rules } });
+    expect(rendered().cloudflareConfig).not.toHaveProperty('originRequest');
   });
 
   it('writes a config.yml cloudflared would load', () => {
-    const doc = yaml.load(rendered.configYml) as Record<string, unknown>;
+    const doc = yaml.load(rendered().configYml) as Record<string, unknown>;
     expect(doc).toEqual({
       tunnel: '00000000-0000-4000-8000-00000000beef',
       'credentials-file': '/etc/cloudflared/00000000-0000-4000-8000-00000000beef.json',
-      ingress: rendered.rules,
+      ingress: rendered().rules,
     });
   });
 
@@ -128,8 +132,45 @@ describe('renderTunnelIngress', () => {
     expect(yml.ingress.at(-2)?.originRequest).toEqual({ connectTimeout: '30s', noTLSVerify: true, httpHostHeader: 'nas.local' });
   });
 
+  it('ends every list with the 404 catch-all', () => {
+    expect(CATCH_ALL_SERVICE).toBe('http_status:404');
+    expect(rendered().rules.at(-1)).toEqual({ service: 'http_status:404' });
+  });
+
+  it('carries a route path and partial origin settings to every consumer, and leaves unset ones out', () => {
+    const input = JSON.parse(JSON.stringify(gateway)) as Record<string, any>;
+    input['tunnelRoutes'].push({ hostname: 'nas.kevinvdb.dev', path: '^/dav', service: 'https://192.168.1.10:5001', originRequest: { noTlsVerify: true } });
+    const out = renderTunnelIngress(validateGateway(input));
+    const nas = { hostname: 'nas.kevinvdb.dev', path: '^/dav', service: 'https://192.168.1.10:5001' };
+    expect(out.cloudflareConfig.ingresses.at(-2)).toEqual({ ...nas, originRequest: { noTlsVerify: true } });
+    expect(out.apiBody.config.ingress.at(-2)).toEqual({ ...nas, originRequest: { noTLSVerify: true } });
+    const yml = yaml.load(out.configYml) as { ingress: unknown[] };
+    expect(yml.ingress.at(-2)).toEqual({ ...nas, originRequest: { noTLSVerify: true } });
+  });
+
+  it('writes YAML with double quotes where quoting is needed and never folds a long value', () => {
+    const input = JSON.parse(JSON.stringify(gateway)) as Record<string, any>;
+    const longHost = `${'very-long-label-'.repeat(6)}nas.local`;
+    input['tunnelRoutes'].push({ hostname: 'nas.kevinvdb.dev', path: '[a-z]+', service: 'https://192.168.1.10:5001', originRequest: { httpHostHeader: longHost } });
+    const { configYml } = renderTunnelIngress(validateGateway(input));
+    expect(configYml).toContain('path: "[a-z]+"');
+    expect(configYml).toContain(`httpHostHeader: ${longHost}\n`);
+  });
+
+  it('refuses to render a list cloudflared would refuse, with every problem', () => {
+    const input = JSON.parse(JSON.stringify(gateway)) as Record<string, any>;
+    // Valid for the model, but an earlier rule already takes this hostname for every path.
+    input['tunnelRoutes'].push({ hostname: 'auth.kevinvdb.dev', path: '^/x', service: 'http://traefik:80' });
+    expect(() => renderTunnelIngress(validateGateway(input))).toThrow(RenderedInvalidError);
+    const first = rendered().rules.findIndex((r) => r.hostname === 'auth.kevinvdb.dev') + 1;
+    const added = rendered().rules.length; // the new rule goes just before the catch-all
+    expect(() => renderTunnelIngress(validateGateway(input))).toThrow(
+      `rendered cloudflared ingress is invalid:\n  - Rule #${added} is never reached: rule #${first} already matches hostname 'auth.kevinvdb.dev' for every path.`,
+    );
+  });
+
   it('matches the snapshots', async () => {
-    await expect(rendered.configYml).toMatchFileSnapshot('./__snapshots__/cloudflared/config.yml');
-    await expect(JSON.stringify(rendered.apiBody, null, 2)).toMatchFileSnapshot('./__snapshots__/cloudflared/tunnel-config.api.json');
+    await expect(rendered().configYml).toMatchFileSnapshot('./__snapshots__/cloudflared/config.yml');
+    await expect(JSON.stringify(rendered().apiBody, null, 2)).toMatchFileSnapshot('./__snapshots__/cloudflared/tunnel-config.api.json');
   });
 });
