@@ -119,7 +119,7 @@ describe('pnpm verify against a correct gateway', () => {
   it('prints a PASS/FAIL table', () => {
     const table = formatTable(results);
     expect(table.split('\n')[0]).toMatch(/^CHECK\s+TARGET\s+RESULT\s+DETAIL$/);
-    expect(table).toContain('All 10 checks passed.');
+    expect(table).toContain('All 11 checks passed.');
     expect(table).not.toContain('FAIL');
   });
 });
@@ -155,8 +155,52 @@ describe('pnpm verify against a broken gateway', () => {
 
   it('fails an unhealthy server and reports it in the table', () => {
     expect(byId(results, 'healthz-through-gateway')[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^answered 503/) });
-    expect(formatTable(results)).toMatch(/6 of 10 checks FAILED\.$/);
+    expect(formatTable(results)).toMatch(/7 of 11 checks FAILED\.$/);
   });
+});
+
+describe('forged-identity-counted: the server\'s own counter, read before and after', () => {
+  const counted = (results: CheckResult[]) => byId(results, 'forged-identity-counted');
+  const run = async (nginx: RunningNginx, setup: Partial<RolePlayer>) => {
+    const saved = { echoIdentity: upstream.echoIdentity, trustsDeviceIdentity: upstream.trustsDeviceIdentity };
+    Object.assign(upstream, setup);
+    try {
+      return counted(await runChecks(targets(upstream.port), via(nginx)));
+    } finally {
+      Object.assign(upstream, saved);
+    }
+  };
+
+  it('passes when the gateway blanks the header (counter unchanged, refused as an unauthenticated device)', async () => {
+    const before = upstream.identityHeadersCounted;
+    const [r, ...rest] = await run(good, {});
+    expect(rest).toEqual([]);
+    expect(r).toMatchObject({ ok: true, target: 'booxstream /api/hosts/register /api/hosts/update-ip' });
+    expect(r!.detail).toMatch(/^\/api\/hosts\/register: blanked by the gateway \(counter stayed \d+\), refused 400 DEVICE_ERR_BAD_REQUEST; \/api\/hosts\/update-ip: blanked/);
+    expect(upstream.identityHeadersCounted).toBe(before);
+  }, 30_000);
+
+  it('passes when the header reaches a server that counts and ignores it', async () => {
+    const [r] = await run(broken, { echoIdentity: false });
+    expect(r).toMatchObject({ ok: true });
+    expect(r!.detail).toMatch(/^\/api\/hosts\/register: reached the server, counted \((\d+) → \d+\), refused 400 DEVICE_ERR_BAD_REQUEST/);
+  }, 30_000);
+
+  it('fails when the header reaches a server that acts on it, or one that reflects it', async () => {
+    const [trusting] = await run(broken, { echoIdentity: false, trustsDeviceIdentity: true });
+    expect(trusting).toMatchObject({ ok: false, detail: expect.stringMatching(/^POST \/api\/hosts\/register with a forged identity and no device token answered 200/) });
+    const [echoing] = await run(broken, {});
+    expect(echoing).toMatchObject({ ok: false, detail: expect.stringContaining('carries the forged X-authentik-username') });
+  }, 30_000);
+
+  it('fails when the server has no counter or /metrics cannot be read', async () => {
+    const closed = await freePort();
+    const [r] = counted(await runChecks({ ...targets(upstream.port), healthzUrl: `http://127.0.0.1:${closed}/healthz` }, via(good)));
+    expect(r).toMatchObject({ ok: false, detail: expect.stringContaining('ECONNREFUSED') });
+    // The outpost role-player has no /metrics: a server without the counter cannot prove anything.
+    const [none] = counted(await runChecks({ ...targets(outpost.port) }, via(good)));
+    expect(none).toMatchObject({ ok: false, detail: expect.stringMatching(/answered 404$/) });
+  }, 30_000);
 });
 
 describe('bounded failures', () => {
@@ -232,7 +276,7 @@ describe('the verify CLI', () => {
   it('reads `pulumi stack output --json` on stdin, prints the table and exits 0 when all pass', async () => {
     const outputs = { appUrls: {}, verify: targets(upstream.port) };
     const { code, stdout } = await cli(['--connect-to', `booxstream.test=127.0.0.1:${good.port}`, '--connect-to', `affine.test=127.0.0.1:${good.port}`], JSON.stringify(outputs));
-    expect(stdout).toContain('All 10 checks passed.');
+    expect(stdout).toContain('All 11 checks passed.');
     expect(code).toBe(0);
   }, 60_000);
 

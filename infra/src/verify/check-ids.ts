@@ -6,6 +6,7 @@ export const VERIFY_CHECK_IDS = Object.freeze([
   'app-redirects-to-authentik',
   'bypass-reaches-server',
   'forged-identity-ignored',
+  'forged-identity-counted',
   'forged-forwarded-host-ignored',
   'healthz-through-gateway',
 ] as const);

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { VerifyCheckId } from './check-ids.js';
 import { probe, ProbeError, type ProbeOptions, type ProbeResponse } from './http-probe.js';
+import { forgedIdentityCounted } from './identity-counter.js';
 import type { VerifyApp, VerifyTargets } from './targets.js';
 
 export interface CheckResult {
@@ -59,6 +60,10 @@ export async function runChecks(targets: VerifyTargets, options: VerifyOptions =
     for (const path of app.bypassPaths) results.push(await bypassReachesServer(app, path, targets.authentikExternalUrl, options));
   }
   for (const app of targets.apps) results.push(await forgedIdentityIgnored(app, options));
+  for (const app of targets.apps) {
+    const counted = await forgedIdentityCounted(app, targets.healthzUrl, options);
+    if (counted) results.push(counted);
+  }
   for (const app of targets.apps) results.push(await forgedForwardedHostIgnored(app, options));
   results.push(await healthzThroughGateway(targets.healthzUrl, options));
   return results;
