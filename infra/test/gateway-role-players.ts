@@ -209,3 +209,48 @@ export function brokenGatewayConfig(upstreamPort: number, outpostPort: number, b
     location / { proxy_pass http://app; }
   }`;
 }
+
+/** One router as Traefik's API lists it (`GET /api/http/routers`, RouterInfo). */
+export interface TraefikApiRouter {
+  entryPoints: string[];
+  middlewares?: string[];
+  service: string;
+  rule: string;
+  priority: number;
+  status: 'enabled' | 'disabled' | 'warning';
+  error?: string[];
+  using: string[];
+  name: string;
+  provider: string;
+}
+
+export interface FakeTraefikApi {
+  readonly url: string;
+  /** What `/api/version`'s `Version` says. */
+  version: string;
+  routers: TraefikApiRouter[];
+  close(): Promise<void>;
+}
+
+/**
+ * Traefik's API role (`api.insecure`, the seed's port 8080): `/api/version` and
+ * `/api/http/routers` in Traefik v3's JSON shapes, answering whatever state the test sets.
+ */
+export async function startTraefikApi(routers: TraefikApiRouter[], version = '3.7.6'): Promise<FakeTraefikApi> {
+  const state = { url: '', version, routers, close: async () => {} };
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') return json(res, 405, { message: 'method not allowed' });
+    if (path === '/api/version') return json(res, 200, { Version: state.version, Codename: 'test', startDate: '2026-12-01T05:00:00Z' });
+    if (path === '/api/http/routers') return json(res, 200, state.routers);
+    return res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
+}

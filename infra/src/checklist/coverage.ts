@@ -88,6 +88,7 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
         note: 'no restart needed: the file provider watches its directory and hot-reloads changed files (VENDOR-NOTES.md#file-provider)',
       },
       { kind: 'check', ref: 'app-redirects-to-authentik', note: 'a redirect to authentik can only come from the loaded forward-auth router' },
+      { kind: 'check', ref: 'traefik-routers-loaded', note: "Traefik's API lists every rendered router enabled, with its rule, priority and middlewares" },
     ],
   },
   {

@@ -9,6 +9,7 @@ export const VERIFY_CHECK_IDS = Object.freeze([
   'forged-identity-counted',
   'forged-forwarded-host-ignored',
   'healthz-through-gateway',
+  'traefik-routers-loaded',
 ] as const);
 
 export type VerifyCheckId = (typeof VERIFY_CHECK_IDS)[number];
