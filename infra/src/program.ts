@@ -16,6 +16,7 @@ import { TunnelIngress } from './components/tunnel-ingress.js';
 import type { StackConfig } from './config.js';
 import { declareObservability, type ObservabilityOutputs } from './observability.js';
 import { commandConnection } from './ssh.js';
+import { expectedTraefikRouters } from './verify/expected-routers.js';
 
 /** What `pnpm verify` needs to test a deployment, and what an operator wants to see. */
 export interface GatewayOutputs {
@@ -48,6 +49,8 @@ export interface VerifyTargets {
   apps: { name: string; url: string; bypassPaths: string[] }[];
   /** The server's health endpoint as the gateway reaches it (the app's upstream). */
   healthzUrl: string;
+  /** Every rendered Traefik router by name: what Traefik's API must report loaded (verify/traefik-api.ts). */
+  traefikRouters: Record<string, { rule: string; priority: number; middlewares: string[] }>;
 }
 
 export function declareGateway(cfg: StackConfig, options: { projectDir: string; stack: string }): GatewayOutputs {
@@ -154,6 +157,7 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
       authentikExternalUrl: cfg.gateway.authentik.externalUrl,
       apps: cfg.gateway.apps.map((app) => ({ name: app.name, url: urls[app.name] as string, bypassPaths: [...app.bypassPaths] })),
       healthzUrl,
+      traefikRouters: expectedTraefikRouters(cfg.gateway),
     })),
   };
 }

@@ -25,11 +25,17 @@ export interface RolePlayer {
   readonly seen: string[];
   /** Answer /healthz with this status. */
   healthStatus: number;
+  /** Upstream: echo the X-authentik-username received (a server reflecting identity) [true]. */
+  echoIdentity: boolean;
+  /** Upstream: act on X-authentik-* on device routes (update-ip answers 200) without counting them [false]. */
+  trustsDeviceIdentity: boolean;
+  /** Upstream: what `booxstream_device_route_identity_headers_total` reads. */
+  identityHeadersCounted: number;
   close(): Promise<void>;
 }
 
 async function listen(handler: (req: IncomingMessage, res: ServerResponse, self: RolePlayer) => void): Promise<RolePlayer> {
-  const self = { port: 0, seen: [] as string[], healthStatus: 200, close: async () => {} };
+  const self = { port: 0, seen: [] as string[], healthStatus: 200, echoIdentity: true, trustsDeviceIdentity: false, identityHeadersCounted: 0, close: async () => {} };
   const server: Server = createServer((req, res) => {
     self.seen.push(`${req.method} ${req.url}`);
     // Drain the body before answering.
@@ -55,7 +61,18 @@ export function startUpstream(): Promise<RolePlayer> {
   return listen((req, res, self) => {
     const path = (req.url ?? '/').split('?')[0];
     const username = req.headers['x-authentik-username'];
-    const echo = { receivedIdentity: username ?? null };
+    const echo = self.echoIdentity ? { receivedIdentity: username ?? null } : {};
+    if (path === '/metrics') {
+      // The real server's exposition of the counter (prom-client text format).
+      const name = 'booxstream_device_route_identity_headers_total';
+      return res
+        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+        .end(`# HELP ${name} Device requests that carried an X-authentik-* header\n# TYPE ${name} counter\n${self.identityHeadersCounted > 0 ? `${name}{route="register"} ${self.identityHeadersCounted}\n` : ''}`);
+    }
+    const isDeviceRoute = req.method === 'POST' && (path === '/api/hosts/register' || path === '/api/hosts/update-ip');
+    const carriesIdentity = Object.keys(req.headers).some((h) => (h.startsWith('x-authentik-') || h.startsWith('x_authentik_')) && req.headers[h] !== '');
+    if (isDeviceRoute && carriesIdentity && self.trustsDeviceIdentity) return json(res, 200, { success: true });
+    if (isDeviceRoute && carriesIdentity) self.identityHeadersCounted++;
     if (path === '/healthz') return json(res, self.healthStatus, { status: self.healthStatus === 200 ? 'ok' : 'failing' });
     if (path === '/api/me') {
       return username
@@ -191,4 +208,49 @@ export function brokenGatewayConfig(upstreamPort: number, outpostPort: number, b
     server_name affine.test;
     location / { proxy_pass http://app; }
   }`;
+}
+
+/** One router as Traefik's API lists it (`GET /api/http/routers`, RouterInfo). */
+export interface TraefikApiRouter {
+  entryPoints: string[];
+  middlewares?: string[];
+  service: string;
+  rule: string;
+  priority: number;
+  status: 'enabled' | 'disabled' | 'warning';
+  error?: string[];
+  using: string[];
+  name: string;
+  provider: string;
+}
+
+export interface FakeTraefikApi {
+  readonly url: string;
+  /** What `/api/version`'s `Version` says. */
+  version: string;
+  routers: TraefikApiRouter[];
+  close(): Promise<void>;
+}
+
+/**
+ * Traefik's API role (`api.insecure`, the seed's port 8080): `/api/version` and
+ * `/api/http/routers` in Traefik v3's JSON shapes, answering whatever state the test sets.
+ */
+export async function startTraefikApi(routers: TraefikApiRouter[], version = '3.7.6'): Promise<FakeTraefikApi> {
+  const state = { url: '', version, routers, close: async () => {} };
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') return json(res, 405, { message: 'method not allowed' });
+    if (path === '/api/version') return json(res, 200, { Version: state.version, Codename: 'test', startDate: '2026-12-01T05:00:00Z' });
+    if (path === '/api/http/routers') return json(res, 200, state.routers);
+    return res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
 }

@@ -370,7 +370,13 @@ describe('stack outputs', () => {
         { name: 'bookstack', url: 'https://bookstack.kevinvdb.dev/', bypassPaths: [] },
       ],
       healthzUrl: 'http://192.168.1.202:3001/healthz',
+      traefikRouters: expect.any(Object),
     });
+    // Every router of every rendered Traefik file, as Traefik's API must report it.
+    const routers = (run.outputs['verify'] as { traefikRouters: Record<string, unknown> }).traefikRouters;
+    const rendered = gateway.apps.flatMap((a) => Object.entries(renderTraefikDynamicConfig(gateway, a).document.http.routers));
+    expect(Object.keys(routers).sort()).toEqual(rendered.map(([n]) => n).sort());
+    for (const [name, r] of rendered) expect(routers[name]).toEqual({ rule: r.rule, priority: r.priority, middlewares: r.middlewares });
   });
 
   it('carry no secret value and are not secret themselves', async () => {

@@ -21,9 +21,15 @@ import {
   goodGatewayConfig,
   SESSION_COOKIE,
   startOutpost,
+  startTraefikApi,
   startUpstream,
+  type FakeTraefikApi,
   type RolePlayer,
+  type TraefikApiRouter,
 } from './gateway-role-players.js';
+import { loadExampleGateway } from '@booxstream/gateway';
+import { expectedTraefikRouters } from '../src/verify/expected-routers.js';
+import { traefikRoutersLoaded, versionAtLeast } from '../src/verify/traefik-api.js';
 import { freePort, startNginx, type RunningNginx } from './nginx.js';
 import { probe } from '../src/verify/http-probe.js';
 
@@ -34,6 +40,27 @@ let upstream: RolePlayer;
 let outpost: RolePlayer;
 let good: RunningNginx;
 let broken: RunningNginx;
+let traefik: FakeTraefikApi;
+
+/** The routers the renderer writes for the example model, as the program exports them. */
+const EXPECTED_ROUTERS = expectedTraefikRouters(loadExampleGateway());
+/** Traefik's API listing them as loaded from the file provider, next to routers of other providers. */
+function liveRouters(): TraefikApiRouter[] {
+  return [
+    ...Object.entries(EXPECTED_ROUTERS).map(([name, r]) => ({
+      entryPoints: ['web'],
+      middlewares: [...r.middlewares],
+      service: 'booxstream-backend',
+      rule: r.rule,
+      priority: r.priority,
+      status: 'enabled' as const,
+      using: ['web'],
+      name: `${name}@file`,
+      provider: 'file',
+    })),
+    { entryPoints: ['traefik'], service: 'api@internal', rule: 'PathPrefix(`/api`)', priority: 9223372036854775806, status: 'enabled', using: ['traefik'], name: 'api@internal', provider: 'internal' },
+  ];
+}
 
 function targets(healthzPort: number): VerifyTargets {
   return {
@@ -43,12 +70,13 @@ function targets(healthzPort: number): VerifyTargets {
       { name: 'affine', url: 'http://affine.test/', bypassPaths: [] },
     ],
     healthzUrl: `http://127.0.0.1:${healthzPort}/healthz`,
+    traefikRouters: EXPECTED_ROUTERS,
   };
 }
 
 function via(nginx: RunningNginx, extra: Partial<VerifyOptions> = {}): VerifyOptions {
   const to = { host: '127.0.0.1', port: nginx.port };
-  return { timeoutMs: 5000, connectTo: new Map([['booxstream.test', to], ['affine.test', to]]), ...extra };
+  return { timeoutMs: 5000, connectTo: new Map([['booxstream.test', to], ['affine.test', to]]), traefikApiUrl: traefik.url, ...extra };
 }
 
 const byId = (results: CheckResult[], id: string) => results.filter((r) => r.id === id);
@@ -56,6 +84,7 @@ const byId = (results: CheckResult[], id: string) => results.filter((r) => r.id 
 beforeAll(async () => {
   upstream = await startUpstream();
   outpost = await startOutpost();
+  traefik = await startTraefikApi(liveRouters());
   good = await startNginx(goodGatewayConfig(upstream.port, outpost.port, BYPASS));
   broken = await startNginx(brokenGatewayConfig(upstream.port, outpost.port, BYPASS));
 }, 30_000);
@@ -65,6 +94,7 @@ afterAll(async () => {
   await broken?.stop();
   await upstream?.close();
   await outpost?.close();
+  await traefik?.close();
 });
 
 describe('the role-played gateway behaves like the rendered one', () => {
@@ -119,7 +149,7 @@ describe('pnpm verify against a correct gateway', () => {
   it('prints a PASS/FAIL table', () => {
     const table = formatTable(results);
     expect(table.split('\n')[0]).toMatch(/^CHECK\s+TARGET\s+RESULT\s+DETAIL$/);
-    expect(table).toContain('All 10 checks passed.');
+    expect(table).toContain('All 12 checks passed.');
     expect(table).not.toContain('FAIL');
   });
 });
@@ -155,7 +185,95 @@ describe('pnpm verify against a broken gateway', () => {
 
   it('fails an unhealthy server and reports it in the table', () => {
     expect(byId(results, 'healthz-through-gateway')[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^answered 503/) });
-    expect(formatTable(results)).toMatch(/6 of 10 checks FAILED\.$/);
+    expect(formatTable(results)).toMatch(/7 of 12 checks FAILED\.$/);
+  });
+});
+
+describe('forged-identity-counted: the server\'s own counter, read before and after', () => {
+  const counted = (results: CheckResult[]) => byId(results, 'forged-identity-counted');
+  const run = async (nginx: RunningNginx, setup: Partial<RolePlayer>) => {
+    const saved = { echoIdentity: upstream.echoIdentity, trustsDeviceIdentity: upstream.trustsDeviceIdentity };
+    Object.assign(upstream, setup);
+    try {
+      return counted(await runChecks(targets(upstream.port), via(nginx)));
+    } finally {
+      Object.assign(upstream, saved);
+    }
+  };
+
+  it('passes when the gateway blanks the header (counter unchanged, refused as an unauthenticated device)', async () => {
+    const before = upstream.identityHeadersCounted;
+    const [r, ...rest] = await run(good, {});
+    expect(rest).toEqual([]);
+    expect(r).toMatchObject({ ok: true, target: 'booxstream /api/hosts/register /api/hosts/update-ip' });
+    expect(r!.detail).toMatch(/^\/api\/hosts\/register: blanked by the gateway \(counter stayed \d+\), refused 400 DEVICE_ERR_BAD_REQUEST; \/api\/hosts\/update-ip: blanked/);
+    expect(upstream.identityHeadersCounted).toBe(before);
+  }, 30_000);
+
+  it('passes when the header reaches a server that counts and ignores it', async () => {
+    const [r] = await run(broken, { echoIdentity: false });
+    expect(r).toMatchObject({ ok: true });
+    expect(r!.detail).toMatch(/^\/api\/hosts\/register: reached the server, counted \((\d+) → \d+\), refused 400 DEVICE_ERR_BAD_REQUEST/);
+  }, 30_000);
+
+  it('fails when the header reaches a server that acts on it, or one that reflects it', async () => {
+    const [trusting] = await run(broken, { echoIdentity: false, trustsDeviceIdentity: true });
+    expect(trusting).toMatchObject({ ok: false, detail: expect.stringMatching(/^POST \/api\/hosts\/register with a forged identity and no device token answered 200/) });
+    const [echoing] = await run(broken, {});
+    expect(echoing).toMatchObject({ ok: false, detail: expect.stringContaining('carries the forged X-authentik-username') });
+  }, 30_000);
+
+  it('fails when the server has no counter or /metrics cannot be read', async () => {
+    const closed = await freePort();
+    const [r] = counted(await runChecks({ ...targets(upstream.port), healthzUrl: `http://127.0.0.1:${closed}/healthz` }, via(good)));
+    expect(r).toMatchObject({ ok: false, detail: expect.stringContaining('ECONNREFUSED') });
+    // The outpost role-player has no /metrics: a server without the counter cannot prove anything.
+    const [none] = counted(await runChecks({ ...targets(outpost.port) }, via(good)));
+    expect(none).toMatchObject({ ok: false, detail: expect.stringMatching(/answered 404$/) });
+  }, 30_000);
+});
+
+describe('traefik-routers-loaded: Traefik\'s API against the rendered routers', () => {
+  const check = () => traefikRoutersLoaded(traefik.url, EXPECTED_ROUTERS, { timeoutMs: 5000 });
+  const broken = async (change: (routers: TraefikApiRouter[]) => void, version = '3.7.6') => {
+    const routers = liveRouters();
+    change(routers);
+    traefik.routers = routers;
+    traefik.version = version;
+    try {
+      return await check();
+    } finally {
+      traefik.routers = liveRouters();
+      traefik.version = '3.7.6';
+    }
+  };
+  const main = Object.keys(EXPECTED_ROUTERS)[0]!;
+
+  it('passes when every rendered router is loaded and enabled as rendered, on Traefik 3.7.6 or later', async () => {
+    expect(Object.keys(EXPECTED_ROUTERS).length).toBeGreaterThan(2);
+    expect(await check()).toMatchObject({ ok: true, detail: `Traefik 3.7.6; ${Object.keys(EXPECTED_ROUTERS).length} router(s) loaded and enabled as rendered` });
+    expect(await broken(() => undefined, 'v3.8.0')).toMatchObject({ ok: true });
+  });
+
+  it('fails a missing router, a disabled one, a missing middleware, another priority or rule, and Traefik 3.7.5', async () => {
+    expect(await broken((rs) => rs.splice(0, 1))).toMatchObject({ ok: false, detail: `${main}@file is not loaded` });
+    expect(await broken((rs) => Object.assign(rs[0]!, { status: 'disabled', error: ['middleware "x@file" does not exist'] }))).toMatchObject({
+      ok: false,
+      detail: `${main}@file is disabled (middleware "x@file" does not exist)`,
+    });
+    expect(await broken((rs) => rs[0]!.middlewares!.pop())).toMatchObject({ ok: false, detail: expect.stringMatching(new RegExp(`^${main}@file middlewares \\[`)) });
+    expect(await broken((rs) => (rs[0]!.priority = 1))).toMatchObject({ ok: false, detail: expect.stringContaining(`${main}@file priority 1 ≠`) });
+    expect(await broken((rs) => (rs[1]!.rule = 'Host(`evil.test`)'))).toMatchObject({ ok: false, detail: expect.stringContaining('rule "Host(`evil.test`)"') });
+    expect(await broken(() => undefined, '3.7.5')).toMatchObject({ ok: false, detail: 'Traefik 3.7.5: 3.7.6 or later is required (forwarded-header fixes)' });
+  });
+
+  it('fails without an API address or when the API does not answer', async () => {
+    expect(await traefikRoutersLoaded(undefined, EXPECTED_ROUTERS, {})).toMatchObject({ ok: false, detail: expect.stringContaining('--traefik-api') });
+    const closed = await freePort();
+    expect(await traefikRoutersLoaded(`http://127.0.0.1:${closed}`, EXPECTED_ROUTERS, { timeoutMs: 2000 })).toMatchObject({ ok: false, detail: expect.stringContaining('ECONNREFUSED') });
+    expect(versionAtLeast('3.10.0', '3.7.6')).toBe(true);
+    expect(versionAtLeast('2.11.30', '3.7.6')).toBe(false);
+    expect(versionAtLeast('dev', '3.7.6')).toBe(null);
   });
 });
 
@@ -231,8 +349,8 @@ describe('the verify CLI', () => {
 
   it('reads `pulumi stack output --json` on stdin, prints the table and exits 0 when all pass', async () => {
     const outputs = { appUrls: {}, verify: targets(upstream.port) };
-    const { code, stdout } = await cli(['--connect-to', `booxstream.test=127.0.0.1:${good.port}`, '--connect-to', `affine.test=127.0.0.1:${good.port}`], JSON.stringify(outputs));
-    expect(stdout).toContain('All 10 checks passed.');
+    const { code, stdout } = await cli(['--traefik-api', traefik.url, '--connect-to', `booxstream.test=127.0.0.1:${good.port}`, '--connect-to', `affine.test=127.0.0.1:${good.port}`], JSON.stringify(outputs));
+    expect(stdout).toContain('All 12 checks passed.');
     expect(code).toBe(0);
   }, 60_000);
 
@@ -255,6 +373,8 @@ describe('the verify CLI', () => {
     expect(parseArgs(['--connect-to', 'a.test=[::1]:8443', '--identity-path', '/api/me', '--timeout-ms', '500'])).toEqual({
       options: { connectTo: new Map([['a.test', { host: '::1', port: 8443 }]]), identityPath: '/api/me', timeoutMs: 500 },
     });
+    expect(parseArgs(['--traefik-api', 'http://192.168.1.200:8080']).options.traefikApiUrl).toBe('http://192.168.1.200:8080');
+    expect(() => parseArgs(['--traefik-api', '192.168.1.200:8080'])).toThrow('--traefik-api takes http(s)://HOST:PORT');
     expect(() => parseArgs(['--timeout-ms', '5'])).toThrow('--timeout-ms must be an integer from 100 to 120000');
     expect(() => parseTargets('{"verify": {"authentikExternalUrl": "https://a", "healthzUrl": "http://b/healthz", "apps": [{"name": "x", "url": "ftp://x"}]}}')).toThrow(
       'verify.apps[0].url must be http(s): ftp://x',

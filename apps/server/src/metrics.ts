@@ -23,6 +23,7 @@ export interface Metrics {
   readonly historyDropped: Counter<'reason'>;
   readonly socketsCut: Counter<'kind' | 'reason'>;
   readonly upgradesRefused: Counter<'reason'>;
+  readonly deviceRouteIdentityHeaders: Counter<'route'>;
 }
 
 export interface MetricsSources {
@@ -92,6 +93,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
       name: 'booxstream_upgrades_refused_total',
       help: 'Device WebSocket upgrades refused by a socket cap (unauthenticated-per-address, unauthenticated-total)',
       labelNames: ['reason'],
+      registers: r,
+    }),
+    deviceRouteIdentityHeaders: new Counter({
+      name: 'booxstream_device_route_identity_headers_total',
+      help: 'Device requests and WebSocket upgrades that carried an X-authentik-* header (ignored; the gateway should have blanked it), by route',
+      labelNames: ['route'],
       registers: r,
     }),
   };

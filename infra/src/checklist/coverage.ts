@@ -88,6 +88,7 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
         note: 'no restart needed: the file provider watches its directory and hot-reloads changed files (VENDOR-NOTES.md#file-provider)',
       },
       { kind: 'check', ref: 'app-redirects-to-authentik', note: 'a redirect to authentik can only come from the loaded forward-auth router' },
+      { kind: 'check', ref: 'traefik-routers-loaded', note: "Traefik's API lists every rendered router enabled, with its rule, priority and middlewares" },
     ],
   },
   {
@@ -185,6 +186,7 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     coveredBy: [
       { kind: 'check', ref: 'bypass-reaches-server', note: 'a device path through the gateway reaches the server' },
       { kind: 'check', ref: 'forged-identity-ignored', note: 'and forged X-authentik-* headers do not reach it' },
+      { kind: 'check', ref: 'forged-identity-counted', note: 'and the server\'s own counter shows a forged identity on a device route was blanked or ignored' },
     ],
   },
   {

@@ -6,8 +6,10 @@ export const VERIFY_CHECK_IDS = Object.freeze([
   'app-redirects-to-authentik',
   'bypass-reaches-server',
   'forged-identity-ignored',
+  'forged-identity-counted',
   'forged-forwarded-host-ignored',
   'healthz-through-gateway',
+  'traefik-routers-loaded',
 ] as const);
 
 export type VerifyCheckId = (typeof VERIFY_CHECK_IDS)[number];

@@ -8,6 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { VerifyCheckId } from './check-ids.js';
 import { probe, ProbeError, type ProbeOptions, type ProbeResponse } from './http-probe.js';
+import { forgedIdentityCounted } from './identity-counter.js';
+import { traefikRoutersLoaded } from './traefik-api.js';
 import type { VerifyApp, VerifyTargets } from './targets.js';
 
 export interface CheckResult {
@@ -28,6 +30,8 @@ export interface VerifyOptions {
   identityPath?: string;
   /** [maxRedirects=3] Hops followed to see a sign-in redirect reach authentik. */
   maxRedirects?: number;
+  /** Traefik's API on the gateway (`http://<gateway>:8080`), for `traefik-routers-loaded`. */
+  traefikApiUrl?: string;
 }
 
 /** The X-authentik-* headers a forger would send, dash and underscore spellings. */
@@ -59,8 +63,13 @@ export async function runChecks(targets: VerifyTargets, options: VerifyOptions =
     for (const path of app.bypassPaths) results.push(await bypassReachesServer(app, path, targets.authentikExternalUrl, options));
   }
   for (const app of targets.apps) results.push(await forgedIdentityIgnored(app, options));
+  for (const app of targets.apps) {
+    const counted = await forgedIdentityCounted(app, targets.healthzUrl, options);
+    if (counted) results.push(counted);
+  }
   for (const app of targets.apps) results.push(await forgedForwardedHostIgnored(app, options));
   results.push(await healthzThroughGateway(targets.healthzUrl, options));
+  if (targets.traefikRouters) results.push(await traefikRoutersLoaded(options.traefikApiUrl, targets.traefikRouters, options));
   return results;
 }
 

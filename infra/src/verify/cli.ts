@@ -4,6 +4,7 @@
  *   pulumi stack output --json | pnpm verify
  *   pnpm verify --outputs outputs.json [--timeout-ms 10000] [--identity-path /api/me]
  *               [--connect-to booxstream.kevinvdb.dev=192.168.1.200:80 ...]
+ *               [--traefik-api http://192.168.1.200:8080]
  *
  * Prints a PASS/FAIL table; exits 0 when every check passed, 1 when one failed, 2 on bad
  * usage or unreadable outputs.
@@ -53,6 +54,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         const m = /^([^=\s]+)=([^:\s]+|\[[^\]]+\]):(\d{1,5})$/.exec(value());
         if (!m) throw new UsageError('--connect-to takes HOSTNAME=ADDRESS:PORT');
         connectTo.set(m[1]!, { host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) });
+        break;
+      }
+      case '--traefik-api': {
+        const u = value();
+        if (!/^https?:\/\/[^/]/.test(u)) throw new UsageError('--traefik-api takes http(s)://HOST:PORT (Traefik\'s API, the seed\'s port 8080)');
+        options.traefikApiUrl = u;
         break;
       }
       case '--':

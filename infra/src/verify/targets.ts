@@ -1,3 +1,5 @@
+import type { ExpectedRouter } from './traefik-api.js';
+
 /**
  * What `pnpm verify` checks, read from a deployed stack's outputs (`pulumi stack output
  * --json`): the `verify` output the program exports (src/program.ts `VerifyTargets`).
@@ -17,6 +19,8 @@ export interface VerifyTargets {
   readonly apps: readonly VerifyApp[];
   /** The server's health endpoint as the gateway reaches it. */
   readonly healthzUrl: string;
+  /** The routers the renderer wrote, by name (without `@file`): what Traefik's API must report. */
+  readonly traefikRouters?: Readonly<Record<string, ExpectedRouter>>;
 }
 
 export class TargetsError extends Error {
@@ -52,7 +56,22 @@ export function parseTargets(json: string): VerifyTargets {
     }
     return { name: a['name'], url: httpUrl(a['url'], `verify.apps[${i}].url`), bypassPaths: bypass as string[] };
   });
-  return { authentikExternalUrl, apps, healthzUrl };
+  const traefikRouters = v['traefikRouters'] === undefined ? undefined : expectedRouters(v['traefikRouters']);
+  return { authentikExternalUrl, apps, healthzUrl, ...(traefikRouters ? { traefikRouters } : {}) };
+}
+
+function expectedRouters(value: unknown): Record<string, ExpectedRouter> {
+  const routers = asObject(value, 'verify.traefikRouters');
+  return Object.fromEntries(
+    Object.entries(routers).map(([name, raw]) => {
+      const r = asObject(raw, `verify.traefikRouters.${name}`);
+      if (typeof r['rule'] !== 'string') throw new TargetsError(`verify.traefikRouters.${name}.rule must be a string`);
+      if (typeof r['priority'] !== 'number') throw new TargetsError(`verify.traefikRouters.${name}.priority must be a number`);
+      const mw = r['middlewares'] ?? [];
+      if (!Array.isArray(mw) || mw.some((m) => typeof m !== 'string')) throw new TargetsError(`verify.traefikRouters.${name}.middlewares must be a list of names`);
+      return [name, { rule: r['rule'], priority: r['priority'], middlewares: mw as string[] }];
+    }),
+  );
 }
 
 function asObject(value: unknown, where: string): Record<string, unknown> {

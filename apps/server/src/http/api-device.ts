@@ -9,6 +9,7 @@ import type { AuditLog } from '../db/audit.js';
 import type { DeviceStore } from '../db/devices.js';
 import { HttpError } from '../errors.js';
 import { normalizeUuid } from '../device-access.js';
+import { carriesIdentityHeader } from '../identity/device-route-headers.js';
 import { networkOf, rateLimitKey } from '../identity/network.js';
 import type { TrustedProxies } from '../identity/trusted-proxy.js';
 import { devicePrefix, type Logger } from '../logger.js';
@@ -76,7 +77,13 @@ export function deviceApi(deps: DeviceApiDeps): Router {
     }));
   };
 
-  router.post('/api/hosts/register', rateLimit, text, (req, res) => {
+  /** Counted, never read: see identity/device-route-headers.ts. */
+  const countIdentityHeaders = (route: string) => (req: Request, _res: Response, next: NextFunction): void => {
+    if (carriesIdentityHeader(req.headers)) deps.metrics.deviceRouteIdentityHeaders.inc({ route });
+    next();
+  };
+
+  router.post('/api/hosts/register', countIdentityHeaders('register'), rateLimit, text, (req, res) => {
     const body = parseJsonBody(req.body);
     const uuid = normalizeUuid(body.uuid);
     if (uuid === null) {
@@ -102,7 +109,7 @@ export function deviceApi(deps: DeviceApiDeps): Router {
     res.status(created ? 201 : 200).json(answer);
   });
 
-  router.post('/api/hosts/update-ip', rateLimit, text, (req, res) => {
+  router.post('/api/hosts/update-ip', countIdentityHeaders('update-ip'), rateLimit, text, (req, res) => {
     const auth = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S{1,512})$/i.exec(auth);
     if (!m) throw new HttpError(401, 'DEVICE_ERR_TOKEN_MISSING', 'Send the device token as "Authorization: Bearer <token>".', 'authorization');

@@ -14,6 +14,7 @@ import { HttpError } from '../errors.js';
 import { identityFailureMessage, type IdentityResolver } from '../identity/identity.js';
 import { originMatches, type OriginPolicy } from '../http/same-origin.js';
 import type { TrustedProxies } from '../identity/trusted-proxy.js';
+import { carriesIdentityHeader } from '../identity/device-route-headers.js';
 import type { Metrics } from '../metrics.js';
 import type { Hub } from './hub.js';
 
@@ -26,7 +27,7 @@ export const SHARE_STREAM_PATH = /^\/share\/([A-Za-z0-9_-]{16})\/stream$/;
 
 export interface UpgradeDeps {
   readonly config: Pick<ServerConfig, 'maxMessageBytes' | 'maxViewersPerHost' | 'maxUnauthenticated' | 'maxUnauthenticatedPerAddress' | 'publicUrl'>;
-  readonly metrics: Pick<Metrics, 'upgradesRefused'>;
+  readonly metrics: Pick<Metrics, 'upgradesRefused' | 'deviceRouteIdentityHeaders'>;
   readonly devices: DeviceLookup;
   readonly identities: IdentityResolver;
   readonly proxies: TrustedProxies;
@@ -105,6 +106,8 @@ export class RelayUpgrades {
 
   #acceptDevice(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const { hub, proxies, metrics, config } = this.#d;
+    // Counted, never read: see identity/device-route-headers.ts.
+    if (carriesIdentityHeader(req.headers)) metrics.deviceRouteIdentityHeaders.inc({ route: 'android-ws' });
     const address = proxies.clientAddress(req.socket.remoteAddress, req.headers);
     const refusal = hub.deviceAdmission(address);
     if (refusal !== null) {
