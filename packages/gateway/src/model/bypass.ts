@@ -77,6 +77,11 @@ export const bypassRoute = z
       probePath: checkedString(bypassPathProblem)
         .optional()
         .describe('Required with `pathRegexp`: a path it matches that the server answers without a session (an unknown share id); `pnpm verify` probes it.'),
+      name: z
+        .string()
+        .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { error: 'must be lowercase letters and digits joined by single dashes' })
+        .optional()
+        .describe('Names the router (`<app>-bypass-<name>`) instead of the slug of its path or regexp, e.g. `share`.'),
       methods,
     },
     { error: (iss) => (typeof iss.input === 'string' ? `must be { path, methods } (a bare path would allow every method), got ${JSON.stringify(iss.input)}` : undefined) },
@@ -107,6 +112,7 @@ export interface BypassRoute {
   readonly pathRegexp?: string | undefined;
   readonly paths?: readonly string[] | undefined;
   readonly probePath?: string | undefined;
+  readonly name?: string | undefined;
   readonly methods: readonly (typeof BYPASS_METHODS)[number][];
 }
 
@@ -126,6 +132,11 @@ export function bypassProbePaths(route: BypassRoute): string[] {
 /** What names the route (its router's suffix, its uniqueness key): the exact path or the regexp. */
 export function bypassKey(route: Pick<BypassRoute, 'path' | 'pathRegexp'>): string {
   return route.path ?? route.pathRegexp ?? '';
+}
+
+/** What the route's router is named after (names.ts slugs it): its `name`, else its key. */
+export function bypassRouterKey(route: Pick<BypassRoute, 'path' | 'pathRegexp' | 'name'>): string {
+  return route.name ?? bypassKey(route);
 }
 
 /** The route's Traefik v3 path and method matchers (without the Host). */

@@ -33,7 +33,7 @@ describe('validateGateway', () => {
       { path: '/api/hosts/register', methods: ['POST'] },
       { path: '/api/hosts/update-ip', methods: ['POST'] },
       { path: '/android-ws', methods: ['GET'] },
-      { pathRegexp: '^/share/[A-Za-z0-9_-]{16}(/stream)?$', paths: ['/share/app.js', '/share/app.css', '/share/app.js.map'], probePath: '/share/00000verify00000', methods: ['GET'] },
+      { name: 'share', pathRegexp: '^/share/[A-Za-z0-9_-]{16}(/stream)?$', paths: ['/share/app.js', '/share/app.css', '/share/app.js.map'], probePath: '/share/00000verify00000', methods: ['GET'] },
     ]);
     expect(boox?.healthCheck).toEqual({ path: '/healthz', interval: '30s', timeout: '5s' });
     expect(boox?.rateLimit).toEqual({ average: 100, period: '1m', burst: 50 });
@@ -123,6 +123,8 @@ describe('validateGateway', () => {
     ['bypass regexp without a probe path', (g) => delete g['apps'][0].bypassPaths[3].probePath, 'apps[0].bypassPaths[3].probePath', 'is required with `pathRegexp`'],
     ['bypass probe path the regexp does not match', (g) => (g['apps'][0].bypassPaths[3].probePath = '/share/short'), 'apps[0].bypassPaths[3].probePath', 'is not matched by'],
     ['bypass probe path on an exact route', (g) => (g['apps'][0].bypassPaths[0].probePath = '/x'), 'apps[0].bypassPaths[0].probePath', 'goes with `pathRegexp`'],
+    ['bypass router name not a slug', (g) => (g['apps'][0].bypassPaths[3].name = 'Share Links'), 'apps[0].bypassPaths[3].name', 'single dashes'],
+    ['bypass router name taken by another route', (g) => (g['apps'][0].bypassPaths[3].name = 'android-ws'), 'apps[0].name', "duplicate Traefik router name 'booxstream-bypass-android-ws'"],
     ['bypass extra path not exact', (g) => (g['apps'][0].bypassPaths[3].paths = ['/share/*']), 'apps[0].bypassPaths[3].paths[0]', 'exact path'],
     ['no allowed groups', (g) => (g['apps'][0].allowedGroups = []), 'apps[0].allowedGroups', 'at least one'],
     ['empty group name', (g) => (g['apps'][0].allowedGroups = ['']), 'apps[0].allowedGroups[0]', 'group name'],

@@ -14,7 +14,7 @@
 import yaml from 'js-yaml';
 import type { Gateway, ProtectedApp } from '../model/types.js';
 import { OUTPOST_PATH_PREFIX, traefikNames } from '../model/names.js';
-import { bypassKey, bypassMatcher } from '../model/bypass.js';
+import { bypassMatcher, bypassRouterKey } from '../model/bypass.js';
 import { crowdsecBouncerMiddleware } from './crowdsec-bouncer.js';
 
 /** The identity headers authentik's Traefik guide lists in `authResponseHeaders` (VENDOR-NOTES.md#forward-auth-headers). */
@@ -154,7 +154,7 @@ export function renderTraefikDynamicConfig(gateway: Gateway, app: ProtectedApp):
     service: DENY_SERVICE,
   };
   for (const route of app.bypassPaths) {
-    routers[names.routers.bypass(bypassKey(route))] = {
+    routers[names.routers.bypass(bypassRouterKey(route))] = {
       rule: `${host(app.hostname)} && ${bypassMatcher(route)}`,
       entryPoints,
       priority: ROUTER_PRIORITY.bypass,
