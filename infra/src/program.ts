@@ -5,7 +5,7 @@
  */
 import * as cloudflare from '@pulumi/cloudflare';
 import * as pulumi from '@pulumi/pulumi';
-import { appResourceNames, deploymentNames, assertUniqueNames, authentikLookups, databaseBackupHook, databaseScrapeTarget, GATEWAY_RESOURCE_NAMES as NAMES, planAppDeployment, type DatabaseBackupHook, type DatabaseScrapeTarget, type FlowPks } from '@booxstream/gateway';
+import { appResourceNames, deploymentNames, assertUniqueNames, authentikLookups, databaseBackupHook, databaseScrapeTarget, GATEWAY_RESOURCE_NAMES as NAMES, planAppDeployment, bypassProbePaths, type DatabaseBackupHook, type DatabaseScrapeTarget, type FlowPks } from '@booxstream/gateway';
 import { AuthentikFlow, AuthentikGroup } from './authentik/resources.js';
 import { AppDeployment } from './components/app-deployment.js';
 import { BooxStreamVm } from './components/booxstream-vm.js';
@@ -46,7 +46,7 @@ export interface GatewayOutputs {
 export interface VerifyTargets {
   /** authentik as browsers reach it: a redirect for a signed-out visitor must point here. */
   authentikExternalUrl: string;
-  apps: { name: string; url: string; bypassPaths: string[] }[];
+  apps: { name: string; url: string; bypassPaths: { path: string; methods: string[] }[] }[];
   /** The server's health endpoint as the gateway reaches it (the app's upstream). */
   healthzUrl: string;
   /** Every rendered Traefik router by name: what Traefik's API must report loaded (verify/traefik-api.ts). */
@@ -155,7 +155,7 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
     observability: pulumi.all([observability.prometheusUrl, observability.backupTimer]).apply(([prometheusUrl, backupTimer]) => ({ prometheusUrl, backupTimer })),
     verify: pulumi.all([byName((a) => a.url), vm.healthzUrl]).apply(([urls, healthzUrl]) => ({
       authentikExternalUrl: cfg.gateway.authentik.externalUrl,
-      apps: cfg.gateway.apps.map((app) => ({ name: app.name, url: urls[app.name] as string, bypassPaths: [...app.bypassPaths] })),
+      apps: cfg.gateway.apps.map((app) => ({ name: app.name, url: urls[app.name] as string, bypassPaths: app.bypassPaths.flatMap((r) => bypassProbePaths(r).map((path) => ({ path, methods: [...r.methods] }))) })),
       healthzUrl,
       traefikRouters: expectedTraefikRouters(cfg.gateway),
     })),

@@ -174,13 +174,22 @@ ${protectedRoot()}
   }`;
 }
 
-/** The gateway as rendered: `booxstream.test` with bypass paths, `affine.test` without. */
-export function goodGatewayConfig(upstreamPort: number, outpostPort: number, bypassPaths: readonly string[]): string {
-  const bypass = bypassPaths
+/** One bypass route as nginx sees it: `= /exact` or `~ ^regexp$`, and the methods it allows. */
+export interface BypassLocation {
+  readonly location: string;
+  readonly methods: readonly string[];
+}
+
+/** The gateway as rendered: `booxstream.test` with bypass routes, `affine.test` without. */
+export function goodGatewayConfig(upstreamPort: number, outpostPort: number, routes: readonly BypassLocation[]): string {
+  const bypass = routes
     .map(
-      (p) => `
-    # Bypass: exact path, identity headers blanked (Traefik's strip-identity middleware).
-    location = ${p} {
+      ({ location, methods }) => `
+    # Bypass: exact path or anchored regexp, its methods only, identity headers blanked
+    # (Traefik's Method matcher and strip-identity middleware; another method gets 403 here
+    # where Traefik falls through to forward auth).
+    location ${location} {
+      limit_except ${methods.join(' ')} { deny all; }
 ${blankIdentity()}
       proxy_pass http://app;
     }`,
@@ -196,12 +205,13 @@ ${protectedRoot()}
 }
 
 /**
- * A gateway with the classic mistakes: the bypass is a prefix that passes client
+ * A gateway with the classic mistakes: the bypass is a prefix for any method that passes client
  * X-authentik-* through, the sign-in is built from a client's X-Forwarded-Host, and the app
  * has no forward auth at all.
  */
-export function brokenGatewayConfig(upstreamPort: number, outpostPort: number, bypassPaths: readonly string[]): string {
-  const bypass = bypassPaths.map((p) => `\n    location ${p} {\n      proxy_pass http://app;\n    }`).join('\n');
+export function brokenGatewayConfig(upstreamPort: number, outpostPort: number, routes: readonly BypassLocation[]): string {
+  // Any method, prefixes instead of exact paths, no blanking.
+  const bypass = routes.map(({ location }) => `\n    location ${location.replace(/^= /, '')} {\n      proxy_pass http://app;\n    }`).join('\n');
   return `${booxstreamGateway(upstreamPort, outpostPort, bypass, true)}
   server {
     listen LISTEN;

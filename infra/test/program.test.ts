@@ -365,7 +365,19 @@ describe('stack outputs', () => {
     expect(run.outputs['verify']).toEqual({
       authentikExternalUrl: 'https://auth.kevinvdb.dev',
       apps: [
-        { name: 'booxstream', url: 'https://booxstream.kevinvdb.dev/', bypassPaths: ['/api/hosts/register', '/api/hosts/update-ip', '/android-ws'] },
+        {
+          name: 'booxstream',
+          url: 'https://booxstream.kevinvdb.dev/',
+          bypassPaths: [
+            { path: '/api/hosts/register', methods: ['POST'] },
+            { path: '/api/hosts/update-ip', methods: ['POST'] },
+            { path: '/android-ws', methods: ['GET'] },
+            { path: '/share/00000verify00000', methods: ['GET'] },
+            { path: '/share/app.js', methods: ['GET'] },
+            { path: '/share/app.css', methods: ['GET'] },
+            { path: '/share/app.js.map', methods: ['GET'] },
+          ],
+        },
         { name: 'affine', url: 'https://affine.kevinvdb.dev/', bypassPaths: [] },
         { name: 'bookstack', url: 'https://bookstack.kevinvdb.dev/', bypassPaths: [] },
       ],

@@ -14,10 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERIFY_CHECK_IDS } from '../src/verify/check-ids.js';
 import { formatTable, runChecks, traversalPaths, type CheckResult, type VerifyOptions } from '../src/verify/checks.js';
 import { parseArgs } from '../src/verify/cli.js';
-import { parseTargets, type VerifyTargets } from '../src/verify/targets.js';
+import { parseTargets, type VerifyBypass, type VerifyTargets } from '../src/verify/targets.js';
+import { bypassProbePaths, loadExampleGateway } from '@booxstream/gateway';
 import {
   AUTHENTIK_URL,
   brokenGatewayConfig,
+  type BypassLocation,
   goodGatewayConfig,
   SESSION_COOKIE,
   startOutpost,
@@ -27,14 +29,21 @@ import {
   type RolePlayer,
   type TraefikApiRouter,
 } from './gateway-role-players.js';
-import { loadExampleGateway } from '@booxstream/gateway';
 import { expectedTraefikRouters } from '../src/verify/expected-routers.js';
 import { traefikRoutersLoaded, versionAtLeast } from '../src/verify/traefik-api.js';
 import { freePort, startNginx, type RunningNginx } from './nginx.js';
 import { probe } from '../src/verify/http-probe.js';
 
 const INFRA_DIR = fileURLToPath(new URL('..', import.meta.url));
-const BYPASS = ['/api/hosts/register', '/api/hosts/update-ip', '/android-ws'];
+// The example gateway's own bypass routes: what nginx enforces and what verify probes both come from the model.
+const ROUTES = loadExampleGateway().apps.find((a) => a.name === 'booxstream')!.bypassPaths;
+const LOCATIONS: BypassLocation[] = ROUTES.flatMap((r) =>
+  r.path !== undefined
+    ? [{ location: `= ${r.path}`, methods: r.methods }]
+    : [{ location: `~ "${r.pathRegexp}"`, methods: r.methods }, ...(r.paths ?? []).map((p) => ({ location: `= ${p}`, methods: r.methods }))],
+);
+const BYPASS: VerifyBypass[] = ROUTES.flatMap((r) => bypassProbePaths(r).map((path) => ({ path, methods: [...r.methods] })));
+const SHARE_PAGE = '/share/00000verify00000';
 
 let upstream: RolePlayer;
 let outpost: RolePlayer;
@@ -85,8 +94,8 @@ beforeAll(async () => {
   upstream = await startUpstream();
   outpost = await startOutpost();
   traefik = await startTraefikApi(liveRouters());
-  good = await startNginx(goodGatewayConfig(upstream.port, outpost.port, BYPASS));
-  broken = await startNginx(brokenGatewayConfig(upstream.port, outpost.port, BYPASS));
+  good = await startNginx(goodGatewayConfig(upstream.port, outpost.port, LOCATIONS));
+  broken = await startNginx(brokenGatewayConfig(upstream.port, outpost.port, LOCATIONS));
 }, 30_000);
 
 afterAll(async () => {
@@ -128,10 +137,18 @@ describe('pnpm verify against a correct gateway', () => {
 
   it('reaches the server on every bypass path without signing in', () => {
     const bypass = byId(results, 'bypass-reaches-server');
-    expect(bypass.map((r) => r.target)).toEqual(BYPASS.map((p) => `booxstream POST ${p}`));
+    expect(bypass.map((r) => r.target)).toEqual(BYPASS.map((b) => `booxstream ${b.methods.includes('POST') ? 'POST' : 'GET'} ${b.path}`));
+    expect(bypass.map((r) => r.target)).toContain(`booxstream GET ${SHARE_PAGE}`);
     expect(bypass[0]!.detail).toBe('400 application/json from the server, no sign-in');
-    // The requests really arrived upstream.
-    for (const p of BYPASS) expect(upstream.seen).toContain(`POST ${p}`);
+    // The requests really arrived upstream, signed out, the share page included.
+    for (const b of BYPASS) expect(upstream.seen).toContain(`${b.methods.includes('POST') ? 'POST' : 'GET'} ${b.path}`);
+  });
+
+  it('stops the method a bypass route does not allow before the server', () => {
+    const enforced = byId(results, 'bypass-methods-enforced');
+    expect(enforced.map((r) => r.target)).toEqual(BYPASS.map((b) => `booxstream ${b.methods.includes('POST') ? 'GET' : 'POST'} ${b.path}`));
+    expect(upstream.seen).not.toContain('POST /android-ws');
+    expect(upstream.seen).not.toContain(`POST ${SHARE_PAGE}`);
   });
 
   it('sends forged identity headers to the app, each bypass path and the traversal variants, and none is believed', () => {
@@ -149,7 +166,7 @@ describe('pnpm verify against a correct gateway', () => {
   it('prints a PASS/FAIL table', () => {
     const table = formatTable(results);
     expect(table.split('\n')[0]).toMatch(/^CHECK\s+TARGET\s+RESULT\s+DETAIL$/);
-    expect(table).toContain('All 12 checks passed.');
+    expect(table).toContain('All 23 checks passed.');
     expect(table).not.toContain('FAIL');
   });
 });
@@ -183,9 +200,16 @@ describe('pnpm verify against a broken gateway', () => {
     expect(affine).toMatchObject({ ok: false, detail: expect.stringMatching(/^answered 200 to a signed-out request/) });
   });
 
+  it('fails every bypass route without a method restriction', () => {
+    const enforced = byId(results, 'bypass-methods-enforced');
+    expect(enforced).toHaveLength(BYPASS.length);
+    for (const r of enforced) expect(r).toMatchObject({ ok: false, detail: expect.stringContaining('without sign-in; the route allows only') });
+    expect(enforced.find((r) => r.target === `booxstream POST ${SHARE_PAGE}`)).toMatchObject({ ok: false });
+  });
+
   it('fails an unhealthy server and reports it in the table', () => {
     expect(byId(results, 'healthz-through-gateway')[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^answered 503/) });
-    expect(formatTable(results)).toMatch(/7 of 12 checks FAILED\.$/);
+    expect(formatTable(results)).toMatch(/14 of 23 checks FAILED\.$/);
   });
 });
 
@@ -315,7 +339,7 @@ describe('bounded failures', () => {
 
   it('a wrong path on the gateway (Traefik-style 404 text) is not mistaken for the server', async () => {
     const results = await runChecks(
-      { ...targets(upstream.port), apps: [{ name: 'booxstream', url: 'http://booxstream.test/', bypassPaths: ['/outpost.goauthentik.io/nowhere'] }] },
+      { ...targets(upstream.port), apps: [{ name: 'booxstream', url: 'http://booxstream.test/', bypassPaths: [{ path: '/outpost.goauthentik.io/nowhere', methods: ['POST'] }] }] },
       via(good),
     );
     expect(byId(results, 'bypass-reaches-server')[0]).toMatchObject({ ok: false });
@@ -350,7 +374,7 @@ describe('the verify CLI', () => {
   it('reads `pulumi stack output --json` on stdin, prints the table and exits 0 when all pass', async () => {
     const outputs = { appUrls: {}, verify: targets(upstream.port) };
     const { code, stdout } = await cli(['--traefik-api', traefik.url, '--connect-to', `booxstream.test=127.0.0.1:${good.port}`, '--connect-to', `affine.test=127.0.0.1:${good.port}`], JSON.stringify(outputs));
-    expect(stdout).toContain('All 12 checks passed.');
+    expect(stdout).toContain('All 23 checks passed.');
     expect(code).toBe(0);
   }, 60_000);
 

@@ -187,6 +187,7 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
       { kind: 'check', ref: 'bypass-reaches-server', note: 'a device path through the gateway reaches the server' },
       { kind: 'check', ref: 'forged-identity-ignored', note: 'and forged X-authentik-* headers do not reach it' },
       { kind: 'check', ref: 'forged-identity-counted', note: 'and the server\'s own counter shows a forged identity on a device route was blanked or ignored' },
+      { kind: 'check', ref: 'bypass-methods-enforced', note: 'and only with the methods each device route allows' },
     ],
   },
   {

@@ -19,6 +19,7 @@ import {
   type FlowPks,
   type Gateway,
   type ProtectedApp as GatewayApp,
+  bypassKey,
 } from '@booxstream/gateway';
 import {
   AuthentikApplication,
@@ -134,7 +135,7 @@ export class ProtectedApp extends pulumi.ComponentResource {
     this.providerPk = provider.pk;
     this.traefikFileHash = pulumi.output(sha256(traefik.yaml));
     this.traefikFilePath = pulumi.output(traefik.remotePath);
-    this.bypassPaths = pulumi.output([...app.bypassPaths]);
+    this.bypassPaths = pulumi.output(app.bypassPaths.map(bypassKey));
     this.registerOutputs({
       url: this.url,
       applicationSlug: this.applicationSlug,

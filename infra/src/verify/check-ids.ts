@@ -5,6 +5,7 @@
 export const VERIFY_CHECK_IDS = Object.freeze([
   'app-redirects-to-authentik',
   'bypass-reaches-server',
+  'bypass-methods-enforced',
   'forged-identity-ignored',
   'forged-identity-counted',
   'forged-forwarded-host-ignored',

@@ -10,7 +10,7 @@ import type { VerifyCheckId } from './check-ids.js';
 import { probe, ProbeError, type ProbeOptions, type ProbeResponse } from './http-probe.js';
 import { forgedIdentityCounted } from './identity-counter.js';
 import { traefikRoutersLoaded } from './traefik-api.js';
-import type { VerifyApp, VerifyTargets } from './targets.js';
+import type { VerifyApp, VerifyBypass, VerifyTargets } from './targets.js';
 
 export interface CheckResult {
   readonly id: VerifyCheckId;
@@ -60,7 +60,10 @@ export async function runChecks(targets: VerifyTargets, options: VerifyOptions =
   const results: CheckResult[] = [];
   for (const app of targets.apps) results.push(await appRedirectsToAuthentik(app, targets.authentikExternalUrl, options));
   for (const app of targets.apps) {
-    for (const path of app.bypassPaths) results.push(await bypassReachesServer(app, path, targets.authentikExternalUrl, options));
+    for (const bypass of app.bypassPaths) results.push(await bypassReachesServer(app, bypass, targets.authentikExternalUrl, options));
+  }
+  for (const app of targets.apps) {
+    for (const bypass of app.bypassPaths) results.push(await bypassMethodsEnforced(app, bypass, options));
   }
   for (const app of targets.apps) results.push(await forgedIdentityIgnored(app, options));
   for (const app of targets.apps) {
@@ -102,14 +105,18 @@ export async function appRedirectsToAuthentik(app: VerifyApp, authentikUrl: stri
   return { id, target, ok: false, detail: `302, but the redirects (${chain.join(' → ') || 'no Location'}) never reach ${authentikUrl}` };
 }
 
-/** A device path answers from the server itself without sign-in. */
-export async function bypassReachesServer(app: VerifyApp, path: string, authentikUrl: string, options: VerifyOptions): Promise<CheckResult> {
+/**
+ * A bypass path answers from the server itself without sign-in, probed with the method its
+ * route allows: POST an empty JSON body (the server answers it with a JSON validation error,
+ * registering nothing), or GET (a share page with an id no link has: the server's JSON 404).
+ */
+export async function bypassReachesServer(app: VerifyApp, bypass: VerifyBypass, authentikUrl: string, options: VerifyOptions): Promise<CheckResult> {
   const id = 'bypass-reaches-server';
+  const { path } = bypass;
   const url = new URL(path, app.url).href;
-  const target = `${app.name} POST ${path}`;
-  // An empty JSON body: the server answers it itself (a validation or routing error in JSON),
-  // without registering anything.
-  const r = await attempt(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, options);
+  const post = bypass.methods.includes('POST');
+  const target = `${app.name} ${post ? 'POST' : 'GET'} ${path}`;
+  const r = await attempt(url, post ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' } : {}, options);
   if ('error' in r) return { id, target, ok: false, detail: r.error };
   const type = String(r.headers['content-type'] ?? '');
   if (r.status >= 300 && r.status < 400) {
@@ -118,10 +125,38 @@ export async function bypassReachesServer(app: VerifyApp, path: string, authenti
   }
   if (r.status === 401 || r.status === 403 || r.status === 407) return { id, target, ok: false, detail: `refused by the gateway (${r.status})` };
   if (r.status >= 500) return { id, target, ok: false, detail: `${r.status}: the server is not reachable behind the gateway (${describeBody(r)})` };
-  if (!type.includes('application/json')) {
-    return { id, target, ok: false, detail: `${r.status} ${type || 'without content type'}: not the server's JSON answer (not routed to it?)` };
+  // The server answers a POST in JSON; a GET may be an asset, but never Traefik's own
+  // text/plain "404 page not found".
+  const fromServer = post ? type.includes('application/json') : type !== '' && !type.startsWith('text/plain');
+  if (!fromServer) {
+    return { id, target, ok: false, detail: `${r.status} ${type || 'without content type'}: not the server's answer (not routed to it?)` };
   }
   return { id, target, ok: true, detail: `${r.status} ${type.split(';')[0]} from the server, no sign-in` };
+}
+
+/**
+ * A bypass route skips sign-on for its own methods only: the other of GET and POST on the same
+ * path must meet forward auth (a sign-in redirect or a refusal), so a WebSocket-only route
+ * cannot be used to POST to the server, nor a registration route to read from it.
+ */
+export async function bypassMethodsEnforced(app: VerifyApp, bypass: VerifyBypass, options: VerifyOptions): Promise<CheckResult> {
+  const id = 'bypass-methods-enforced';
+  const { path } = bypass;
+  const others = ['GET', 'POST'].filter((m) => !bypass.methods.includes(m));
+  const target = `${app.name} ${others.join('/') || '(none)'} ${path}`;
+  for (const method of others) {
+    const r = await attempt(
+      new URL(path, app.url).href,
+      method === 'POST' ? { method, headers: { 'content-type': 'application/json' }, body: '{}' } : { method },
+      options,
+    );
+    if ('error' in r) return { id, target, ok: false, detail: `${method}: ${r.error}` };
+    const stopped = (r.status >= 300 && r.status < 400) || r.status === 401 || r.status === 403 || r.status === 405;
+    if (!stopped) {
+      return { id, target, ok: false, detail: `${method} answered ${r.status} without sign-in; the route allows only ${bypass.methods.join(', ')} (${describeBody(r)})` };
+    }
+  }
+  return { id, target, ok: true, detail: others.length === 0 ? 'the route allows both GET and POST' : `${others.join(', ')} stopped before the server (sign-in or refusal)` };
 }
 
 /**
@@ -136,8 +171,8 @@ export async function forgedIdentityIgnored(app: VerifyApp, options: VerifyOptio
   const marker = `verify-forged-${randomBytes(6).toString('hex')}`;
   const headers = forgedIdentityHeaders(marker);
   const requests: { method: string; path: string }[] = [{ method: 'GET', path: identityPath }];
-  for (const p of app.bypassPaths) {
-    requests.push({ method: 'POST', path: p });
+  for (const { path: p, methods } of app.bypassPaths) {
+    requests.push({ method: methods.includes('POST') ? 'POST' : 'GET', path: p });
     for (const t of traversalPaths(p, identityPath)) requests.push({ method: 'GET', path: t });
   }
   for (const { method, path } of requests) {

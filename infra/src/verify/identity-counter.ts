@@ -33,7 +33,7 @@ export function counterTotal(metricsText: string, name = IDENTITY_COUNTER): numb
 }
 
 export async function forgedIdentityCounted(app: VerifyApp, healthzUrl: string, options: VerifyOptions): Promise<CheckResult | null> {
-  const paths = app.bypassPaths.filter((p) => DEVICE_POST_ROUTES.includes(p));
+  const paths = app.bypassPaths.map((b) => b.path).filter((p) => DEVICE_POST_ROUTES.includes(p));
   if (paths.length === 0) return null;
   const id = 'forged-identity-counted';
   const target = `${app.name} ${paths.join(' ')}`;

@@ -9,8 +9,13 @@ export interface VerifyApp {
   readonly name: string;
   /** `https://<hostname>/`. */
   readonly url: string;
-  /** Paths that skip single sign-on. */
-  readonly bypassPaths: readonly string[];
+  /** Paths that skip single sign-on, each with the methods its route allows (a regexp route's probe path). */
+  readonly bypassPaths: readonly VerifyBypass[];
+}
+
+export interface VerifyBypass {
+  readonly path: string;
+  readonly methods: readonly string[];
 }
 
 export interface VerifyTargets {
@@ -51,10 +56,13 @@ export function parseTargets(json: string): VerifyTargets {
     const a = asObject(raw, `verify.apps[${i}]`);
     if (typeof a['name'] !== 'string' || a['name'] === '') throw new TargetsError(`verify.apps[${i}].name must be a string`);
     const bypass = a['bypassPaths'] ?? [];
-    if (!Array.isArray(bypass) || bypass.some((p) => typeof p !== 'string' || !p.startsWith('/'))) {
-      throw new TargetsError(`verify.apps[${i}].bypassPaths must be a list of absolute paths`);
+    const valid = (b: unknown): b is VerifyBypass =>
+      typeof b === 'object' && b !== null && typeof (b as VerifyBypass).path === 'string' && (b as VerifyBypass).path.startsWith('/') &&
+      Array.isArray((b as VerifyBypass).methods) && (b as VerifyBypass).methods.length > 0 && (b as VerifyBypass).methods.every((m) => typeof m === 'string');
+    if (!Array.isArray(bypass) || !bypass.every(valid)) {
+      throw new TargetsError(`verify.apps[${i}].bypassPaths must be a list of { path: <absolute path>, methods: [<method>…] }`);
     }
-    return { name: a['name'], url: httpUrl(a['url'], `verify.apps[${i}].url`), bypassPaths: bypass as string[] };
+    return { name: a['name'], url: httpUrl(a['url'], `verify.apps[${i}].url`), bypassPaths: bypass };
   });
   const traefikRouters = v['traefikRouters'] === undefined ? undefined : expectedRouters(v['traefikRouters']);
   return { authentikExternalUrl, apps, healthzUrl, ...(traefikRouters ? { traefikRouters } : {}) };

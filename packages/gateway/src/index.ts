@@ -11,6 +11,8 @@ export type {
   TunnelRoute,
 } from './model/types.js';
 export { validateGateway } from './model/validate.js';
+export { BYPASS_METHODS, bypassKey, bypassProbePaths, bypassRouterKey, bypassMatcher, bypassPathRegexpProblem } from './model/bypass.js';
+export type { BypassRoute } from './model/bypass.js';
 export { EXAMPLE_GATEWAY_PATH, loadExampleGateway, loadGatewayFile, parseGatewayYaml } from './model/load.js';
 export { GATEWAY_JSON_SCHEMA_PATH, gatewayJsonSchema } from './model/json-schema.js';
 export {

@@ -31,7 +31,7 @@ export const DEFAULTS = {
     // Safe for any app: no framing, no plugin content, no <base> hijack. Apps with a known
     // asset policy (BooxStream) declare a full CSP instead.
     contentSecurityPolicy: "frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
-    bypassPaths: [] as string[],
+    bypassPaths: [] as never[],
     authentik: {
       providerName: (appName: string): string => `${appName}-proxy`,
       launchUrl: (hostname: string): string => `https://${hostname}/`,

@@ -22,7 +22,8 @@ const gateway = loadExampleGateway();
 
 /** An app with only the fields naming reads. */
 function app(name: string, extra: { bypassPaths?: string[]; allowedGroups?: string[] } = {}): ProtectedApp {
-  return { name, bypassPaths: extra.bypassPaths ?? [], allowedGroups: extra.allowedGroups ?? ['admins'] } as unknown as ProtectedApp;
+  const bypassPaths = (extra.bypassPaths ?? []).map((path) => ({ path, methods: ['GET'] }));
+  return { name, bypassPaths, allowedGroups: extra.allowedGroups ?? ['admins'] } as unknown as ProtectedApp;
 }
 
 describe('nameSlug', () => {

@@ -13,6 +13,7 @@
  */
 import { GatewayError } from '../errors.js';
 import type { Gateway, ProtectedApp } from './types.js';
+import { bypassKey, bypassRouterKey } from './bypass.js';
 
 /** The path prefix the Authentik embedded outpost serves on every protected host. */
 export const OUTPOST_PATH_PREFIX = '/outpost.goauthentik.io/';
@@ -29,7 +30,7 @@ export function nameSlug(text: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** `/api/hosts/register` → `api-hosts-register` (a bypass router's suffix). */
+/** `/api/hosts/register` → `api-hosts-register` (a bypass router's suffix; a regexp's key is slugged the same way). */
 export function pathSlug(path: string): string {
   return nameSlug(path);
 }
@@ -62,7 +63,7 @@ export function traefikNames(app: Pick<ProtectedApp, 'name'>) {
 /** Every router name an app declares (for uniqueness checks across apps). */
 export function routerNames(app: Pick<ProtectedApp, 'name' | 'bypassPaths'>): string[] {
   const names = traefikNames(app).routers;
-  return [names.main, names.outpost, ...app.bypassPaths.map(names.bypass), names.denyMetrics];
+  return [names.main, names.outpost, ...app.bypassPaths.map((r) => names.bypass(bypassRouterKey(r))), names.denyMetrics];
 }
 
 /**
@@ -173,7 +174,7 @@ export function derivedNames(gateway: Pick<Gateway, 'apps'>): { kind: string; na
     add('Traefik router', t.routers.main, at);
     add('Traefik router', t.routers.outpost, at);
     add('Traefik router', t.routers.denyMetrics, at);
-    app.bypassPaths.forEach((path, j) => add('Traefik router', t.routers.bypass(path), `${at} bypassPaths[${j}] '${path}'`));
+    app.bypassPaths.forEach((route, j) => add('Traefik router', t.routers.bypass(bypassRouterKey(route)), `${at} bypassPaths[${j}] '${bypassKey(route)}'`));
     for (const m of Object.values(t.middlewares)) add('Traefik middleware', m, at);
     for (const s of Object.values(t.services)) add('Traefik service', s, at);
     add('Pulumi ProtectedApp', r.component, at);

@@ -8,13 +8,13 @@
  */
 import { describe, integer, z } from '@booxstream/config-kit';
 import { AUTHENTIK_SLUG_PATTERN, DEFAULTS } from './defaults.js';
+import { bypassKey, bypassRoute } from './bypass.js';
 import type { AppDeploy } from './deploy.js';
 import type { IdsLayer } from './ids.js';
 import type { MfaLayer } from './mfa.js';
 import {
   absolutePathProblem,
   APP_NAME,
-  bypassPathProblem,
   durationMs,
   durationProblem,
   ENTRY_POINT,
@@ -110,9 +110,18 @@ const app = z
     hostname: fqdn.describe("Public hostname, an FQDN within the gateway's domain."),
     upstream: origin.describe('Where Traefik sends signed-in traffic, `http(s)://host:port` without a path.'),
     healthCheck,
-    bypassPaths: unique(checked(z.string(), bypassPathProblem))
+    bypassPaths: z
+      .array(bypassRoute)
+      .check((ctx) => {
+        const keys = ctx.value.map(bypassKey);
+        keys.forEach((k, i) => {
+          if (keys.indexOf(k) !== i) ctx.issues.push({ code: 'custom', message: `duplicates ${JSON.stringify(k)}`, path: [i], input: ctx.value[i] });
+        });
+      })
       .default(() => [...DEFAULTS.app.bypassPaths])
-      .describe('Exact paths that skip single sign-on (devices that cannot sign in); each gets a rate-limited router with the identity headers blanked.'),
+      .describe(
+        'Routes that skip single sign-on (devices and share links that cannot sign in), each with the methods it allows; each gets a rate-limited router with the identity headers blanked.',
+      ),
     allowedGroups: unique(groupName, NO_GROUPS)
       .min(1, { error: NO_GROUPS })
       .describe('authentik groups (by name) allowed to use the app; required, bound as group policies.'),

@@ -29,7 +29,12 @@ describe('validateGateway', () => {
     expect(g.tunnel.credentialsFile).toBe('/etc/cloudflared/00000000-0000-4000-8000-00000000beef.json');
     expect(g.authentik.embeddedOutpostName).toBe('authentik Embedded Outpost');
     const [boox, affine] = g.apps;
-    expect(boox?.bypassPaths).toEqual(['/api/hosts/register', '/api/hosts/update-ip', '/android-ws']);
+    expect(boox?.bypassPaths).toEqual([
+      { path: '/api/hosts/register', methods: ['POST'] },
+      { path: '/api/hosts/update-ip', methods: ['POST'] },
+      { path: '/android-ws', methods: ['GET'] },
+      { name: 'share', pathRegexp: '^/share/[A-Za-z0-9_-]{16}(/stream)?$', paths: ['/share/app.js', '/share/app.css', '/share/app.js.map'], probePath: '/share/00000verify00000', methods: ['GET'] },
+    ]);
     expect(boox?.healthCheck).toEqual({ path: '/healthz', interval: '30s', timeout: '5s' });
     expect(boox?.rateLimit).toEqual({ average: 100, period: '1m', burst: 50 });
     expect(boox?.authentik.providerName).toBe('booxstream-proxy');
@@ -62,8 +67,10 @@ describe('validateGateway', () => {
   it('does not keep references to the input', () => {
     const input = example();
     const g = validateGateway(input);
-    input['apps'][0].bypassPaths.push('/oops');
-    expect(g.apps[0]?.bypassPaths).toHaveLength(3);
+    input['apps'][0].bypassPaths.push({ path: '/oops', methods: ['GET'] });
+    input['apps'][0].bypassPaths[0].methods.push('GET');
+    expect(g.apps[0]?.bypassPaths).toHaveLength(4);
+    expect(g.apps[0]?.bypassPaths[0]?.methods).toEqual(['POST']);
   });
 
   // Each case: a mutation of the example, the field path the error must name, and a phrase of its message.
@@ -90,14 +97,35 @@ describe('validateGateway', () => {
     ['health path without slash', (g) => (g['apps'][0].healthCheck.path = 'healthz'), 'apps[0].healthCheck.path', "starting with '/'"],
     ['health interval not a duration', (g) => (g['apps'][0].healthCheck.interval = '30'), 'apps[0].healthCheck.interval', 'Go duration'],
     ['health interval under timeout', (g) => Object.assign(g['apps'][0].healthCheck, { interval: '2s', timeout: '5s' }), 'apps[0].healthCheck.interval', 'longer than the timeout'],
-    ['bypass path without slash', (g) => (g['apps'][0].bypassPaths[1] = 'api/hosts/update-ip'), 'apps[0].bypassPaths[1]', "must start with '/'"],
-    ['bypass path with a wildcard', (g) => (g['apps'][0].bypassPaths[0] = '/api/hosts/*'), 'apps[0].bypassPaths[0]', 'exact path'],
-    ['bypass path with a regex', (g) => (g['apps'][0].bypassPaths[0] = '/api/hosts/.+'), 'apps[0].bypassPaths[0]', 'exact path'],
-    ['bypass path with a backtick', (g) => (g['apps'][0].bypassPaths[0] = '/a`)||Path(`/'), 'apps[0].bypassPaths[0]', 'exact path'],
-    ['bypass of the whole app', (g) => (g['apps'][0].bypassPaths[2] = '/'), 'apps[0].bypassPaths[2]', 'whole app'],
-    ['bypass of the outpost path', (g) => (g['apps'][0].bypassPaths[2] = '/outpost.goauthentik.io/callback'), 'apps[0].bypassPaths[2]', 'outpost router'],
-    ['duplicate bypass path', (g) => (g['apps'][0].bypassPaths[2] = '/api/hosts/register'), 'apps[0].bypassPaths[2]', 'duplicates'],
-    ['bypass paths that collide as router names', (g) => (g['apps'][0].bypassPaths = ['/a-b', '/a/b']), 'apps[0].name', "duplicate Traefik router name 'booxstream-bypass-a-b'"],
+    ['bypass path without slash', (g) => (g['apps'][0].bypassPaths[1].path = 'api/hosts/update-ip'), 'apps[0].bypassPaths[1].path', "must start with '/'"],
+    ['bypass path with a wildcard', (g) => (g['apps'][0].bypassPaths[0].path = '/api/hosts/*'), 'apps[0].bypassPaths[0].path', 'exact path'],
+    ['bypass path with a regex', (g) => (g['apps'][0].bypassPaths[0].path = '/api/hosts/.+'), 'apps[0].bypassPaths[0].path', 'exact path'],
+    ['bypass path with a backtick', (g) => (g['apps'][0].bypassPaths[0].path = '/a`)||Path(`/'), 'apps[0].bypassPaths[0].path', 'exact path'],
+    ['bypass of the whole app', (g) => (g['apps'][0].bypassPaths[2].path = '/'), 'apps[0].bypassPaths[2].path', 'whole app'],
+    ['bypass of the outpost path', (g) => (g['apps'][0].bypassPaths[2].path = '/outpost.goauthentik.io/callback'), 'apps[0].bypassPaths[2].path', 'outpost router'],
+    ['duplicate bypass path', (g) => (g['apps'][0].bypassPaths[2].path = '/api/hosts/register'), 'apps[0].bypassPaths[2]', 'duplicates'],
+    ['bypass paths that collide as router names', (g) => (g['apps'][0].bypassPaths = [{ path: '/a-b', methods: ['GET'] }, { path: '/a/b', methods: ['GET'] }]), 'apps[0].name', "duplicate Traefik router name 'booxstream-bypass-a-b'"],
+    ['bypass as a bare path (every method)', (g) => (g['apps'][0].bypassPaths[0] = '/api/hosts/register'), 'apps[0].bypassPaths[0]', 'a bare path would allow every method'],
+    ['bypass without methods', (g) => delete g['apps'][0].bypassPaths[0].methods, 'apps[0].bypassPaths[0].methods', 'is required'],
+    ['bypass with no methods', (g) => (g['apps'][0].bypassPaths[0].methods = []), 'apps[0].bypassPaths[0].methods', 'at least one method'],
+    ['bypass with an unknown method', (g) => (g['apps'][0].bypassPaths[0].methods = ['FETCH']), 'apps[0].bypassPaths[0].methods[0]', 'GET'],
+    ['bypass with a duplicate method', (g) => (g['apps'][0].bypassPaths[0].methods = ['POST', 'POST']), 'apps[0].bypassPaths[0].methods[1]', 'duplicates'],
+    ['bypass with both path and pathRegexp', (g) => (g['apps'][0].bypassPaths[0].pathRegexp = '^/x$'), 'apps[0].bypassPaths[0]', 'exactly one of'],
+    ['bypass with neither path nor pathRegexp', (g) => delete g['apps'][0].bypassPaths[0].path, 'apps[0].bypassPaths[0]', 'exactly one of'],
+    ['bypass paths without a pathRegexp', (g) => (g['apps'][0].bypassPaths[0].paths = ['/x']), 'apps[0].bypassPaths[0].paths', 'goes with `pathRegexp`'],
+    ['bypass regexp not anchored at the start', (g) => (g['apps'][0].bypassPaths[3].pathRegexp = '/share/[a-z]{16}$'), 'apps[0].bypassPaths[3].pathRegexp', 'anchored'],
+    ['bypass regexp not anchored at the end', (g) => (g['apps'][0].bypassPaths[3].pathRegexp = '^/share/[a-z]{16}'), 'apps[0].bypassPaths[3].pathRegexp', 'anchored'],
+    ['bypass regexp ending in an escaped $', (g) => (g['apps'][0].bypassPaths[3].pathRegexp = '^/share/.*\\$'), 'apps[0].bypassPaths[3].pathRegexp', 'anchored'],
+    ['bypass regexp with a top-level alternative', (g) => (g['apps'][0].bypassPaths[3].pathRegexp = '^/share/x$|^/api/hosts/.*$'), 'apps[0].bypassPaths[3].pathRegexp', 'top-level alternatives'],
+    ['bypass regexp matching the identity endpoint', (g) => (g['apps'][0].bypassPaths[3].pathRegexp = '^/.*$'), 'apps[0].bypassPaths[3].pathRegexp', 'must not match /'],
+    ['bypass regexp with a backtick', (g) => (g['apps'][0].bypassPaths[3].pathRegexp = '^/a`)||Path(`/x$'), 'apps[0].bypassPaths[3].pathRegexp', 'backticks'],
+    ['bypass regexp that does not compile', (g) => (g['apps'][0].bypassPaths[3].pathRegexp = '^/share/(x$'), 'apps[0].bypassPaths[3].pathRegexp', 'valid regular expression'],
+    ['bypass regexp without a probe path', (g) => delete g['apps'][0].bypassPaths[3].probePath, 'apps[0].bypassPaths[3].probePath', 'is required with `pathRegexp`'],
+    ['bypass probe path the regexp does not match', (g) => (g['apps'][0].bypassPaths[3].probePath = '/share/short'), 'apps[0].bypassPaths[3].probePath', 'is not matched by'],
+    ['bypass probe path on an exact route', (g) => (g['apps'][0].bypassPaths[0].probePath = '/x'), 'apps[0].bypassPaths[0].probePath', 'goes with `pathRegexp`'],
+    ['bypass router name not a slug', (g) => (g['apps'][0].bypassPaths[3].name = 'Share Links'), 'apps[0].bypassPaths[3].name', 'single dashes'],
+    ['bypass router name taken by another route', (g) => (g['apps'][0].bypassPaths[3].name = 'android-ws'), 'apps[0].name', "duplicate Traefik router name 'booxstream-bypass-android-ws'"],
+    ['bypass extra path not exact', (g) => (g['apps'][0].bypassPaths[3].paths = ['/share/*']), 'apps[0].bypassPaths[3].paths[0]', 'exact path'],
     ['no allowed groups', (g) => (g['apps'][0].allowedGroups = []), 'apps[0].allowedGroups', 'at least one'],
     ['empty group name', (g) => (g['apps'][0].allowedGroups = ['']), 'apps[0].allowedGroups[0]', 'group name'],
     ['slug with a space', (g) => (g['apps'][0].authentik.slug = 'boox stream'), 'apps[0].authentik.slug', "authentik's slug pattern"],
@@ -239,7 +267,7 @@ describe('validateGateway', () => {
   it('reports every problem at once, each with its path', () => {
     const input = example();
     input['domain'] = 'nope';
-    input['apps'][0].bypassPaths[0] = 'relative';
+    input['apps'][0].bypassPaths[0].path = 'relative';
     input['apps'][1].upstream = 'http://x:99999';
     const err = (() => {
       try {
@@ -250,8 +278,8 @@ describe('validateGateway', () => {
       throw new Error('did not throw');
     })();
     expect(err.code).toBe('GATEWAY_ERR_CONFIG_INVALID');
-    expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['domain', 'apps[0].bypassPaths[0]', 'apps[1].upstream']));
-    expect(err.message).toContain('apps[0].bypassPaths[0]: ');
+    expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['domain', 'apps[0].bypassPaths[0].path', 'apps[1].upstream']));
+    expect(err.message).toContain('apps[0].bypassPaths[0].path: ');
   });
 
   it('reports a YAML syntax error as a config error on the file, naming it; other errors pass through', () => {
@@ -277,7 +305,10 @@ describe('validateGateway', () => {
     const input = example();
     // (A list's duplicates are looked for once its entries are valid.)
     input['apps'][0].allowedGroups = [3, ' ', 'admins', 'admins'];
-    input['apps'][0].bypassPaths = ['/a', '/a'];
+    input['apps'][0].bypassPaths = [
+      { path: '/a', methods: ['GET'] },
+      { path: '/a', methods: ['POST'] },
+    ];
     input['apps'][1].healthCheck = { path: '/', interval: '5s', timeout: '5s' };
     expect(issuesOf(input)).toEqual([
       { path: 'apps[0].bypassPaths[1]', message: 'duplicates "/a"' },

@@ -6,6 +6,7 @@
  * placeholder keys (`PLACEHOLDER_PKS`) so the bodies still validate against authentik's
  * schema; the Pulumi program resolves the real ones.
  */
+import { bypassKey } from '../model/bypass.js';
 import { assertUniqueNames, traefikNames } from '../model/names.js';
 import type { Gateway } from '../model/types.js';
 import {
@@ -133,7 +134,7 @@ function renderSummary(
   out.push('## Apps', '');
   out.push('| app | hostname | upstream | health | bypasses sign-on | allowed groups |', '|---|---|---|---|---|---|');
   for (const app of gateway.apps) {
-    const bypass = app.bypassPaths.length > 0 ? app.bypassPaths.map((p) => `\`${p}\``).join(', ') : 'nothing';
+    const bypass = app.bypassPaths.length > 0 ? app.bypassPaths.map((r) => `${r.methods.join('/')} \`${bypassKey(r)}\`${r.paths ? ` + ${r.paths.map((p) => `\`${p}\``).join(', ')}` : ''}`).join(', ') : 'nothing';
     out.push(`| ${app.name} | ${app.hostname} | ${app.upstream} | \`${app.healthCheck.path}\` every ${app.healthCheck.interval} | ${bypass} | ${app.allowedGroups.join(', ')} |`);
   }
   out.push('');

@@ -53,6 +53,8 @@ describe('renderTraefikDynamicConfig: vendor schema', () => {
 interface Request {
   host: string;
   path: string;
+  /** [GET] */
+  method?: string;
   entryPoint?: string;
   headers?: Record<string, string>;
 }
@@ -65,14 +67,38 @@ interface Outcome {
   headersAtService: Record<string, string>;
 }
 
+/** Splits at `sep` outside parentheses (and outside backtick-quoted values). */
+function splitTop(text: string, sep: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '`') quoted = !quoted;
+    else if (!quoted && c === '(') depth++;
+    else if (!quoted && c === ')') depth--;
+    else if (!quoted && depth === 0 && text.startsWith(sep, i)) {
+      parts.push(text.slice(start, i));
+      start = i + sep.length;
+      i += sep.length - 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
 function ruleMatches(rule: string, req: Request): boolean {
-  return rule.split(' && ').every((part) => {
-    const m = /^(Host|Path|PathPrefix|PathRegexp)\(`([^`]*)`\)$/.exec(part);
+  return splitTop(rule, ' && ').every((part) => {
+    if (part.startsWith('(') && part.endsWith(')')) return splitTop(part.slice(1, -1), ' || ').some((alt) => ruleMatches(alt, req));
+    const m = /^(Host|Path|PathPrefix|PathRegexp|Method)\(`([^`]*)`\)$/.exec(part);
     if (!m) throw new Error(`matcher not modelled: ${part}`);
     const [, matcher, value = ''] = m;
     switch (matcher) {
       case 'Host':
         return req.host.toLowerCase() === value.toLowerCase();
+      case 'Method':
+        return (req.method ?? 'GET') === value;
       case 'Path':
         return req.path === value;
       case 'PathPrefix':
@@ -148,19 +174,51 @@ describe('renderTraefikDynamicConfig: routing', () => {
     expect(out?.headersAtService).toEqual({ 'x-forwarded-proto': 'https', 'x-authentik-username': 'kvdb', 'x-authentik-groups': 'admins' });
   });
 
-  it.each(['/api/hosts/register', '/api/hosts/update-ip', '/android-ws'])('lets the device reach %s without sign-on and with forged identity removed', (path) => {
-    const out = route(doc, { host, path, headers: FORGED });
+  it.each([
+    ['POST', '/api/hosts/register'],
+    ['POST', '/api/hosts/update-ip'],
+    ['GET', '/android-ws'],
+    ['GET', '/share/AbCdEfGhIjKlMn_-'],
+    ['GET', '/share/AbCdEfGhIjKlMn_-/stream'],
+    ['GET', '/share/app.js'],
+    ['GET', '/share/app.css'],
+    ['GET', '/share/app.js.map'],
+  ])('lets a signed-out %s %s through without sign-on and with forged identity removed', (method, path) => {
+    const out = route(doc, { host, path, method, headers: FORGED });
     expect(out).toMatchObject({ service: 'booxstream-backend', forwardAuth: false });
     expect(out?.router).toMatch(/^booxstream-bypass-/);
     expect(Object.keys(out?.headersAtService ?? {}).filter((h) => h.includes('authentik'))).toEqual([]);
   });
 
-  it.each(['/api/hosts/register/', '/api/hosts/register/../../admin', '/api/hosts', '/api/hosts/list', '/android-ws2', '/ANDROID-WS'])(
-    'keeps sign-on on %s (bypass paths are exact)',
-    (path) => {
-      expect(route(doc, { host, path })).toMatchObject({ router: 'booxstream', forwardAuth: true });
-    },
-  );
+  it.each([
+    ['GET', '/api/hosts/register'],
+    ['PUT', '/api/hosts/update-ip'],
+    ['POST', '/android-ws'],
+    ['POST', '/share/AbCdEfGhIjKlMn_-'],
+    ['DELETE', '/share/AbCdEfGhIjKlMn_-'],
+    ['HEAD', '/share/app.js'],
+  ])('keeps sign-on on %s %s (a bypass route allows only its methods)', (method, path) => {
+    expect(route(doc, { host, path, method })).toMatchObject({ router: 'booxstream', forwardAuth: true });
+  });
+
+  it.each([
+    '/api/hosts/register/',
+    '/api/hosts/register/../../admin',
+    '/api/hosts',
+    '/api/hosts/list',
+    '/android-ws2',
+    '/ANDROID-WS',
+    '/share/AbCdEfGhIjKlMn_',
+    '/share/AbCdEfGhIjKlMn_-x',
+    '/share/AbCdEfGhIjKlMn_-/stream/x',
+    '/share/AbCdEfGhIjKlMn_-/../../api/me',
+    '/share/../api/hosts/AbCdEfGhIjKlMn',
+    '/share/',
+    '/share/app.jsx',
+  ])('keeps sign-on on GET %s (bypass paths are exact or anchored)', (path) => {
+    expect(route(doc, { host, path })).toMatchObject({ router: 'booxstream', forwardAuth: true });
+    expect(route(doc, { host, path, method: 'POST' })).toMatchObject({ router: 'booxstream', forwardAuth: true });
+  });
 
   it("routes authentik's outpost paths on the app host to the outpost without forward auth", () => {
     expect(route(doc, { host, path: '/outpost.goauthentik.io/callback' })).toMatchObject({
@@ -205,7 +263,7 @@ describe('renderTraefikDynamicConfig: structure', () => {
     const main = http.routers['booxstream']!;
     const outpost = http.routers['booxstream-outpost']!;
     const bypass = routers.filter(([n]) => n.startsWith('booxstream-bypass-')).map(([, r]) => r);
-    expect(bypass).toHaveLength(3);
+    expect(bypass).toHaveLength(4);
     for (const r of bypass) expect(r.priority).toBeGreaterThan(outpost.priority);
     expect(outpost.priority).toBeGreaterThan(main.priority);
     // Explicit numbers: 0 would fall back to rule length.

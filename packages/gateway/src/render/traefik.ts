@@ -2,7 +2,8 @@
  * Traefik v3 dynamic configuration (file provider), one file per app.
  *
  * Routing of one app, highest priority first:
- *   bypass routers  Host && Path(`<exact>`)              → rate limit, blank identity, headers → backend
+ *   bypass routers  Host && Path(`<exact>`) && Method(…)  → rate limit, blank identity, headers → backend
+ *                   (or PathRegexp(`^…$`) [|| Path(…)])
  *   outpost router  Host && PathPrefix(/outpost.goauthentik.io/) → headers → authentik outpost
  *   main router     Host                                  → headers, blank identity, forward auth → backend
  *
@@ -13,6 +14,7 @@
 import yaml from 'js-yaml';
 import type { Gateway, ProtectedApp } from '../model/types.js';
 import { OUTPOST_PATH_PREFIX, traefikNames } from '../model/names.js';
+import { bypassMatcher, bypassRouterKey } from '../model/bypass.js';
 import { crowdsecBouncerMiddleware } from './crowdsec-bouncer.js';
 
 /** The identity headers authentik's Traefik guide lists in `authResponseHeaders` (VENDOR-NOTES.md#forward-auth-headers). */
@@ -151,9 +153,9 @@ export function renderTraefikDynamicConfig(gateway: Gateway, app: ProtectedApp):
     middlewares: [ref(names.middlewares.securityHeaders)],
     service: DENY_SERVICE,
   };
-  for (const path of app.bypassPaths) {
-    routers[names.routers.bypass(path)] = {
-      rule: `${host(app.hostname)} && Path(\`${path}\`)`,
+  for (const route of app.bypassPaths) {
+    routers[names.routers.bypass(bypassRouterKey(route))] = {
+      rule: `${host(app.hostname)} && ${bypassMatcher(route)}`,
       entryPoints,
       priority: ROUTER_PRIORITY.bypass,
       middlewares: [
