@@ -13,6 +13,7 @@
  */
 import { encodePatchMessage, PatchFormat, viewerFrameSeq, type PatchRect } from '@booxstream/protocol';
 import sharp from 'sharp';
+import { encodeRectPng } from './png-rect.js';
 import { diffTiles } from './tile-diff.js';
 
 /** What the channel delivers to its patch viewers for one frame. */
@@ -133,32 +134,11 @@ export class PatchEncoder {
     if (!base || base.width !== info.width || base.height !== info.height || info.channels !== 3) return full;
     const diff = diffTiles(base.raw, data, info.width, info.height, 3, this.#o.tile);
     if (diff.area > this.#o.maxAreaShare * info.width * info.height) return full;
-    const rects: PatchRect[] = await Promise.all(diff.rects.map(async (r) => ({
-      ...r,
-      format: PatchFormat.Png,
-      image: await encodePng(data, info.width, r),
-    })));
+    const rects: PatchRect[] = diff.rects.map((r) => ({ ...r, format: PatchFormat.Png, image: encodeRectPng(data, info.width, r) }));
     const patch = encodePatchMessage(
       { baseSeq: base.seq, width: info.width, height: info.height, rects },
       seq, job.frame.readDoubleBE(8), job.frame.readDoubleBE(16),
     );
     return { seq, baseSeq: base.seq, patch, frame: job.frame };
   }
-}
-
-/** One rectangle of an RGB screen as PNG: greyscale when every pixel in it is grey (e-ink), 3x fewer bytes to compress. */
-async function encodePng(raw: Buffer, width: number, r: { x: number; y: number; w: number; h: number }): Promise<Buffer> {
-  const grey = isGrey(raw, width, r);
-  let img = sharp(raw, { raw: { width, height: raw.length / (width * 3), channels: 3 } }).extract({ left: r.x, top: r.y, width: r.w, height: r.h });
-  if (grey) img = img.extractChannel(0);
-  return img.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer();
-}
-
-function isGrey(raw: Buffer, width: number, r: { x: number; y: number; w: number; h: number }): boolean {
-  for (let y = r.y; y < r.y + r.h; y++) {
-    let i = (y * width + r.x) * 3;
-    const end = i + r.w * 3;
-    for (; i < end; i += 3) if (raw[i] !== raw[i + 1] || raw[i] !== raw[i + 2]) return false;
-  }
-  return true;
 }
