@@ -46,7 +46,7 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
   rotateButton.setAttribute('aria-keyshortcuts', 'r');
   const fitButton = button('', () => setPrefs({ ...prefs, fit: nextFit(prefs.fit) }));
   const history = share ? null : mountHistoryPanel(uuid, {
-    show: (_entry, image) => showHistoryFrame(image),
+    show: (entry, image) => showHistoryFrame(entry.id, image),
     live: () => leaveHistory(),
   });
   let dataSaver = loadDataSaver(storage(), location.hostname);
@@ -362,9 +362,11 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
   };
   setPrefs(prefs);
 
-  const showHistoryFrame = (image: ImageBitmap): void => {
+  const showHistoryFrame = (id: number, image: ImageBitmap): void => {
     inHistory = true;
     view.dataset.history = 'on';
+    // Which kept frame is on the canvas (for people's tools and the tests, which wait for it).
+    view.dataset.historyId = String(id);
     if (ctx) {
       sizeCanvas(image.width, image.height);
       ctx.drawImage(image, 0, 0);
@@ -376,6 +378,7 @@ export function mountLiveView(root: HTMLElement, uuid: string, session: Session,
   const leaveHistory = (): void => {
     inHistory = false;
     delete view.dataset.history;
+    delete view.dataset.historyId;
     historyButton.setAttribute('aria-pressed', 'false');
     if (dataSaver) {
       // The compositor kept building the live screen meanwhile: show it.
