@@ -16,8 +16,8 @@
  * answers 501 and is recorded as a violation, so a new call cannot slip through untested.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, serveFake } from './fake-http.js';
 import { loadAuthentikOpenApi } from '@booxstream/gateway/authentik-openapi';
 
 type Wire = Record<string, unknown>;
@@ -111,13 +111,6 @@ export async function startFakeAuthentik(options: { pageSize?: number } = {}): P
     close: async () => {},
   };
 
-  const server: Server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      violations.push(`fake crashed on ${req.method} ${req.url}: ${String(error)}`);
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-  });
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -183,25 +176,13 @@ export async function startFakeAuthentik(options: { pageSize?: number } = {}): P
     send(result.status, result.body, result.undocumented ? { undocumented: 'GenericError' } : {});
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await serveFake(handle, violations);
+  const port = server.port;
   fake.url = `http://127.0.0.1:${port}`;
-  fake.close = () =>
-    new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((err) => (err ? reject(err) : resolve()));
-    });
+  fake.close = () => server.close();
   return fake;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Seed: a running authentik with Affine already wired (the seed's other app), so adoption and

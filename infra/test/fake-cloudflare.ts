@@ -20,8 +20,8 @@
  * recorded as a violation.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, serveFake } from './fake-http.js';
 import { validateIngress } from '@booxstream/gateway';
 import { loadCloudflareContract, type SdkFile } from './cloudflare-contract.js';
 
@@ -323,13 +323,6 @@ export async function startFakeCloudflare(seed: FakeCloudflareSeed = {}): Promis
     close: async () => {},
   };
 
-  const server: Server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      violations.push(`fake crashed on ${req.method} ${req.url}: ${String(error)}`);
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-  });
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -397,22 +390,10 @@ export async function startFakeCloudflare(seed: FakeCloudflareSeed = {}): Promis
     send(matched.r.handle({ state, params, query: url.searchParams, body: (body ?? {}) as Json, pageSize: fake.pageSize }));
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await serveFake(handle, violations);
+  const port = server.port;
   fake.baseUrl = `http://127.0.0.1:${port}/client/v4`;
-  fake.close = () =>
-    new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((err) => (err ? reject(err) : resolve()));
-    });
+  fake.close = () => server.close();
   return fake;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
