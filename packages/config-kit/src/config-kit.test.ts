@@ -31,6 +31,16 @@ describe('validate', () => {
     expect(issuesOf({ domain: '', apps: 'x' }).map(formatIssue)).toEqual(['domain: must not be empty', 'apps: must be a list, got "x"']);
   });
 
+  it("reports a record key's own problem at the key", () => {
+    const env = z.object({ env: z.record(z.string().regex(/^[A-Z_]+$/, { error: 'must be an upper-case name' }), z.string()) });
+    expect(validate(env, { env: { ok: 'x', OK: 3 } })).toEqual({
+      ok: false,
+      issues: [
+        { path: 'env.ok', message: 'must be an upper-case name' },
+        { path: 'env.OK', message: 'must be a string, got 3' },
+      ],
+    });
+  });
   it('reports each unknown key at its own path with the nearest known key', () => {
     expect(issuesOf({ domian: 'x', domain: 'x', apps: [{ name: 'a', allowedGroups: ['g'], alowedGroups: ['g'], zzzzzz: 1 }] })).toEqual([
       { path: 'apps[0].alowedGroups', message: 'is not a known field (known: name, allowedGroups)', suggestion: 'allowedGroups' },

@@ -70,6 +70,8 @@ function defaultMessage(iss: z.core.$ZodRawIssue): string | undefined {
 
 function toIssues(root: z.ZodType, issue: z.core.$ZodIssue): ConfigIssue[] {
   const at = formatPath(issue.path);
+  // A record key's own rule says what is wrong with it; zod's wrapper only says "Invalid key".
+  if (issue.code === 'invalid_key') return [{ path: at, message: issue.issues[0]?.message ?? issue.message }];
   if (issue.code !== 'unrecognized_keys') return [{ path: at, message: issue.message }];
   const known = knownKeys(root, issue.path);
   return issue.keys.map((key) => {

@@ -99,7 +99,7 @@ export type {
   HardeningRelaxation,
   ImageSource,
   VolumeMount,
-} from './model/deploy.js';
+} from './model/types.js';
 export { exporterCommand, planAppDeployment } from './render/app-containers.js';
 export type { AppDeploymentPlan, ContainerPlan, FileContent, FilePlan, NetworkPlan, VolumePlan } from './render/app-containers.js';
 export {

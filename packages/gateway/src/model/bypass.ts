@@ -5,6 +5,7 @@
  * A plain string is refused rather than read as "every method": the safe default is none.
  */
 import { z } from '@booxstream/config-kit';
+import { checked } from './fields.js';
 import { bypassPathProblem } from './rules.js';
 
 /** The methods a bypass route may allow (Traefik's `Method` matcher takes one each). */
@@ -57,11 +58,7 @@ const methods = z
   })
   .describe('HTTP methods the route allows, e.g. `[POST]`; `GET` for a WebSocket upgrade.');
 
-const checkedString = (rule: (s: string) => string | undefined) =>
-  z.string().check((ctx) => {
-    const message = rule(ctx.value);
-    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
-  });
+const checkedString = (rule: (s: string) => string | undefined) => checked(z.string(), rule);
 
 export const bypassRoute = z
   .strictObject(

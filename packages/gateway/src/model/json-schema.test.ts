@@ -7,6 +7,8 @@ import { GATEWAY_JSON_SCHEMA_PATH, gatewayJsonSchema, gatewayJsonSchemaText } fr
 import { EXAMPLE_GATEWAY_PATH } from './load.js';
 
 const example = (): Record<string, any> => yaml.load(readFileSync(EXAMPLE_GATEWAY_PATH, 'utf8'), { schema: yaml.JSON_SCHEMA }) as Record<string, any>;
+/** The example's deployed app's `deploy` section (BookStack's). */
+const deployed = (g: Record<string, any>): Record<string, any> => (g['apps'] as Record<string, any>[]).find((a) => a['deploy'] !== undefined)!['deploy'];
 // Compiled in each test, not at import: what a test checks must come from the code under test at that moment.
 const compile = () => new Ajv({ allErrors: true, strict: false }).compile(gatewayJsonSchema());
 
@@ -42,6 +44,11 @@ describe('gateway.schema.json', () => {
       ['policy engine mode', (g) => (g['apps'][0].authentik.policyEngineMode = 'some'), 'enum'],
       ['rate limit range', (g) => (g['apps'][0].rateLimit = { average: 0, period: '1m', burst: 1 }), 'minimum'],
       ['partial flows', (g) => delete g['authentik'].flows.invalidation, 'required'],
+      ['deploy: image not pinned', (g) => (deployed(g).container.image.pull = 'lscr.io/linuxserver/bookstack:latest'), 'pattern'],
+      ['deploy: unknown key', (g) => (deployed(g).container.helthCheck = deployed(g).container.healthCheck), 'additionalProperties'],
+      ['deploy: health check missing', (g) => delete deployed(g).container.healthCheck, 'required'],
+      ['deploy: engine', (g) => (deployed(g).database.engine = 'postgres'), 'const'],
+      ['deploy: env name', (g) => (deployed(g).container.env['1X'] = 'y'), 'pattern'],
     ];
     const check = compile();
     for (const [name, mutate, keyword] of cases) {

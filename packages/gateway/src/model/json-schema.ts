@@ -4,9 +4,10 @@
  * (`gateway.schema.json`, named by the example's `yaml-language-server` line) is regenerated
  * with `pnpm --filter @booxstream/gateway schema`; a test keeps it equal to this.
  *
- * Rules written as code (FQDN labels, origin URLs, uniqueness across apps, an app's `deploy`
- * section, which validate-deploy.ts checks) are not in it:
- * `validateGateway` remains the gate.
+ * Rules written as code (FQDN labels, origin URLs, uniqueness across apps, a `deploy` image's
+ * "exactly one of pull or build", credential-looking env names, a database's subnet) and the
+ * `ids` / `mfa` layers (checked by their own modules) are not in it: `validateGateway` remains
+ * the gate.
  */
 import { fileURLToPath } from 'node:url';
 import { z } from '@booxstream/config-kit';

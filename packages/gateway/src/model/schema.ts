@@ -9,7 +9,8 @@
 import { describe, integer, z } from '@booxstream/config-kit';
 import { AUTHENTIK_SLUG_PATTERN, DEFAULTS } from './defaults.js';
 import { bypassKey, bypassRoute } from './bypass.js';
-import type { AppDeploy } from './deploy.js';
+import { checked, line } from './fields.js';
+import { appDeploy, type DerivedProblem, withAppDefaults } from './deploy.js';
 import type { IdsLayer } from './ids.js';
 import type { MfaLayer } from './mfa.js';
 import {
@@ -29,17 +30,6 @@ import {
   UUID,
 } from './rules.js';
 
-/** Adds the problem `rule` finds, if any, as an issue on the value. */
-function checked(schema: z.ZodString, rule: (value: string) => string | undefined) {
-  return schema.check((ctx) => {
-    const message = rule(ctx.value);
-    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
-  });
-}
-
-/** A non-empty single-line string (it ends up in YAML, headers and API bodies). */
-const line = (opts: { allowEmpty?: boolean } = {}) =>
-  checked(z.string(), (s) => (!opts.allowEmpty && s.trim() === '' ? 'must not be empty' : /[\r\n]/.test(s) ? 'must be a single line' : undefined));
 const fqdn = checked(line(), (s) => fqdnProblem(s));
 const origin = checked(line(), originUrlProblem).transform(stripSlash);
 const duration = checked(line(), durationProblem);
@@ -128,11 +118,7 @@ const app = z
     contentSecurityPolicy: line().default(DEFAULTS.app.contentSecurityPolicy).describe('Content-Security-Policy sent with every response.'),
     rateLimit: rateLimit.default(() => ({ ...DEFAULTS.app.rateLimit })),
     authentik: appAuthentik,
-    // Checked by validate-deploy.ts (validateGateway runs it with the app's name and index).
-    deploy: z
-      .custom<AppDeploy>(() => true)
-      .optional()
-      .describe('Containers the program runs for this app on the apps VM (model/deploy.ts); absent: routed only.'),
+    deploy: appDeploy.optional(),
   })
   .transform(({ authentik, ...rest }) => ({
     ...rest,
@@ -191,7 +177,18 @@ export const GATEWAY_SCHEMA = z
         .describe('Flow slugs the proxy providers use; declared whole or left out for the stock flows.'),
       embeddedOutpostName: line().default(DEFAULTS.authentik.embeddedOutpostName).describe('Name of the embedded outpost.'),
     }),
-    apps: z.array(app).min(1, { error: 'must declare at least one app' }),
+    apps: z
+      .array(app)
+      .min(1, { error: 'must declare at least one app' })
+      // The deploy defaults that need the app's name and place in the list (deploy.ts).
+      .transform((apps, ctx) =>
+        apps.map(({ deploy, ...rest }, i) => {
+          const problems: DerivedProblem[] = [];
+          const placed = deploy === undefined ? undefined : withAppDefaults(deploy, rest.name, i, problems);
+          for (const p of problems) ctx.issues.push({ code: 'custom', message: p.message, path: [i, 'deploy', ...p.path], input: deploy });
+          return { ...rest, ...(placed !== undefined ? { deploy: placed } : {}) };
+        }),
+      ),
     tunnelRoutes: z
       .array(tunnelRoute)
       .default(() => [])

@@ -36,3 +36,20 @@ export type PolicyEngineMode = AuthentikAppMetadata['policyEngineMode'];
 export type TunnelRoute = Gateway['tunnelRoutes'][number];
 /** Subset of cloudflared's originRequest used by the model. */
 export type TunnelOriginRequest = NonNullable<TunnelRoute['originRequest']>;
+
+/** An app's `deploy` section (model/deploy.ts): its container and optional database, defaults filled. */
+export type AppDeploy = NonNullable<ProtectedApp['deploy']>;
+/** The app's own container. */
+export type AppContainerDecl = AppDeploy['container'];
+/** The app's database: MariaDB on an `internal` network that only the app shares. */
+export type AppDatabaseDecl = NonNullable<AppDeploy['database']>;
+/** Where an image comes from: `{ pull }` (pinned by digest) or `{ build }` (a local Dockerfile). */
+export type ImageSource = AppContainerDecl['image'];
+/** Docker's own health check, run inside the container. */
+export type ContainerHealthCheck = AppContainerDecl['healthCheck'];
+/** A secret Pulumi generates, mounted read-only at `/run/secrets/<name>`. */
+export type GeneratedSecret = AppContainerDecl['secrets'][number];
+/** A named volume (persistent data). */
+export type VolumeMount = AppContainerDecl['volumes'][number];
+/** Explicit exceptions to the hardening defaults, with the reason. */
+export type HardeningRelaxation = NonNullable<AppContainerDecl['relax']>;

@@ -7,12 +7,10 @@
  */
 import { type ConfigIssue, deepFreeze, validate } from '@booxstream/config-kit';
 import { GatewayConfigError } from '../errors.js';
-import type { AppDeploy } from './deploy.js';
 import { routerNames } from './names.js';
 import { fqdnProblem } from './rules.js';
 import { GATEWAY_SCHEMA } from './schema.js';
 import type { Gateway } from './types.js';
-import { validateDeploy } from './validate-deploy.js';
 import { checkIds } from './ids.js';
 import { checkMfa } from './mfa.js';
 
@@ -24,34 +22,17 @@ export { fqdnProblem, originUrlProblem } from './rules.js';
  */
 export function validateGateway(input: unknown): Gateway {
   const result = validate(GATEWAY_SCHEMA, input);
-  const deploys = deploySections(input);
   // Hostnames outside the domain are reported with the field problems: a common first mistake.
-  if (!result.ok) throw new GatewayConfigError([...result.issues, ...outsideDomain(rawHostnames(input)), ...deploys.issues]);
-  const apps = result.value.apps.map(({ deploy: _unchecked, ...app }, i) => ({ ...app, ...(deploys.values[i] ? { deploy: deploys.values[i] } : {}) }));
+  if (!result.ok) throw new GatewayConfigError([...result.issues, ...outsideDomain(rawHostnames(input))]);
   const { ids: _ids, mfa: _mfa, ...rest } = result.value;
   const layerIssues: ConfigIssue[] = [];
   const raw = input as Record<string, unknown>;
   const ids = raw['ids'] === undefined ? undefined : checkIds(raw['ids'], 'ids', layerIssues);
-  const mfa = raw['mfa'] === undefined ? undefined : checkMfa(raw['mfa'], 'mfa', apps.map((a) => a.name), layerIssues);
-  const gateway: Gateway = { ...rest, apps, ...(ids !== undefined ? { ids } : {}), ...(mfa !== undefined ? { mfa } : {}) };
-  const issues = [...outsideDomain(gateway), ...duplicates(gateway), ...deploys.issues, ...layerIssues];
+  const mfa = raw['mfa'] === undefined ? undefined : checkMfa(raw['mfa'], 'mfa', rest.apps.map((a) => a.name), layerIssues);
+  const gateway: Gateway = { ...rest, ...(ids !== undefined ? { ids } : {}), ...(mfa !== undefined ? { mfa } : {}) };
+  const issues = [...outsideDomain(gateway), ...duplicates(gateway), ...layerIssues];
   if (issues.length > 0) throw new GatewayConfigError(issues);
   return deepFreeze(gateway);
-}
-
-/** Each app's `deploy` section, checked by validate-deploy.ts (it needs the app's name and index). */
-function deploySections(input: unknown): { values: (AppDeploy | undefined)[]; issues: ConfigIssue[] } {
-  const apps = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)['apps'] : undefined;
-  const values: (AppDeploy | undefined)[] = [];
-  const issues: ConfigIssue[] = [];
-  (Array.isArray(apps) ? apps : []).forEach((app: unknown, i) => {
-    const a = typeof app === 'object' && app !== null ? (app as Record<string, unknown>) : {};
-    if (a['deploy'] === undefined) return;
-    const checked = validateDeploy(a['deploy'], `apps[${i}].deploy`, typeof a['name'] === 'string' ? a['name'] : undefined, i);
-    values[i] = checked.value;
-    issues.push(...checked.issues);
-  });
-  return { values, issues };
 }
 
 interface Hostnames {

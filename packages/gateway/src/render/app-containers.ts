@@ -11,9 +11,9 @@
  *   database's exporter only. The database publishes nothing.
  */
 import { GatewayError } from '../errors.js';
-import { CONTAINER_HARDENING, type AppDeploy, type ContainerHealthCheck, type GeneratedSecret, type ImageSource } from '../model/deploy.js';
+import { CONTAINER_HARDENING } from '../model/deploy.js';
 import { deploymentNames } from '../model/names.js';
-import type { ProtectedApp } from '../model/types.js';
+import type { AppDeploy, ContainerHealthCheck, GeneratedSecret, ImageSource, ProtectedApp } from '../model/types.js';
 import {
   databaseAddresses,
   databaseNames,

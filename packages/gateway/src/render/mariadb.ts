@@ -10,8 +10,7 @@
  * written for, and BookStack supports it.
  */
 import { GatewayError } from '../errors.js';
-import type { AppDatabaseDecl } from '../model/deploy.js';
-import type { ProtectedApp } from '../model/types.js';
+import type { AppDatabaseDecl, ProtectedApp } from '../model/types.js';
 
 /** Where every container finds its secret files (Docker's convention for secrets). */
 export const SECRETS_DIR = '/run/secrets';
