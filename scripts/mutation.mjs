@@ -33,6 +33,11 @@ if (!area) {
 
 const cwd = path.join(root, area.pkg);
 process.chdir(cwd);
+// Outside CI vitest *writes* a missing snapshot (`toMatchFileSnapshot` included) and passes,
+// so a mutant that renames a rendered file would survive by writing a new snapshot beside the
+// old one (and leave it in the tree). With CI set, vitest's snapshot mode is `none`: a missing
+// snapshot fails the test. The test runners Stryker forks inherit this environment.
+process.env.CI = 'true';
 const stryker = new Stryker({
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner'],
