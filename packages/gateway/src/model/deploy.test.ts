@@ -5,7 +5,7 @@ import { GatewayConfigError, GatewayError } from '../errors.js';
 import { planAppDeployment } from '../render/app-containers.js';
 import { EXAMPLE_GATEWAY_PATH, loadExampleGateway } from './load.js';
 import { assertUniqueNames, NameCollisionError } from './names.js';
-import { withAppDefaults } from './deploy.js';
+import { appDeploy, type DerivedProblem, withAppDefaults } from './deploy.js';
 import { validateGateway } from './validate.js';
 
 /** The example as plain data, and its BookStack entry to break. */
@@ -82,10 +82,10 @@ describe('the deploy section', () => {
       `apps[2].deploy.database.name: must be set: the default from the app's name ("9_lives") would have to be a lowercase identifier (letters, digits, _), at most 32 characters`,
     ]);
     // 246 apps before it would put the default past 172.30.255.0: checked on the function, not with 247 apps.
-    const deploy = validateGateway(example().doc).apps[2]!.deploy!;
-    const problems: { path: readonly (string | number)[]; message: string }[] = [];
-    const { name: _n, subnet: _s, ...database } = deploy.database!;
-    withAppDefaults(structuredClone({ ...deploy, database }) as never, 'wiki', 246, problems);
+    const declared = example().bookstack['deploy'];
+    delete declared['database']['subnet'];
+    const problems: DerivedProblem[] = [];
+    withAppDefaults(appDeploy.parse(declared), 'wiki', 246, problems);
     expect(problems).toEqual([
       { path: ['database', 'subnet'], message: 'must be set: the default for this app ("172.30.256.0/29") would have to be an IPv4 network between /16 and /29, e.g. 172.30.10.0/29' },
     ]);
