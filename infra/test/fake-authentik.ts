@@ -595,6 +595,7 @@ const HANDLERS: Record<string, (ctx: Ctx) => Result> = {
     const b = ctx.state.bindings.get(ctx.params['policy_binding_uuid'] ?? '');
     return b ? { status: 200, body: bindingJson(ctx.state, b) } : notFound('PolicyBinding');
   },
+  policies_bindings_partial_update: (ctx) => HANDLERS['policies_bindings_update']!(ctx),
   policies_bindings_update: (ctx) => {
     const b = ctx.state.bindings.get(ctx.params['policy_binding_uuid'] ?? '');
     if (!b) return notFound('PolicyBinding');
