@@ -126,6 +126,15 @@ describe('loadStackConfig errors name the key', () => {
     ]);
   });
 
+  it('takes a gateway file that declares mfa: (the program applies it), and locates a bad mfa field', () => {
+    const g = yaml.load(readFileSync(EXAMPLE_GATEWAY_PATH, 'utf8')) as Record<string, any>;
+    const withMfa = (mfa: unknown) => ({ 'mine.gateway.yaml': yaml.dump({ ...g, mfa }) });
+    const cfg = load((c) => (c['booxstream:gatewayFile'] = 'mine.gateway.yaml'), withMfa({ scope: 'apps', apps: ['booxstream'] }));
+    expect(cfg.gateway.mfa).toMatchObject({ scope: 'apps', apps: ['booxstream'], failedAttemptsBeforeCancel: 5, sessionDuration: 'hours=1' });
+    const issues = issuesOf((c) => (c['booxstream:gatewayFile'] = 'mine.gateway.yaml'), withMfa({ scope: 'apps', apps: ['nextcloud'] }));
+    expect(issues).toEqual([{ path: 'booxstream:gatewayFile.mfa.apps[0]', message: expect.stringMatching(/^must name an app of apps:/) }]);
+  });
+
   it('names the gateway file it cannot read or parse', () => {
     const missing = issuesOf((c) => (c['booxstream:gatewayFile'] = 'nowhere.gateway.yaml'));
     expect(missing).toEqual([{ path: 'booxstream:gatewayFile', message: expect.stringMatching(/^cannot read "nowhere.gateway.yaml" \(relative to infra\/\): ENOENT/) }]);

@@ -5,7 +5,7 @@
  */
 import * as cloudflare from '@pulumi/cloudflare';
 import * as pulumi from '@pulumi/pulumi';
-import { appResourceNames, deploymentNames, assertUniqueNames, authentikLookups, databaseBackupHook, databaseScrapeTarget, GATEWAY_RESOURCE_NAMES as NAMES, planAppDeployment, bypassProbePaths, type DatabaseBackupHook, type DatabaseScrapeTarget, type FlowPks } from '@booxstream/gateway';
+import { appResourceNames, deploymentNames, assertUniqueNames, authentikLookups, databaseBackupHook, databaseScrapeTarget, GATEWAY_RESOURCE_NAMES as NAMES, planAppDeployment, bypassProbePaths, signInFlowSlug, type DatabaseBackupHook, type DatabaseScrapeTarget, type FlowPks } from '@booxstream/gateway';
 import { AuthentikFlow, AuthentikGroup } from './authentik/resources.js';
 import { AppDeployment } from './components/app-deployment.js';
 import { BooxStreamVm } from './components/booxstream-vm.js';
@@ -13,6 +13,7 @@ import { Crowdsec } from './components/crowdsec.js';
 import { HostHardening } from './components/host-hardening.js';
 import { ProtectedApp } from './components/protected-app.js';
 import { TunnelIngress } from './components/tunnel-ingress.js';
+import { TwoFactorSignIn } from './components/two-factor.js';
 import type { StackConfig } from './config.js';
 import { declareObservability, type ObservabilityOutputs } from './observability.js';
 import { commandConnection } from './ssh.js';
@@ -46,7 +47,8 @@ export interface GatewayOutputs {
 export interface VerifyTargets {
   /** authentik as browsers reach it: a redirect for a signed-out visitor must point here. */
   authentikExternalUrl: string;
-  apps: { name: string; url: string; bypassPaths: { path: string; methods: string[] }[] }[];
+  /** Each app with the authentik flow a signed-out visit must end at (`/if/flow/<signInFlowSlug>/`). */
+  apps: { name: string; url: string; signInFlowSlug: string; bypassPaths: { path: string; methods: string[] }[] }[];
   /** The server's health endpoint as the gateway reaches it (the app's upstream). */
   healthzUrl: string;
   /** Every rendered Traefik router by name: what Traefik's API must report loaded (verify/traefik-api.ts). */
@@ -86,11 +88,17 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
     { providers: { cloudflare: cloudflareProvider } },
   );
 
+  // Two-factor sign-in (the model's mfa:), before the apps: per app, their providers name its flow.
+  const mfa = cfg.gateway.mfa !== undefined ? new TwoFactorSignIn(NAMES.mfa, { mfa: cfg.gateway.mfa }) : undefined;
+  const mfaFlowPk = mfa?.flowPk;
+  const appFlowPks = (name: string): pulumi.Input<FlowPks> =>
+    mfaFlowPk !== undefined && cfg.gateway.mfa?.apps.includes(name) ? pulumi.all([flowPks, mfaFlowPk]).apply(([f, authentication]) => ({ ...f, authentication })) : flowPks;
+
   const apps = cfg.gateway.apps.map(
     (app) =>
       new ProtectedApp(
         appResourceNames(app).component,
-        { gateway: cfg.gateway, app, flowPks, groupPks, gatewayConnection, zoneId: cfg.cloudflare.zoneId, adoptDns: cfg.adopt.includes(app.hostname) },
+        { gateway: cfg.gateway, app, flowPks: appFlowPks(app.name), groupPks, gatewayConnection, zoneId: cfg.cloudflare.zoneId, adoptDns: cfg.adopt.includes(app.hostname) },
         { providers: { cloudflare: cloudflareProvider } },
       ),
   );
@@ -155,7 +163,7 @@ export function declareGateway(cfg: StackConfig, options: { projectDir: string; 
     observability: pulumi.all([observability.prometheusUrl, observability.backupTimer]).apply(([prometheusUrl, backupTimer]) => ({ prometheusUrl, backupTimer })),
     verify: pulumi.all([byName((a) => a.url), vm.healthzUrl]).apply(([urls, healthzUrl]) => ({
       authentikExternalUrl: cfg.gateway.authentik.externalUrl,
-      apps: cfg.gateway.apps.map((app) => ({ name: app.name, url: urls[app.name] as string, bypassPaths: app.bypassPaths.flatMap((r) => bypassProbePaths(r).map((path) => ({ path, methods: [...r.methods] }))) })),
+      apps: cfg.gateway.apps.map((app) => ({ name: app.name, url: urls[app.name] as string, signInFlowSlug: signInFlowSlug(cfg.gateway, app), bypassPaths: app.bypassPaths.flatMap((r) => bypassProbePaths(r).map((path) => ({ path, methods: [...r.methods] }))) })),
       healthzUrl,
       traefikRouters: expectedTraefikRouters(cfg.gateway),
     })),

@@ -16,25 +16,25 @@
  * it adopts, is unchanged byte for byte → a second `up` writes nothing → `destroy` → both
  * APIs hold exactly the start state.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadExampleGateway, renderAuthentikApplication, renderAuthentikProvider, renderPolicyBindings } from '@booxstream/gateway';
-import { loadCloudflareContract } from './cloudflare-contract.js';
+import { loadExampleGateway } from '@booxstream/gateway';
+import { alignAffineWithModel } from './live-affine.js';
 import { exampleStack } from './example-stack.js';
 import { EMBEDDED_OUTPOST_MANAGED, startFakeAuthentik, type FakeAuthentik } from './fake-authentik.js';
 import { FAKE_ACCOUNT_ID, FAKE_ZONE_ID, startFakeCloudflare, type FakeCloudflare } from './fake-cloudflare.js';
 import type { RemoteShell } from '../src/tunnel/local-apply.js';
 import { runProcess } from '../src/tunnel/ssh-shell.js';
 import { Engine } from './pulumi-engine.js';
+import { sshMaterialDir, useEngineWorld, type World } from './engine-world.js';
 
 const INFRA_DIR = fileURLToPath(new URL('..', import.meta.url));
 const gateway = loadExampleGateway();
 const TUNNEL = gateway.tunnel.id;
 const TARGET = `${TUNNEL}.cfargotunnel.com`;
-const affine = gateway.apps.find((a) => a.name === 'affine')!;
 /** The example model's apps that are not live yet: the up adds them, destroy removes them. */
 const NEW_HOSTS = ['booxstream.kevinvdb.dev', 'bookstack.kevinvdb.dev'];
 
@@ -66,29 +66,7 @@ const LIVE_RECORDS = [
   { name: 'kevinvdb.dev', type: 'TXT', content: '"v=spf1 -all"', proxied: false, ttl: 3600 },
 ];
 
-interface World {
-  cf: FakeCloudflare;
-  ak: FakeAuthentik;
-  engine: Engine;
-  sshDir: string;
-}
-
-let world: World | undefined;
-
-beforeAll(() => void loadCloudflareContract(), 60_000);
-
-afterEach(async () => {
-  if (!world) return;
-  const { cf, ak, sshDir } = world;
-  const violations = [...cf.violations, ...ak.violations];
-  await cf.close();
-  await ak.close();
-  rmSync(sshDir, { recursive: true, force: true });
-  delete process.env['BOOXSTREAM_SSH_DIR'];
-  world = undefined;
-  // Every request the resources sent and every answer they got met the vendors' contracts.
-  expect(violations).toEqual([]);
-});
+const worlds = useEngineWorld();
 
 /** authentik's state as plain JSON, keyed and sorted, for exact before/after comparisons. */
 function authentikSnapshot(ak: FakeAuthentik) {
@@ -114,24 +92,14 @@ async function liveGateway(
 
   // authentik as the owner set Affine up: the fields the model declares hold the model's
   // values, but the provider has the owner's own name, and another app shares the outpost.
-  const flowPk = (slug: string) => [...ak.state.flows.values()].find((f) => f.slug === slug)!.pk;
-  const groupPk = (name: string) => [...ak.state.groups.values()].find((g) => g.name === name)!.pk;
-  const app = ak.state.applications.get('affine')!;
-  const provider = ak.state.providers.get(app.provider!)!;
-  Object.assign(provider, renderAuthentikProvider(gateway, affine, { authorization: flowPk(gateway.authentik.flows.authorization), invalidation: flowPk(gateway.authentik.flows.invalidation) }), {
-    name: 'Affine SSO (hand-made)',
-    skip_path_regex: '^/share/',
-  });
-  Object.assign(app, renderAuthentikApplication(affine, provider.pk));
-  const binding = [...ak.state.bindings.values()].find((b) => b.target === app.pk)!;
-  Object.assign(binding, renderPolicyBindings(affine, { admins: groupPk('admins') }, app.pk)[0]);
+  const { provider } = alignAffineWithModel(ak, gateway);
+  Object.assign(provider, { name: 'Affine SSO (hand-made)', skip_path_regex: '^/share/' });
   const photos = { ...provider, pk: ak.state.nextProviderPk++, name: 'photos-proxy', external_host: 'https://photos.kevinvdb.dev', internal_host: 'https://192.168.1.203:2283' };
   ak.state.providers.set(photos.pk, photos);
   const embedded = [...ak.state.outposts.values()].find((o) => o.managed === EMBEDDED_OUTPOST_MANAGED)!;
   embedded.providers = [provider.pk, photos.pk];
 
-  const sshDir = mkdtempSync(join(tmpdir(), 'infra-brownfield-ssh-'));
-  process.env['BOOXSTREAM_SSH_DIR'] = sshDir;
+  const sshDir = sshMaterialDir();
   const { config, secretKeys } = exampleStack();
   if (options.adopt) config['booxstream:adopt'] = JSON.stringify(options.adopt);
   if (options.local) {
@@ -146,8 +114,7 @@ async function liveGateway(
     secretKeys,
     INFRA_DIR,
   );
-  world = { cf, ak, engine, sshDir };
-  return world;
+  return worlds.set({ cf, ak, engine, sshDir });
 }
 
 describe('brownfield: the first up on a live gateway with Affine', () => {

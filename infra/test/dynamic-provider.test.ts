@@ -24,6 +24,7 @@ import {
   type Gateway,
   type ProtectedApp,
 } from '@booxstream/gateway';
+import { AUTHENTIK_DEFAULT_STAGES } from '@booxstream/gateway';
 import { EMBEDDED_OUTPOST_MANAGED, SEED, startFakeAuthentik, type FakeAuthentik } from './fake-authentik.js';
 import { FAKE_ACCOUNT_ID, FAKE_ZONE_ID, startFakeCloudflare } from './fake-cloudflare.js';
 
@@ -108,7 +109,7 @@ afterAll(async () => {
 describe('serialized Authentik providers', () => {
   it('capture nothing but strings and the connection object (no client, no token, no module)', () => {
     expect(Object.keys(providers).filter((t) => t.includes('/authentik:')).sort()).toEqual(
-      ['Application', 'Flow', 'Group', 'OutpostMembership', 'PolicyBinding', 'ProxyProvider'].map(TYPE).sort(),
+      ['Application', 'Flow', 'Group', 'MfaObject', 'NamedLookup', 'OutpostMembership', 'PolicyBinding', 'ProxyProvider'].map(TYPE).sort(),
     );
     for (const text of Object.entries(providers).filter(([t]) => t.includes('/authentik:')).map(([, v]) => v)) {
       expect(text.length).toBeLessThan(8_000);
@@ -200,6 +201,37 @@ describe('serialized Authentik providers', () => {
     expect(fake.state.flows.has(authorization.id)).toBe(true);
 
     // The token came from config and never appears in anything the provider returned.
+    expect(host.lines.join('\n')).not.toContain(fake.token);
+  }, 60_000);
+
+  it('run the two-factor kinds from their serialized text: a lookup, an object of ours, an adopted default restored on delete', async () => {
+    const lookup = await host.ok<{ id: string }>(providers[TYPE('NamedLookup')]!, 'create', { path: '/stages/identification/', field: 'name', value: AUTHENTIK_DEFAULT_STAGES.identification });
+    expect(fake.state.stages.get(lookup.id)?.name).toBe(AUTHENTIK_DEFAULT_STAGES.identification);
+
+    const mfaText = providers[TYPE('MfaObject')]!;
+    const deny = { key: 'deny', method: 'POST', path: '/stages/deny/', schema: 'DenyStageRequest', body: { name: 'booxstream-mfa-deny', deny_message: 'No.' } };
+    const created = await host.ok<{ id: string; outs: Record<string, unknown> }>(mfaText, 'create', deny);
+    expect(fake.state.stages.get(created.id)).toMatchObject({ kind: 'deny', name: 'booxstream-mfa-deny' });
+
+    const login = () => [...fake.state.stages.values()].find((s) => s.name === AUTHENTIK_DEFAULT_STAGES.login)!;
+    const before = structuredClone(login());
+    const adopt = {
+      key: 'login',
+      method: 'PATCH',
+      path: '/stages/user_login/',
+      schema: 'PatchedUserLoginStageRequest',
+      body: { session_duration: 'hours=1' },
+      adopt: { name: AUTHENTIK_DEFAULT_STAGES.login, restoreFields: ['session_duration'] },
+    };
+    const adopted = await host.ok<{ id: string; outs: Record<string, unknown> }>(mfaText, 'create', adopt);
+    expect(adopted.outs).toMatchObject({ adopted: true, previous: { session_duration: 'seconds=0' } });
+    expect(login().fields['session_duration']).toBe('hours=1');
+    expect(await host.ok(mfaText, 'diff', adopted.id, adopted.outs, adopt)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+
+    await host.ok(mfaText, 'delete', adopted.id, adopted.outs);
+    await host.ok(mfaText, 'delete', created.id, created.outs);
+    expect(login()).toEqual(before);
+    expect(fake.state.stages.has(created.id)).toBe(false);
     expect(host.lines.join('\n')).not.toContain(fake.token);
   }, 60_000);
 

@@ -19,17 +19,23 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, serveFake } from './fake-http.js';
 import { loadAuthentikOpenApi } from '@booxstream/gateway/authentik-openapi';
+import { invalid, notFound, paginate, type Ctx, type Result } from './fake-authentik-rest.js';
+import { boundPolicyJson, FLOW_OBJECT_HANDLERS, flowHandlers, policyTargets, seedDefaultAuthentication, type FakeFlowBinding, type FakePolicy, type FakeStage } from './fake-authentik-flows.js';
 
 type Wire = Record<string, unknown>;
 
 export const EMBEDDED_OUTPOST_MANAGED = 'goauthentik.io/outposts/embedded';
 export const EMBEDDED_OUTPOST_NAME = 'authentik Embedded Outpost';
 
-export interface FakeFlow {
+export interface FakeFlow extends Wire {
   pk: string;
+  /** Its policy-binding-model id (the target of policy bindings on the flow), not its pk. */
+  pbm: string;
   slug: string;
   name: string;
+  title: string;
   designation: string;
+  authentication: string;
 }
 export interface FakeGroup {
   pk: string;
@@ -67,6 +73,9 @@ export interface FakeState {
   outposts: Map<string, FakeOutpost>;
   bindings: Map<string, FakeBinding>;
   nextProviderPk: number;
+  stages: Map<string, FakeStage>;
+  policies: Map<string, FakePolicy>;
+  flowBindings: Map<string, FakeFlowBinding>;
 }
 
 export interface RecordedRequest {
@@ -208,9 +217,12 @@ function seedState(): FakeState {
     outposts: new Map(),
     bindings: new Map(),
     nextProviderPk: 1,
+    stages: new Map(),
+    policies: new Map(),
+    flowBindings: new Map(),
   };
   const flow = (slug: string, designation: string) => {
-    const f: FakeFlow = { pk: randomUUID(), slug, name: slug, designation };
+    const f: FakeFlow = { pk: randomUUID(), pbm: randomUUID(), slug, name: slug, title: slug, designation, authentication: 'none' };
     state.flows.set(f.pk, f);
     return f;
   };
@@ -218,6 +230,8 @@ function seedState(): FakeState {
   flow(SEED.flows.authorizationExplicit, 'authorization');
   const invalidation = flow(SEED.flows.invalidation, 'invalidation');
   flow(SEED.flows.authentication, 'authentication');
+  // The default flow's stages and bindings, which the two-factor layer adopts or refers to.
+  seedDefaultAuthentication(state);
   const implicit = [...state.flows.values()].find((f) => f.slug === SEED.flows.authorizationImplicit)!;
 
   let numPk = 1000;
@@ -406,75 +420,32 @@ function partialGroupJson(g: FakeGroup): Wire {
 
 function bindingJson(state: FakeState, b: FakeBinding): Wire {
   const group = b.group ? state.groups.get(b.group) : undefined;
-  return { ...b, policy_obj: null, group_obj: group ? partialGroupJson(group) : null, user_obj: null, expires: null, expiring: false };
+  return { ...b, policy_obj: boundPolicyJson(state, b['policy']), group_obj: group ? partialGroupJson(group) : null, user_obj: null, expires: null, expiring: false };
 }
 
-function flowJson(f: FakeFlow): Wire {
+function flowJson(state: FakeState, f: FakeFlow): Wire {
+  const { pbm, ...fields } = f;
   return {
-    pk: f.pk,
-    policybindingmodel_ptr_id: f.pk,
-    name: f.name,
-    slug: f.slug,
-    title: f.name,
-    designation: f.designation,
-    background_url: '/static/dist/assets/images/flow_background.jpg',
-    background_themed_urls: null,
-    stages: [],
-    policies: [],
-    cache_count: 0,
+    background: '',
     policy_engine_mode: 'any',
     compatibility_mode: false,
-    export_url: `/api/v3/flows/instances/${f.slug}/export/`,
     layout: 'stacked',
     denied_action: 'message_continue',
-    authentication: 'none',
+    ...fields,
+    pk: f.pk,
+    policybindingmodel_ptr_id: pbm,
+    background_url: '/static/dist/assets/images/flow_background.jpg',
+    background_themed_urls: null,
+    stages: [...state.flowBindings.values()].filter((b) => b.target === f.pk).map((b) => b.stage),
+    policies: [...state.bindings.values()].filter((b) => b.target === pbm && typeof b['policy'] === 'string').map((b) => String(b['policy'])),
+    cache_count: 0,
+    export_url: `/api/v3/flows/instances/${f.slug}/export/`,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Handlers, one per operationId.
 
-interface Ctx {
-  state: FakeState;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  body: Wire;
-  pageSize: number;
-  path: string;
-}
-interface Result {
-  status: number;
-  body?: unknown;
-  /** The status is not in the operation's documented responses (e.g. 404); body is a GenericError. */
-  undocumented?: boolean;
-}
-
-function paginate(items: Wire[], ctx: Ctx): Result {
-  const size = Number(ctx.query.get('page_size') ?? ctx.pageSize);
-  const page = Number(ctx.query.get('page') ?? 1);
-  const totalPages = Math.max(1, Math.ceil(items.length / size));
-  const start = (page - 1) * size;
-  const results = items.slice(start, start + size);
-  return {
-    status: 200,
-    body: {
-      pagination: {
-        next: page < totalPages ? page + 1 : 0,
-        previous: page > 1 ? page - 1 : 0,
-        count: items.length,
-        current: page,
-        total_pages: totalPages,
-        start_index: results.length ? start + 1 : 0,
-        end_index: start + results.length,
-      },
-      results,
-      autocomplete: {},
-    },
-  };
-}
-
-const notFound = (model: string): Result => ({ status: 404, body: { detail: `No ${model} matches the given query.` }, undocumented: true });
-const invalid = (errors: Record<string, string[]>): Result => ({ status: 400, body: errors });
 const iexact = (a: unknown, b: string | null) => b === null || String(a).toLowerCase() === b.toLowerCase();
 
 function validateProviderRefs(state: FakeState, body: Wire): Result | null {
@@ -514,10 +485,12 @@ function userCanAccess(state: FakeState, app: FakeApplication): boolean {
 }
 
 const HANDLERS: Record<string, (ctx: Ctx) => Result> = {
+  ...FLOW_OBJECT_HANDLERS,
+  ...flowHandlers((state, slug) => flowJson(state, [...state.flows.values()].find((f) => f.slug === slug)!)),
   flows_instances_list: (ctx) => {
     const slug = ctx.query.get('slug');
     const flows = [...ctx.state.flows.values()].filter((f) => slug === null || f.slug === slug);
-    return paginate(flows.map(flowJson), ctx);
+    return paginate(flows.map((f) => flowJson(ctx.state, f)), ctx);
   },
 
   core_groups_list: (ctx) => {
@@ -607,7 +580,8 @@ const HANDLERS: Record<string, (ctx: Ctx) => Result> = {
 
   policies_bindings_list: (ctx) => {
     const target = ctx.query.get('target');
-    const items = [...ctx.state.bindings.values()].filter((b) => target === null || b.target === target);
+    const policy = ctx.query.get('policy');
+    const items = [...ctx.state.bindings.values()].filter((b) => (target === null || b.target === target) && (policy === null || b['policy'] === policy));
     return paginate(items.map((b) => bindingJson(ctx.state, b)), ctx);
   },
   policies_bindings_create: (ctx) => {
@@ -621,6 +595,7 @@ const HANDLERS: Record<string, (ctx: Ctx) => Result> = {
     const b = ctx.state.bindings.get(ctx.params['policy_binding_uuid'] ?? '');
     return b ? { status: 200, body: bindingJson(ctx.state, b) } : notFound('PolicyBinding');
   },
+  policies_bindings_partial_update: (ctx) => HANDLERS['policies_bindings_update']!(ctx),
   policies_bindings_update: (ctx) => {
     const b = ctx.state.bindings.get(ctx.params['policy_binding_uuid'] ?? '');
     if (!b) return notFound('PolicyBinding');
@@ -660,8 +635,9 @@ function updateApplication(ctx: Ctx): Result {
 function validateBinding(state: FakeState, body: Wire): Result | null {
   const errors: Record<string, string[]> = {};
   const target = body['target'];
-  const targets = new Set([...state.applications.values()].map((a) => a.pk).concat([...state.flows.values()].map((f) => f.pk)));
-  if (typeof target === 'string' && !targets.has(target)) errors['target'] = [`Invalid pk "${target}" - object does not exist.`];
+  if (typeof target === 'string' && !policyTargets(state).has(target)) errors['target'] = [`Invalid pk "${target}" - object does not exist.`];
+  const policy = body['policy'];
+  if (typeof policy === 'string' && !state.policies.has(policy)) errors['policy'] = [`Invalid pk "${policy}" - object does not exist.`];
   const group = body['group'];
   if (typeof group === 'string' && !state.groups.has(group)) errors['group'] = [`Invalid pk "${group}" - object does not exist.`];
   const bound = [body['policy'], body['group'], body['user']].filter((v) => v !== null && v !== undefined);

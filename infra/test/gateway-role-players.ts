@@ -6,7 +6,9 @@
  *   proxy, and every answer echoes the X-authentik-username it received;
  * - an "outpost" playing authentik's embedded outpost: 200 + X-authentik-* for a request
  *   carrying the session cookie, 401 otherwise, and `/outpost.goauthentik.io/start` that
- *   redirects to authentik;
+ *   redirects to authentik's authorize endpoint (client_id: the app's host);
+ * - an "authentik" playing its sign-in redirects: authorize → the provider's authentication
+ *   flow, or → `/flows/-/default/authentication/` → the brand's flow, then the flow's page;
  * - nginx configs playing Traefik with the rendered semantics: forward auth on the app with
  *   identity taken only from the auth answer, the outpost's own path without forward auth,
  *   exact bypass paths with the identity headers blanked. A deliberately broken variant
@@ -16,7 +18,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 export const SESSION_COOKIE = 'authentik_session=valid-session';
-export const AUTHENTIK_URL = 'https://auth.test';
+/** authentik as browsers reach it; plain HTTP so the checks can follow it to a loopback role-player. */
+export const AUTHENTIK_URL = 'http://auth.test';
 export const IDENTITY_HEADERS = ['username', 'groups', 'email', 'name', 'uid'];
 
 export interface RolePlayer {
@@ -106,10 +109,49 @@ export function startOutpost(): Promise<RolePlayer> {
     }
     if (path === '/outpost.goauthentik.io/start') {
       const rd = new URL(req.url ?? '/', 'http://x').searchParams.get('rd') ?? '/';
-      return res.writeHead(302, { location: `${AUTHENTIK_URL}/application/o/authorize/?client_id=test&state=${encodeURIComponent(rd)}` }).end();
+      const clientId = new URL(rd, 'http://x').host;
+      return res.writeHead(302, { location: `${AUTHENTIK_URL}/application/o/authorize/?client_id=${clientId}&state=${encodeURIComponent(rd)}` }).end();
     }
     return res.writeHead(404).end();
   });
+}
+
+export interface AuthentikRolePlayer {
+  readonly port: number;
+  /** client_id (the app's host) → the slug of its provider's authentication flow; absent: the brand's flow. */
+  providerFlows: Record<string, string>;
+  /** The brand's authentication flow. */
+  brandFlow: string;
+  /** Broken: authorize redirects to itself (a loop the check must bound). */
+  loop: boolean;
+  close(): Promise<void>;
+}
+
+/** authentik's role in a signed-out visit: redirects to the right flow, and the flow's page. */
+export async function startAuthentik(): Promise<AuthentikRolePlayer> {
+  const self: AuthentikRolePlayer = { port: 0, providerFlows: {}, brandFlow: 'default-authentication-flow', loop: false, close: async () => {} };
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', AUTHENTIK_URL);
+    const next = encodeURIComponent(url.pathname + url.search);
+    if (url.pathname === '/application/o/authorize/') {
+      if (self.loop) return res.writeHead(302, { location: url.pathname + url.search }).end();
+      const flow = self.providerFlows[url.searchParams.get('client_id') ?? ''];
+      return res.writeHead(302, { location: flow ? `/if/flow/${flow}/?next=${next}` : `/flows/-/default/authentication/?next=${next}` }).end();
+    }
+    if (url.pathname === '/flows/-/default/authentication/') return res.writeHead(302, { location: `/if/flow/${self.brandFlow}/?${url.searchParams}` }).end();
+    const flow = /^\/if\/flow\/([-\w]+)\/$/.exec(url.pathname)?.[1];
+    const known = flow !== undefined && (flow === self.brandFlow || Object.values(self.providerFlows).includes(flow));
+    if (known) return res.writeHead(200, { 'content-type': 'text/html' }).end(`<ak-flow-executor flowSlug="${flow}"></ak-flow-executor>`);
+    return res.writeHead(404, { 'content-type': 'text/html' }).end('Not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  (self as { port: number }).port = (server.address() as AddressInfo).port;
+  self.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return self;
 }
 
 const blankIdentity = () =>

@@ -368,6 +368,7 @@ describe('stack outputs', () => {
         {
           name: 'booxstream',
           url: 'https://booxstream.kevinvdb.dev/',
+          signInFlowSlug: 'default-authentication-flow',
           bypassPaths: [
             { path: '/api/hosts/register', methods: ['POST'] },
             { path: '/api/hosts/update-ip', methods: ['POST'] },
@@ -378,8 +379,8 @@ describe('stack outputs', () => {
             { path: '/share/app.js.map', methods: ['GET'] },
           ],
         },
-        { name: 'affine', url: 'https://affine.kevinvdb.dev/', bypassPaths: [] },
-        { name: 'bookstack', url: 'https://bookstack.kevinvdb.dev/', bypassPaths: [] },
+        { name: 'affine', url: 'https://affine.kevinvdb.dev/', signInFlowSlug: 'default-authentication-flow', bypassPaths: [] },
+        { name: 'bookstack', url: 'https://bookstack.kevinvdb.dev/', signInFlowSlug: 'default-authentication-flow', bypassPaths: [] },
       ],
       healthzUrl: 'http://192.168.1.202:3001/healthz',
       traefikRouters: expect.any(Object),

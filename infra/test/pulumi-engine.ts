@@ -58,6 +58,8 @@ const AUTHENTIK_KINDS: Record<string, authentik.AuthentikKind> = {
   Application: 'application',
   OutpostMembership: 'outpost-membership',
   PolicyBinding: 'policy-binding',
+  MfaObject: 'mfa-object',
+  NamedLookup: 'named-lookup',
 };
 const CLOUDFLARE_KINDS: Record<string, cloudflare.CloudflareKind> = { TunnelIngressRules: 'tunnel-ingress', DnsRecord: 'dns-record' };
 
@@ -129,6 +131,8 @@ export class Engine {
     private readonly config: Record<string, string>,
     private readonly secretKeys: string[],
     private readonly projectDir: string,
+    /** Project files held in memory instead of read from infra/ (a gateway file with other layers). */
+    private readonly files: Record<string, string> = {},
   ) {}
 
   preview(): Promise<RunLog> {
@@ -246,7 +250,7 @@ export class Engine {
     pulumi.runtime.setAllConfig(this.config, this.secretKeys);
 
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-      const cfg = loadStackConfig(mapSource(this.config, this.secretKeys), projectFiles());
+      const cfg = loadStackConfig(mapSource(this.config, this.secretKeys), projectFiles(this.files));
       const o = declareGateway(cfg, { projectDir: this.projectDir, stack: 'brownfield' });
       return { verify: o.verify, hashes: o.renderedFileHashes };
     });

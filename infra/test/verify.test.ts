@@ -15,10 +15,12 @@ import { VERIFY_CHECK_IDS } from '../src/verify/check-ids.js';
 import { formatTable, runChecks, traversalPaths, type CheckResult, type VerifyOptions } from '../src/verify/checks.js';
 import { parseArgs } from '../src/verify/cli.js';
 import { parseTargets, type VerifyBypass, type VerifyTargets } from '../src/verify/targets.js';
-import { bypassProbePaths, loadExampleGateway } from '@booxstream/gateway';
+import { bypassProbePaths, loadExampleGateway, MFA_FLOW_SLUG } from '@booxstream/gateway';
 import {
   AUTHENTIK_URL,
+  type AuthentikRolePlayer,
   brokenGatewayConfig,
+  startAuthentik,
   type BypassLocation,
   goodGatewayConfig,
   SESSION_COOKIE,
@@ -50,6 +52,8 @@ let outpost: RolePlayer;
 let good: RunningNginx;
 let broken: RunningNginx;
 let traefik: FakeTraefikApi;
+let authentik: AuthentikRolePlayer;
+const DEFAULT_FLOW = 'default-authentication-flow';
 
 /** The routers the renderer writes for the example model, as the program exports them. */
 const EXPECTED_ROUTERS = expectedTraefikRouters(loadExampleGateway());
@@ -75,8 +79,8 @@ function targets(healthzPort: number): VerifyTargets {
   return {
     authentikExternalUrl: AUTHENTIK_URL,
     apps: [
-      { name: 'booxstream', url: 'http://booxstream.test/', bypassPaths: BYPASS },
-      { name: 'affine', url: 'http://affine.test/', bypassPaths: [] },
+      { name: 'booxstream', url: 'http://booxstream.test/', signInFlowSlug: DEFAULT_FLOW, bypassPaths: BYPASS },
+      { name: 'affine', url: 'http://affine.test/', signInFlowSlug: DEFAULT_FLOW, bypassPaths: [] },
     ],
     healthzUrl: `http://127.0.0.1:${healthzPort}/healthz`,
     traefikRouters: EXPECTED_ROUTERS,
@@ -85,7 +89,7 @@ function targets(healthzPort: number): VerifyTargets {
 
 function via(nginx: RunningNginx, extra: Partial<VerifyOptions> = {}): VerifyOptions {
   const to = { host: '127.0.0.1', port: nginx.port };
-  return { timeoutMs: 5000, connectTo: new Map([['booxstream.test', to], ['affine.test', to]]), traefikApiUrl: traefik.url, ...extra };
+  return { timeoutMs: 5000, connectTo: new Map([['booxstream.test', to], ['affine.test', to], ['auth.test', { host: '127.0.0.1', port: authentik.port }]]), traefikApiUrl: traefik.url, ...extra };
 }
 
 const byId = (results: CheckResult[], id: string) => results.filter((r) => r.id === id);
@@ -93,6 +97,7 @@ const byId = (results: CheckResult[], id: string) => results.filter((r) => r.id 
 beforeAll(async () => {
   upstream = await startUpstream();
   outpost = await startOutpost();
+  authentik = await startAuthentik();
   traefik = await startTraefikApi(liveRouters());
   good = await startNginx(goodGatewayConfig(upstream.port, outpost.port, LOCATIONS));
   broken = await startNginx(brokenGatewayConfig(upstream.port, outpost.port, LOCATIONS));
@@ -104,6 +109,7 @@ afterAll(async () => {
   await upstream?.close();
   await outpost?.close();
   await traefik?.close();
+  await authentik?.close();
 });
 
 describe('the role-played gateway behaves like the rendered one', () => {
@@ -132,7 +138,7 @@ describe('pnpm verify against a correct gateway', () => {
   it('follows the 302 of each app (Affine included) to authentik', () => {
     const redirects = byId(results, 'app-redirects-to-authentik');
     expect(redirects.map((r) => r.target)).toEqual(['booxstream http://booxstream.test/', 'affine http://affine.test/']);
-    for (const r of redirects) expect(r.detail).toMatch(/^302 → http:\/\/.*\/outpost\.goauthentik\.io\/start\?rd=.* → https:\/\/auth\.test\//);
+    for (const r of redirects) expect(r.detail).toMatch(/^302 → http:\/\/.*\/outpost\.goauthentik\.io\/start\?rd=.* → http:\/\/auth\.test\//);
   });
 
   it('reaches the server on every bypass path without signing in', () => {
@@ -166,7 +172,7 @@ describe('pnpm verify against a correct gateway', () => {
   it('prints a PASS/FAIL table', () => {
     const table = formatTable(results);
     expect(table.split('\n')[0]).toMatch(/^CHECK\s+TARGET\s+RESULT\s+DETAIL$/);
-    expect(table).toContain('All 23 checks passed.');
+    expect(table).toContain('All 25 checks passed.');
     expect(table).not.toContain('FAIL');
   });
 });
@@ -209,7 +215,7 @@ describe('pnpm verify against a broken gateway', () => {
 
   it('fails an unhealthy server and reports it in the table', () => {
     expect(byId(results, 'healthz-through-gateway')[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^answered 503/) });
-    expect(formatTable(results)).toMatch(/14 of 23 checks FAILED\.$/);
+    expect(formatTable(results)).toMatch(/15 of 25 checks FAILED\.$/);
   });
 });
 
@@ -301,6 +307,51 @@ describe('traefik-routers-loaded: Traefik\'s API against the rendered routers', 
   });
 });
 
+describe('signin-ends-at-login-flow: a signed-out visit ends on authentik\'s login flow', () => {
+  const signIn = async (nginx: RunningNginx, apps = targets(upstream.port).apps) =>
+    byId(await runChecks({ ...targets(upstream.port), apps }, via(nginx)), 'signin-ends-at-login-flow');
+  const withProviderFlows = async <T>(flows: Record<string, string>, fn: () => Promise<T>, loop = false) => {
+    authentik.providerFlows = flows;
+    authentik.loop = loop;
+    try {
+      return await fn();
+    } finally {
+      authentik.providerFlows = {};
+      authentik.loop = false;
+    }
+  };
+
+  it('follows app → outpost → authorize → default authentication → the default flow\'s page, for every app', async () => {
+    const results = await signIn(good);
+    expect(results.map((r) => r.target)).toEqual(['booxstream http://booxstream.test/', 'affine http://affine.test/']);
+    for (const r of results) expect(r).toMatchObject({ ok: true, detail: `4 redirect(s) to /if/flow/${DEFAULT_FLOW}/ (200)` });
+  });
+
+  it('per app: the listed app ends at the flow of our own, straight from authorize', async () => {
+    const apps = targets(upstream.port).apps.map((a) => (a.name === 'booxstream' ? { ...a, signInFlowSlug: MFA_FLOW_SLUG } : a));
+    const [boox, affine] = await withProviderFlows({ 'booxstream.test': MFA_FLOW_SLUG }, () => signIn(good, apps));
+    expect(boox).toMatchObject({ ok: true, detail: `3 redirect(s) to /if/flow/${MFA_FLOW_SLUG}/ (200)` });
+    expect(affine).toMatchObject({ ok: true });
+  });
+
+  it('fails an app that answers 200 without sign-in, and an app sent to another flow than its own', async () => {
+    const [, open] = await signIn(broken);
+    expect(open).toMatchObject({ ok: false, detail: expect.stringMatching(/^answered 200 to a signed-out visit instead of sending it to sign in/) });
+    // The model says BooxStream signs in with two factors, but its provider still uses the default flow.
+    const apps = targets(upstream.port).apps.map((a) => (a.name === 'booxstream' ? { ...a, signInFlowSlug: MFA_FLOW_SLUG } : a));
+    const [wrong] = await signIn(good, apps);
+    expect(wrong).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(new RegExp(`^ended at http://auth\\.test/if/flow/${DEFAULT_FLOW}/ \\(200\\) instead of http://auth\\.test/if/flow/${MFA_FLOW_SLUG}/`)),
+    });
+  });
+
+  it('fails a redirect loop after a bounded number of hops', async () => {
+    const [looping] = await withProviderFlows({}, () => signIn(good), true);
+    expect(looping).toMatchObject({ ok: false, detail: expect.stringMatching(/^more than 6 redirects without reaching http:\/\/auth\.test\/if\/flow\/default-authentication-flow\//) });
+  });
+});
+
 describe('bounded failures', () => {
   let silent: Server;
   let silentPort: number;
@@ -327,7 +378,7 @@ describe('bounded failures', () => {
     const results = await runChecks(
       {
         authentikExternalUrl: AUTHENTIK_URL,
-        apps: [{ name: 'silent', url: `http://127.0.0.1:${silentPort}/`, bypassPaths: [] }],
+        apps: [{ name: 'silent', url: `http://127.0.0.1:${silentPort}/`, signInFlowSlug: DEFAULT_FLOW, bypassPaths: [] }],
         healthzUrl: `http://127.0.0.1:${closed}/healthz`,
       },
       { timeoutMs: 300 },
@@ -339,7 +390,7 @@ describe('bounded failures', () => {
 
   it('a wrong path on the gateway (Traefik-style 404 text) is not mistaken for the server', async () => {
     const results = await runChecks(
-      { ...targets(upstream.port), apps: [{ name: 'booxstream', url: 'http://booxstream.test/', bypassPaths: [{ path: '/outpost.goauthentik.io/nowhere', methods: ['POST'] }] }] },
+      { ...targets(upstream.port), apps: [{ name: 'booxstream', url: 'http://booxstream.test/', signInFlowSlug: DEFAULT_FLOW, bypassPaths: [{ path: '/outpost.goauthentik.io/nowhere', methods: ['POST'] }] }] },
       via(good),
     );
     expect(byId(results, 'bypass-reaches-server')[0]).toMatchObject({ ok: false });
@@ -373,8 +424,8 @@ describe('the verify CLI', () => {
 
   it('reads `pulumi stack output --json` on stdin, prints the table and exits 0 when all pass', async () => {
     const outputs = { appUrls: {}, verify: targets(upstream.port) };
-    const { code, stdout } = await cli(['--traefik-api', traefik.url, '--connect-to', `booxstream.test=127.0.0.1:${good.port}`, '--connect-to', `affine.test=127.0.0.1:${good.port}`], JSON.stringify(outputs));
-    expect(stdout).toContain('All 23 checks passed.');
+    const { code, stdout } = await cli(['--traefik-api', traefik.url, '--connect-to', `booxstream.test=127.0.0.1:${good.port}`, '--connect-to', `affine.test=127.0.0.1:${good.port}`, '--connect-to', `auth.test=127.0.0.1:${authentik.port}`], JSON.stringify(outputs));
+    expect(stdout).toContain('All 25 checks passed.');
     expect(code).toBe(0);
   }, 60_000);
 

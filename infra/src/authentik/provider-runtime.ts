@@ -21,8 +21,10 @@ import { joinOutpost, leaveOutpost, readOutpostMembership } from './outpost-memb
 import { createPolicyBinding, deletePolicyBinding, readPolicyBinding, updatePolicyBinding } from './policy-binding.js';
 import { createProxyProvider, deleteProxyProvider, readProxyProvider, updateProxyProvider } from './proxy-provider.js';
 import { authentikRequestProblems } from './request-contract.js';
+import { mfaObjectDiff, type MfaObjectInputs } from './mfa-identity.js';
+import { createMfaObject, deleteMfaObject, lookupByField, readMfaObject, updateMfaObject, type MfaObjectState, type RestConnection } from './mfa-object.js';
 
-export type AuthentikKind = 'flow' | 'group' | 'proxy-provider' | 'application' | 'outpost-membership' | 'policy-binding';
+export type AuthentikKind = 'flow' | 'group' | 'proxy-provider' | 'application' | 'outpost-membership' | 'policy-binding' | 'mfa-object' | 'named-lookup';
 
 export const AUTHENTIK_KINDS: readonly AuthentikKind[] = [
   'flow',
@@ -31,6 +33,8 @@ export const AUTHENTIK_KINDS: readonly AuthentikKind[] = [
   'application',
   'outpost-membership',
   'policy-binding',
+  'mfa-object',
+  'named-lookup',
 ];
 
 /** The connection as the dynamic provider's `configure` read it from the stack config. */
@@ -103,6 +107,19 @@ export function check(kind: AuthentikKind, news: Record<string, unknown>): Check
       }
       break;
     }
+    case 'named-lookup':
+      for (const p of ['path', 'field', 'value']) requireString(p);
+      break;
+    case 'mfa-object': {
+      const body = news['body'];
+      if (body === UNKNOWN || containsUnknown(body)) break;
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+        failures.push({ property: 'body', reason: 'body must be an object (authentik wire format)' });
+        break;
+      }
+      for (const problem of authentikRequestProblems(String(news['schema']), body)) failures.push({ property: 'body', reason: problem });
+      break;
+    }
     case 'proxy-provider':
     case 'application':
     case 'policy-binding': {
@@ -167,6 +184,10 @@ export function diff(kind: AuthentikKind, olds: Record<string, unknown>, news: R
       const changed = changedFields(asWire(olds['request']), asWire(news['request']));
       return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     }
+    case 'named-lookup':
+      return ['path', 'field', 'value'].every((k) => sameValue(olds[k], news[k])) ? none : { changes: true, replaces: ['value'], deleteBeforeReplace: false };
+    case 'mfa-object':
+      return mfaObjectDiff(olds, news as unknown as MfaObjectInputs);
     default:
       return assertNever(kind);
   }
@@ -202,6 +223,14 @@ export async function create(kind: AuthentikKind, connection: RuntimeConnection,
     case 'policy-binding': {
       const s = await createPolicyBinding(apis, asWire(inputs['request']));
       return { id: s.pk, outs: { request: s.observed, pk: s.pk, adopted: s.adopted, groupName: s.groupName, previous: s.previous } };
+    }
+    case 'named-lookup': {
+      const found = await lookupByField(connectRest(connection), String(inputs['path']), String(inputs['field']), String(inputs['value']));
+      return { id: found.pk, outs: lookupOuts(inputs, found.pk) };
+    }
+    case 'mfa-object': {
+      const s = await createMfaObject(connectRest(connection), mfaInputs(inputs));
+      return { id: s.id, outs: mfaOuts(inputs, s) };
     }
     default:
       return assertNever(kind);
@@ -240,6 +269,14 @@ export async function read(kind: AuthentikKind, connection: RuntimeConnection, i
     case 'policy-binding': {
       const s = await readPolicyBinding(apis, id, asWire(props['request']));
       return s ? { id, props: { ...props, request: s.observed, pk: s.pk, groupName: s.groupName } } : gone;
+    }
+    case 'named-lookup': {
+      const found = await lookupByField(connectRest(connection), String(props['path']), String(props['field']), String(props['value'])).catch(goneOnLookupError);
+      return found ? { id: found.pk, props: lookupOuts(props, found.pk) } : gone;
+    }
+    case 'mfa-object': {
+      const s = await readMfaObject(connectRest(connection), mfaInputs(props), id, previousOf(props));
+      return s ? { id, props: mfaOuts(props, s) } : gone;
     }
     default:
       return assertNever(kind);
@@ -280,6 +317,13 @@ export async function update(
       const s = await updatePolicyBinding(apis, id, asWire(news['request']));
       return { outs: { ...adoptionOf(olds), request: s.observed, pk: s.pk, adopted: olds['adopted'] ?? false, groupName: s.groupName } };
     }
+    case 'named-lookup':
+      return { outs: { ...olds, ...news } };
+    case 'mfa-object': {
+      // The record of an adopted default is kept from its adoption, never re-read.
+      const s = await updateMfaObject(connectRest(connection), mfaInputs(news), id, previousOf(olds));
+      return { outs: mfaOuts(news, s) };
+    }
     default:
       return assertNever(kind);
   }
@@ -307,6 +351,10 @@ export async function remove(kind: AuthentikKind, connection: RuntimeConnection,
       return;
     case 'policy-binding':
       return deletePolicyBinding(connect(connection), id, (props['previous'] as WireObject | null | undefined) ?? null);
+    case 'named-lookup':
+      return;
+    case 'mfa-object':
+      return deleteMfaObject(connectRest(connection), mfaInputs(props), id, previousOf(props));
     default:
       return assertNever(kind);
   }
@@ -321,6 +369,36 @@ function connect(connection: RuntimeConnection): AuthentikApis {
     throw new AuthentikNotConfiguredError(`set ${missing.join(' and ')} in the stack config (the token with --secret)`);
   }
   return authentikApis({ url: connection.url as string, token: connection.token as string });
+}
+
+function connectRest(connection: RuntimeConnection): RestConnection {
+  connect(connection);
+  return { url: connection.url as string, token: connection.token as string };
+}
+
+function mfaInputs(props: Record<string, unknown>): MfaObjectInputs {
+  const adopt = props['adopt'] as MfaObjectInputs['adopt'] | undefined;
+  return {
+    key: String(props['key']),
+    method: props['method'] === 'PATCH' ? 'PATCH' : 'POST',
+    path: String(props['path']),
+    schema: String(props['schema']),
+    body: asWire(props['body']),
+    ...(adopt ? { adopt } : {}),
+  };
+}
+
+function mfaOuts(inputs: Record<string, unknown>, s: MfaObjectState): Record<string, unknown> {
+  const i = mfaInputs(inputs);
+  return { ...i, body: i.body, pk: s.pk, adopted: s.adopted, previous: s.previous, observed: s.observed, naturalKey: s.naturalKey };
+}
+
+function previousOf(props: Record<string, unknown>): WireObject | null {
+  return (props['previous'] as WireObject | null | undefined) ?? null;
+}
+
+function lookupOuts(inputs: Record<string, unknown>, pk: string): Record<string, unknown> {
+  return { path: inputs['path'], field: inputs['field'], value: inputs['value'], pk };
 }
 
 function membershipOuts(inputs: Record<string, unknown>, s: { outpostPk: string; outpostName: string; providerPk: number; member: boolean; joined?: boolean }) {

@@ -183,3 +183,65 @@ export class AuthentikPolicyBinding extends pulumi.dynamic.Resource {
     );
   }
 }
+
+export interface AuthentikNamedLookupArgs {
+  /** Collection under /api/v3, e.g. `/stages/identification/`. */
+  path: pulumi.Input<string>;
+  /** The exact-match filter: `slug` for flows, `name` otherwise. */
+  field: pulumi.Input<string>;
+  value: pulumi.Input<string>;
+}
+
+/** Looks up an authentik default by an exact field (the default flow, its identification stage). Owns nothing. */
+export class AuthentikNamedLookup extends pulumi.dynamic.Resource {
+  declare readonly pk: pulumi.Output<string>;
+
+  constructor(name: string, args: AuthentikNamedLookupArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerFor('named-lookup'), name, { path: args.path, field: args.field, value: args.value, pk: undefined }, opts, 'authentik', 'NamedLookup');
+  }
+}
+
+export interface AuthentikMfaObjectArgs {
+  /** The renderer's step (`renderMfaSteps`): key, method, path, schema, adopt, and its body with pks resolved. */
+  key: string;
+  method: 'POST' | 'PATCH';
+  path: string;
+  schema: string;
+  body: pulumi.Input<WireRequest>;
+  adopt?: { name: string; restoreFields: string[] };
+}
+
+/**
+ * One object of the two-factor sign-in: created and deleted when ours (POST), or, for an
+ * authentik default (PATCH), adopted with its changed fields recorded and written back on delete.
+ */
+export class AuthentikMfaObject extends pulumi.dynamic.Resource {
+  /** What other objects refer to it by. */
+  declare readonly pk: pulumi.Output<string>;
+  declare readonly adopted: pulumi.Output<boolean>;
+  /** The body's fields as authentik holds them (drift shows here after a refresh). */
+  declare readonly observed: pulumi.Output<WireRequest>;
+
+  constructor(name: string, args: AuthentikMfaObjectArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerFor('mfa-object'),
+      name,
+      {
+        key: args.key,
+        method: args.method,
+        path: args.path,
+        schema: args.schema,
+        body: args.body,
+        ...(args.adopt ? { adopt: args.adopt } : {}),
+        pk: undefined,
+        adopted: undefined,
+        previous: undefined,
+        observed: undefined,
+        naturalKey: undefined,
+      },
+      opts,
+      'authentik',
+      'MfaObject',
+    );
+  }
+}

@@ -198,6 +198,7 @@ export const checklistCoverage: readonly ChecklistLine[] = Object.freeze([
     coveredBy: [
       { kind: 'check', ref: 'app-redirects-to-authentik', note: 'run for every app of the model, Affine included' },
       { kind: 'check', ref: 'forged-forwarded-host-ignored', note: 'and still so with a forged X-Forwarded-Host, which never reaches forward auth' },
+      { kind: 'check', ref: 'signin-ends-at-login-flow', note: "followed to the end: authentik's page of the app's authentication flow, the two-factor one where mfa: lists the app" },
     ],
   },
   {

@@ -82,11 +82,6 @@ export function loadStackConfig(source: ConfigSource, files: ProjectFiles): Stac
   };
   const adopt = adoptAt(readKey(source, 'adopt', issues), gateway, issue);
   const observability = parseObservability(readKey(source, 'monitoring', issues), readKey(source, 'backup', issues), readKey(source, 'resticPassword', issues), issue);
-  // Rendered and schema-checked (pnpm preview), but no resource of this program applies it yet:
-  // refusing beats a stack that looks protected and is not.
-  if (gateway?.mfa !== undefined) {
-    issue('gatewayFile', 'declares mfa, which `pnpm preview` renders but this program does not apply yet; remove it from the gateway file (apply the previewed steps by hand)');
-  }
   if (gateway?.ids !== undefined && secrets.crowdsecBouncerKey === undefined) {
     issue('crowdsecBouncerKey', 'required because the gateway model declares ids: `pulumi config set --secret crowdsecBouncerKey "$(openssl rand -hex 32)"`');
   }

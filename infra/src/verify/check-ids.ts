@@ -4,6 +4,7 @@
  */
 export const VERIFY_CHECK_IDS = Object.freeze([
   'app-redirects-to-authentik',
+  'signin-ends-at-login-flow',
   'bypass-reaches-server',
   'bypass-methods-enforced',
   'forged-identity-ignored',

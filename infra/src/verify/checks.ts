@@ -28,7 +28,10 @@ export interface VerifyOptions {
   connectTo?: ReadonlyMap<string, { host: string; port: number }>;
   /** [identityPath='/api/me'] An endpoint that answers with the caller's identity (BooxStream's MeView). */
   identityPath?: string;
-  /** [maxRedirects=3] Hops followed to see a sign-in redirect reach authentik. */
+  /**
+   * Hops followed to see a sign-in redirect reach authentik [3], and to follow it to the login
+   * flow's page [6: app → outpost start → authorize → default authentication → flow page is 4].
+   */
   maxRedirects?: number;
   /** Traefik's API on the gateway (`http://<gateway>:8080`), for `traefik-routers-loaded`. */
   traefikApiUrl?: string;
@@ -59,6 +62,7 @@ export function traversalPaths(bypassPath: string, identityPath: string): string
 export async function runChecks(targets: VerifyTargets, options: VerifyOptions = {}): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const app of targets.apps) results.push(await appRedirectsToAuthentik(app, targets.authentikExternalUrl, options));
+  for (const app of targets.apps) results.push(await signInEndsAtLoginFlow(app, targets.authentikExternalUrl, options));
   for (const app of targets.apps) {
     for (const bypass of app.bypassPaths) results.push(await bypassReachesServer(app, bypass, targets.authentikExternalUrl, options));
   }
@@ -103,6 +107,44 @@ export async function appRedirectsToAuthentik(app: VerifyApp, authentikUrl: stri
     response = next;
   }
   return { id, target, ok: false, detail: `302, but the redirects (${chain.join(' → ') || 'no Location'}) never reach ${authentikUrl}` };
+}
+
+/**
+ * A signed-out visit, followed redirect by redirect (no cookies), ends on authentik's page of
+ * the app's authentication flow, `/if/flow/<slug>/`: the default flow, or the two-factor flow
+ * of our own for the apps `mfa:` lists. Only the app's own outpost paths and authentik itself
+ * are followed; the page must answer 200.
+ */
+export async function signInEndsAtLoginFlow(app: VerifyApp, authentikUrl: string, options: VerifyOptions): Promise<CheckResult> {
+  const id = 'signin-ends-at-login-flow';
+  const target = `${app.name} ${app.url}`;
+  const authentik = new URL(authentikUrl.replace(/\/?$/, '/'));
+  const expected = new URL(`if/flow/${app.signInFlowSlug}/`, authentik);
+  const appHost = new URL(app.url).hostname;
+  const maxRedirects = options.maxRedirects ?? 6;
+  const chain: string[] = [];
+  let url = app.url;
+  for (;;) {
+    const r = await attempt(url, {}, options);
+    if ('error' in r) return { id, target, ok: false, detail: chain.length ? `${chain.join(' → ')}: ${r.error}` : r.error };
+    const location = r.headers.location;
+    if (r.status >= 300 && r.status < 400 && location) {
+      const next = new URL(location, url);
+      if (chain.length === maxRedirects) return { id, target, ok: false, detail: `more than ${maxRedirects} redirects without reaching ${expected.href}: ${chain.join(' → ')} → ${next.href}` };
+      const onOutpost = next.hostname === appHost && next.pathname.startsWith('/outpost.goauthentik.io/');
+      if (!onOutpost && next.origin !== authentik.origin) return { id, target, ok: false, detail: `redirected away from sign-in to ${next.href}` };
+      chain.push(next.href);
+      url = next.href;
+      continue;
+    }
+    if (chain.length === 0) return { id, target, ok: false, detail: `answered ${r.status} to a signed-out visit instead of sending it to sign in: ${describeBody(r)}` };
+    const final = new URL(url);
+    if (final.origin !== expected.origin || final.pathname !== expected.pathname) {
+      return { id, target, ok: false, detail: `ended at ${final.origin}${final.pathname} (${r.status}) instead of ${expected.href}: ${chain.join(' → ')}` };
+    }
+    if (r.status !== 200) return { id, target, ok: false, detail: `${expected.href} answered ${r.status}: ${describeBody(r)}` };
+    return { id, target, ok: true, detail: `${chain.length} redirect(s) to ${expected.pathname} (200)` };
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { MFA_DEFAULTS } from '@booxstream/gateway';
 import type { ExpectedRouter } from './traefik-api.js';
 
 /**
@@ -9,6 +10,8 @@ export interface VerifyApp {
   readonly name: string;
   /** `https://<hostname>/`. */
   readonly url: string;
+  /** The authentik flow a signed-out visit must end at (`/if/flow/<slug>/`). */
+  readonly signInFlowSlug: string;
   /** Paths that skip single sign-on, each with the methods its route allows (a regexp route's probe path). */
   readonly bypassPaths: readonly VerifyBypass[];
 }
@@ -62,7 +65,10 @@ export function parseTargets(json: string): VerifyTargets {
     if (!Array.isArray(bypass) || !bypass.every(valid)) {
       throw new TargetsError(`verify.apps[${i}].bypassPaths must be a list of { path: <absolute path>, methods: [<method>…] }`);
     }
-    return { name: a['name'], url: httpUrl(a['url'], `verify.apps[${i}].url`), bypassPaths: bypass };
+    // Outputs of a stack deployed before the field existed: authentik's stock flow.
+    const slug = a['signInFlowSlug'] ?? MFA_DEFAULTS.defaultFlowSlug;
+    if (typeof slug !== 'string' || !/^[-a-zA-Z0-9_]+$/.test(slug)) throw new TargetsError(`verify.apps[${i}].signInFlowSlug must be a flow slug`);
+    return { name: a['name'], url: httpUrl(a['url'], `verify.apps[${i}].url`), signInFlowSlug: slug, bypassPaths: bypass };
   });
   const traefikRouters = v['traefikRouters'] === undefined ? undefined : expectedRouters(v['traefikRouters']);
   return { authentikExternalUrl, apps, healthzUrl, ...(traefikRouters ? { traefikRouters } : {}) };

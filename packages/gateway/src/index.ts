@@ -158,5 +158,5 @@ export type { TraefikIdsStaticConfig } from './render/crowdsec-bouncer.js';
 // Two-factor sign-in (authentik)
 export { checkMfa, MFA_DEFAULTS } from './model/mfa.js';
 export type { MfaLayer, MfaScope } from './model/mfa.js';
-export { AUTHENTIK_DEFAULT_STAGES, MFA_FLOW_SLUG, MFA_STAGE_ORDER, renderMfaSteps } from './render/authentik-mfa.js';
-export type { MfaObjectKey, MfaPks, MfaStep } from './render/authentik-mfa.js';
+export { AUTHENTIK_DEFAULT_STAGES, MFA_FLOW_SLUG, MFA_STAGE_ORDER, mfaLookups, mfaStepReferences, providerAuthenticationFlowSlug, renderMfaSteps, signInFlowSlug } from './render/authentik-mfa.js';
+export type { MfaLookup, MfaObjectKey, MfaPks, MfaStep } from './render/authentik-mfa.js';

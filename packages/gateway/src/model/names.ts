@@ -138,6 +138,12 @@ export const GATEWAY_RESOURCE_NAMES = Object.freeze({
   flowLookup: (role: string) => `flow-${role}`,
   /** Lookup of one authentik group by name. */
   groupLookup: (group: string) => `group-${nameSlug(group)}`,
+  /** The two-factor sign-in component (the model's `mfa:` section). */
+  mfa: 'two-factor',
+  /** One object of it, by the renderer's step key (`validate`, `binding-deny`, …). */
+  mfaObject: (key: string) => `mfa-${key}`,
+  /** Lookup of an authentik default it refers to without changing (`default-identification`). */
+  mfaLookup: (key: string) => `mfa-lookup-${key}`,
 });
 
 /** Names of an authentik blueprint, for one app or for the whole gateway (`all`). */

@@ -6,7 +6,11 @@ import { loadAuthentikOpenApi } from '../authentik/openapi.js';
 import { loadExampleGateway } from '../model/load.js';
 import { validateGateway } from '../model/validate.js';
 import { renderPreview } from '../preview/render.js';
-import { AUTHENTIK_DEFAULT_STAGES, MFA_FLOW_SLUG, renderMfaSteps } from './authentik-mfa.js';
+import { renderAuthentikProvider } from './authentik.js';
+import { AUTHENTIK_DEFAULT_STAGES, MFA_FLOW_SLUG, mfaLookups, mfaStepReferences, renderMfaSteps, signInFlowSlug } from './authentik-mfa.js';
+
+const UUID = '00000000-0000-4000-8000-000000000001';
+const UUID2 = '00000000-0000-4000-8000-000000000002';
 
 const run = promisify(execFile);
 const gateway = loadExampleGateway();
@@ -79,6 +83,31 @@ describe('the preview', () => {
     expect(mfa.map((f) => f.path)).toContain('authentik/mfa/03-validate.json');
     expect(JSON.parse(mfa.find((f) => f.path.endsWith('-validate.json'))!.content)).toMatchObject({ method: 'PATCH', adopt: { name: AUTHENTIK_DEFAULT_STAGES.mfaValidation } });
     expect(renderPreview(gateway, 'test').some((f) => f.path.startsWith('authentik/mfa/'))).toBe(false);
+  });
+});
+
+describe('which flow each app signs in through', () => {
+  it('per app: the listed app\'s provider names the flow of our own, the others keep the brand\'s default', () => {
+    const perApp = withMfa({ scope: 'apps', apps: ['booxstream'] });
+    const boox = perApp.apps.find((a) => a.name === 'booxstream')!;
+    const affine = perApp.apps.find((a) => a.name === 'affine')!;
+    expect(renderAuthentikProvider(perApp, boox, { authorization: UUID, invalidation: UUID, authentication: UUID2 }).authentication_flow).toBe(UUID2);
+    expect(renderAuthentikProvider(perApp, affine, { authorization: UUID, invalidation: UUID }).authentication_flow).toBeUndefined();
+    expect(signInFlowSlug(perApp, boox)).toBe(MFA_FLOW_SLUG);
+    expect(signInFlowSlug(perApp, affine)).toBe('default-authentication-flow');
+    expect(signInFlowSlug(withMfa({ scope: 'gateway', defaultFlowSlug: 'home-login' }), boox)).toBe('home-login');
+    expect(signInFlowSlug(gateway, boox)).toBe('default-authentication-flow');
+  });
+
+  it('every step refers only to lookups and earlier steps, so each can be applied once its references exist', () => {
+    for (const scope of [{ scope: 'gateway' }, { scope: 'apps', apps: ['booxstream'] }]) {
+      const mfa = withMfa(scope).mfa!;
+      const known = new Set<string>(mfaLookups(mfa).map((l) => l.key));
+      for (const step of renderMfaSteps(mfa, {})) {
+        expect(mfaStepReferences(step).filter((r) => !known.has(r)), step.key).toEqual([]);
+        known.add(step.key);
+      }
+    }
   });
 });
 

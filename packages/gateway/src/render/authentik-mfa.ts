@@ -13,7 +13,8 @@
  *   scope apps     builds a flow of our own with the same stages (reusing authentik's default
  *                  identification stage unchanged), for the listed apps' providers only.
  */
-import type { MfaLayer } from '../model/mfa.js';
+import { MFA_DEFAULTS, type MfaLayer } from '../model/mfa.js';
+import type { Gateway, ProtectedApp } from '../model/types.js';
 
 /** authentik's default objects this layer reads or adopts (created by its default blueprints). */
 export const AUTHENTIK_DEFAULT_STAGES = Object.freeze({
@@ -63,6 +64,42 @@ export interface MfaStep {
 }
 
 const pk = (pks: MfaPks, key: keyof MfaPks): string => pks[key] ?? `<${key}>`;
+
+/** A reference the steps make to an authentik default they never change, and how to find it. */
+export interface MfaLookup {
+  readonly key: 'default-flow' | 'default-identification';
+  /** Collection under /api/v3 and the exact-match filter (`slug` for flows, `name` otherwise). */
+  readonly path: string;
+  readonly field: 'slug' | 'name';
+  readonly value: string;
+}
+
+/** The defaults the scope refers to by pk: the adopted flow (gateway) or the identification stage (apps). */
+export function mfaLookups(mfa: MfaLayer): MfaLookup[] {
+  return mfa.scope === 'gateway'
+    ? [{ key: 'default-flow', path: '/flows/instances/', field: 'slug', value: mfa.defaultFlowSlug }]
+    : [{ key: 'default-identification', path: '/stages/identification/', field: 'name', value: AUTHENTIK_DEFAULT_STAGES.identification }];
+}
+
+/** The pks a step's body refers to (other steps or lookups), found as the placeholders of an unresolved render. */
+export function mfaStepReferences(step: MfaStep): (keyof MfaPks)[] {
+  return [...new Set([...JSON.stringify(step.body).matchAll(/"<([a-z-]+)>"/g)].map((m) => m[1] as keyof MfaPks))];
+}
+
+/**
+ * The authentication flow a provider of `app` names: the flow of our own when `mfa:` lists
+ * the app, else the model's `authentik.flows.authentication` (unset: authentik uses the
+ * brand's flow).
+ */
+export function providerAuthenticationFlowSlug(gateway: Gateway, app: Pick<ProtectedApp, 'name'>): string | undefined {
+  if (gateway.mfa?.scope === 'apps' && gateway.mfa.apps.includes(app.name)) return MFA_FLOW_SLUG;
+  return gateway.authentik.flows.authentication;
+}
+
+/** Where a signed-out visitor of `app` must end up: authentik's flow interface of this slug. */
+export function signInFlowSlug(gateway: Gateway, app: Pick<ProtectedApp, 'name'>): string {
+  return providerAuthenticationFlowSlug(gateway, app) ?? gateway.mfa?.defaultFlowSlug ?? MFA_DEFAULTS.defaultFlowSlug;
+}
 
 export function renderMfaSteps(mfa: MfaLayer, pks: MfaPks): MfaStep[] {
   const steps: MfaStep[] = [

@@ -7,6 +7,7 @@
  * So each mapping is generic in how a reference to another object is written.
  */
 import type { Gateway, ProtectedApp } from '../model/types.js';
+import { providerAuthenticationFlowSlug } from './authentik-mfa.js';
 
 /** `managed` value of the embedded outpost (authentik/outposts/apps.py `MANAGED_OUTPOST`). */
 export const EMBEDDED_OUTPOST_MANAGED = 'goauthentik.io/outposts/embedded';
@@ -59,11 +60,12 @@ export interface PolicyBindingFields<Group, Target> {
  */
 export function proxyProviderFields<Flow>(gateway: Gateway, app: ProtectedApp, flow: (role: FlowRole, slug: string) => Flow): ProxyProviderFields<Flow> {
   const flows = gateway.authentik.flows;
+  const authentication = providerAuthenticationFlowSlug(gateway, app);
   return {
     name: app.authentik.providerName,
     authorization_flow: flow('authorization', flows.authorization),
     invalidation_flow: flow('invalidation', flows.invalidation),
-    ...(flows.authentication !== undefined ? { authentication_flow: flow('authentication', flows.authentication) } : {}),
+    ...(authentication !== undefined ? { authentication_flow: flow('authentication', authentication) } : {}),
     mode: 'forward_single',
     external_host: `https://${app.hostname}`,
     // Unused in forward_single mode (Traefik proxies, see the app's Traefik service); kept so
