@@ -139,6 +139,7 @@ export function targets(modes: { n100: string; idle: string }): Judge[] {
     (r) => judge('Burst: device frames/s ingested, 10 viewers', spread(values(r, 'burst-10', 'server', 'ingestFps')), 2000, ' fps', { atLeast: true, digits: 0, floor: fl(r, 'burst-10', 'ingestFps') }),
     (r) => judge("Attack: healthy viewers' p99 vs the same load without attack", spread(values(r, 'attack-10', 'server', 'attackP99Change').map((x) => x * 100)), 20, '%', { digits: 1, limitText: '≤ +20%' }),
     (r) => judge('Attack: server RSS growth over the attack (peak − before)', spread(values(r, 'attack-10', 'server', 'attackRssPeakDeltaMB')), 20, ' MB', { digits: 1 }),
+    (r) => judge('Soak: server RSS slope after the warm-up (least squares), 5 hosts x 100 viewers', spread(values(r, 'soak', 'server', 'soakSlopeMBPerMin')), 0.2, ' MB/min', { digits: 3 }),
     (r) => judge('Idle: server memory per viewer connection', spread(values(r, idle, 'server', 'kbPerConnection')), 50, ' KB', { digits: 1, floor: fl(r, idle, 'kbPerConnection') }),
   ];
 }
@@ -215,6 +216,15 @@ const ROWS: readonly [key: string, label: string, digits?: number][] = [
   ['fragmentHeldAtEnd', 'fragment holder: connections open at the end', 0],
   ['socketsCut', 'sockets the relay cut off (booxstream_sockets_cut_total)', 0],
   ['upgradesRefused', 'upgrades refused by a socket cap', 0],
+  ['soakMinutes', 'soak minutes (measured)', 2],
+  ['soakWarmupS', 'warm-up left out of the slope s', 0],
+  ['soakSlopeSamples', 'RSS samples in the slope (1 per s)', 0],
+  ['soakSlopeMBPerMin', 'RSS slope after the warm-up, least squares MB/min', 3],
+  ['rssAfterWarmupMB', 'RSS at the end of the warm-up MB', 1],
+  ['rssEndMB', 'RSS at the end MB', 1],
+  ['benchLoopP99Ms', "bench process's event-loop delay p99 ms (did the bench keep up)", 1],
+  ['benchLoopMaxMs', "bench process's event-loop delay max ms", 1],
+  ['benchCpuShare', "bench process's CPU, cores", 2],
   ['rssReadyMB', 'RSS at start (ready, no clients) MB', 1],
   ['rssStartMB', 'RSS with clients, before frames MB', 1],
   ['rssPeakMB', 'RSS peak MB', 1],
