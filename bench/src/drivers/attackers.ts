@@ -39,7 +39,7 @@ const rawOf = (ws: WebSocket): Socket => (ws as unknown as { _socket: Socket }).
 export interface AttackCounts {
   /** Connections opened (upgrades that succeeded). */
   connections: number;
-  /** Upgrades the relay refused. */
+  /** Upgrades the relay refused, and (flooder) auths it refused after the upgrade. */
   refused: number;
   /** Connections the relay closed (or cut). */
   closed: number;
@@ -109,8 +109,10 @@ export class InvalidFlooder {
       const ws = connectOnce(url, this.counts, resolve);
       this.#ws = ws;
       ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', token })));
-      // After the `authenticated` reply: flood, refilling whenever the socket drains.
-      ws.once('message', () => {
+      // After the first reply, `authenticated` or a refusal (a device cooling down after a budget
+      // close): flood either way, refilling whenever the socket drains; the relay must bound both.
+      ws.once('message', (data) => {
+        if (!String(data).includes('"authenticated"')) this.counts.refused++;
         ws.on('message', () => undefined); // the error replies: read and dropped
         const raw = rawOf(ws);
         const pump = (): void => {
