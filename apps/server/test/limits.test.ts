@@ -105,6 +105,45 @@ describe('device budgets', () => {
     await others.stillServed();
   });
 
+  it('refuses a device closed for its invalid-message budget for DEVICE_COOL_DOWN_MS, without touching others, then takes it back', async () => {
+    const s = await server({ deviceCoolDownMs: 2000 });
+    const others = await bystander(s);
+    const dev = await approvedDevice(s);
+    const attacker = await streamingDevice(s, dev.token);
+    rawSocketOf(attacker).write(flood(clientFrame(0x1, Buffer.from('x')), 1000));
+    expect((await attacker.closed).code).toBe(CloseCode.TooManyMessages);
+    const rejected = await metric(s, 'booxstream_frames_rejected_total');
+    // Reconnecting at once and flooding again: refused at auth, and nothing it sends after is parsed.
+    const again = await streamingDevice(s, dev.token);
+    rawSocketOf(again).write(flood(clientFrame(0x1, Buffer.from('x')), 1000));
+    expect(again.texts[0]).toMatchObject({ type: 'error', message: expect.stringMatching(/too many messages; it may connect again in [12] s/) });
+    expect(await again.closed).toMatchObject({ code: CloseCode.TooManyMessages, reason: expect.stringMatching(/connect again/) });
+    expect(await metric(s, 'booxstream_frames_rejected_total')).toBe(rejected);
+    // Not read at all, rather than read, counted and cut at PREAUTH_MAX_BYTES.
+    expect(await metric(s, 'booxstream_sockets_cut_total', { kind: 'device', reason: 'preauth-bytes' })).toBe(0);
+    expect(await metric(s, 'booxstream_device_auth_failures_total', { reason: 'cooling-down' })).toBe(1);
+    expect(s.relayStats(dev.uuid)!.streaming).toBe(false);
+    // Another device, and the bystander, are not concerned.
+    const other = await approvedDevice(s);
+    expect((await streamingDevice(s, other.token)).texts[0]).toMatchObject({ type: 'authenticated' });
+    await others.stillServed();
+    // Once the cool-down is over, the same token streams again.
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await streamingDevice(s, dev.token)).texts[0]).toMatchObject({ type: 'authenticated' });
+  });
+
+  it('does not cool down a device cut for not reading (a stalled network): it may reconnect at once', async () => {
+    const s = await server({ deviceMessageRate: 1_000_000, deviceRejectRate: 1_000_000, deviceMaxQueuedBytes: 64 * 1024 });
+    const dev = await approvedDevice(s);
+    const stalled = await streamingDevice(s, dev.token);
+    rawSocketOf(stalled).pause();
+    rawSocketOf(stalled).write(flood(clientFrame(0x1, Buffer.from('x')), 100_000));
+    await until(() => metric(s, 'booxstream_sockets_cut_total', { kind: 'device', reason: 'not-reading' }), (n) => n === 1, 'the device cut off');
+    rawSocketOf(stalled).resume();
+    await stalled.closed;
+    expect((await streamingDevice(s, dev.token)).texts[0]).toMatchObject({ type: 'authenticated' });
+  });
+
   it('closes a device sending more messages per second than its budget, even valid ones', async () => {
     const s = await server({ deviceMessageRate: 100 });
     const others = await bystander(s);
