@@ -113,9 +113,10 @@ describe('device budgets', () => {
     rawSocketOf(attacker).write(flood(clientFrame(0x1, Buffer.from('x')), 1000));
     expect((await attacker.closed).code).toBe(CloseCode.TooManyMessages);
     const rejected = await metric(s, 'booxstream_frames_rejected_total');
-    // Reconnecting at once and flooding again: refused at auth, and nothing it sends after is parsed.
-    const again = await streamingDevice(s, dev.token);
-    rawSocketOf(again).write(flood(clientFrame(0x1, Buffer.from('x')), 1000));
+    // Reconnecting at once, the flood right behind the auth message: refused at auth, and nothing after it is read.
+    const again = await connect(wsUrl(s, '/android-ws'));
+    rawSocketOf(again).write(Buffer.concat([clientFrame(0x1, Buffer.from(JSON.stringify({ type: 'auth', token: dev.token }))), flood(clientFrame(0x1, Buffer.from('x')), 1000)]));
+    await again.until(() => again.texts.length > 0, 'auth answer');
     expect(again.texts[0]).toMatchObject({ type: 'error', message: expect.stringMatching(/too many messages; it may connect again in [12] s/) });
     expect(await again.closed).toMatchObject({ code: CloseCode.TooManyMessages, reason: expect.stringMatching(/connect again/) });
     expect(await metric(s, 'booxstream_frames_rejected_total')).toBe(rejected);

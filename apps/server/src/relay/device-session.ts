@@ -126,6 +126,8 @@ export class DeviceSession implements DeviceLink {
   }
 
   readonly #onRawData = (chunk: Buffer): void => {
+    // Stopped while this chunk was being parsed (auth in it): the rest is not counted.
+    if (this.#raw === null) return;
     this.#preAuthBytes += chunk.length;
     if (this.#preAuthBytes <= this.#limits.preAuthMaxBytes) return;
     this.#stopCountingRaw();
