@@ -4,9 +4,9 @@
  * that never ack, the skipped-frames count, and a device that stops answering
  * pings. Each case also checks that the others keep being served.
  */
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { CloseCode, VIEWER_ACK_WINDOW, decodeViewerFrameHeader, encodeDeviceFrame } from '@booxstream/protocol';
+import { clientFrame } from '@booxstream/protocol/ws-frame';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,25 +18,6 @@ const server = serversPerTest();
 
 const seqOf = (m: Buffer): number => decodeViewerFrameHeader(m).seq;
 const rawSocketOf = (c: Client): Socket => (c.ws as unknown as { _socket: Socket })._socket;
-
-/** One client→server WebSocket frame, masked as RFC 6455 requires of clients. */
-function clientFrame(opcode: number, payload: Buffer, fin = true, declaredLength = payload.length): Buffer {
-  const mask = randomBytes(4);
-  const head = declaredLength < 126 ? 2 : declaredLength < 65536 ? 4 : 10;
-  const out = Buffer.alloc(head + 4 + payload.length);
-  out[0] = (fin ? 0x80 : 0) | opcode;
-  if (head === 2) out[1] = 0x80 | declaredLength;
-  else if (head === 4) {
-    out[1] = 0x80 | 126;
-    out.writeUInt16BE(declaredLength, 2);
-  } else {
-    out[1] = 0x80 | 127;
-    out.writeBigUInt64BE(BigInt(declaredLength), 2);
-  }
-  mask.copy(out, head);
-  for (let i = 0; i < payload.length; i++) out[head + 4 + i] = payload[i]! ^ mask[i % 4]!;
-  return out;
-}
 
 /** `n` copies of one frame in a single buffer (written at once, as a flood arrives). */
 function flood(frame: Buffer, n: number): Buffer {
@@ -178,11 +159,11 @@ describe('device budgets', () => {
     const others = await bystander(s);
     // Fragments of a text message that never finishes.
     const fragments = await connect(wsUrl(s, '/android-ws'));
-    rawSocketOf(fragments).write(clientFrame(0x1, Buffer.alloc(3000, 0x61), false));
-    rawSocketOf(fragments).write(clientFrame(0x0, Buffer.alloc(3000, 0x61), false));
+    rawSocketOf(fragments).write(clientFrame(0x1, Buffer.alloc(3000, 0x61), { fin: false }));
+    rawSocketOf(fragments).write(clientFrame(0x0, Buffer.alloc(3000, 0x61), { fin: false }));
     // One frame that announces 1 MiB and sends a part of it.
     const partial = await connect(wsUrl(s, '/android-ws'));
-    rawSocketOf(partial).write(clientFrame(0x1, Buffer.alloc(8000, 0x61), true, 1 << 20));
+    rawSocketOf(partial).write(clientFrame(0x1, Buffer.alloc(8000, 0x61), { declaredLength: 1 << 20 }));
     for (const c of [fragments, partial]) {
       const closed = await Promise.race([c.closed, new Promise((r) => setTimeout(() => r('still open'), 5000))]);
       expect(closed).toMatchObject({ code: CloseCode.MessageTooBig, reason: expect.stringMatching(/before authentication/) });
