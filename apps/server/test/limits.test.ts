@@ -199,6 +199,22 @@ describe('device budgets', () => {
     for (const c of [a1, a3, b2]) c?.close();
   });
 
+  it('keys the per-address cap on unauthenticated sockets by IPv6 /64 (as the registration limit), by address for IPv4', async () => {
+    const s = await server({ maxUnauthenticatedPerAddress: 2, maxUnauthenticated: 100 });
+    const from = (ip: string) => connect(wsUrl(s, '/android-ws'), { 'cf-connecting-ip': ip });
+    const held = [await from('2001:db8:1:2::1'), await from('2001:db8:1:2:ffff::2')];
+    // A third address of the same /64: refused, as one party.
+    expect(await from('2001:db8:1:2::3').catch((e: unknown) => e)).toMatchObject({ status: 429 });
+    // The next /64, and two IPv4 neighbours of one /24 (each its own key), are not.
+    held.push(await from('2001:db8:1:3::1'), await from('198.51.100.1'), await from('198.51.100.1'), await from('198.51.100.2'));
+    expect(await metric(s, 'booxstream_upgrades_refused_total', { reason: 'unauthenticated-per-address' })).toBe(1);
+    // Freed per /64 too: one of the two closes, another address of that /64 gets its place.
+    held[0]!.close();
+    await held[0]!.closed;
+    held.push((await until(() => from('2001:db8:1:2::4').catch(() => null), (c) => c !== null, 'a place in the /64 freed by a close'))!);
+    for (const c of held) c?.close();
+  });
+
   it('terminates a device that stops answering pings, and tells its viewers it stopped streaming', async () => {
     const s = await server({ pingIntervalMs: 100 });
     const dev = await approvedDevice(s);

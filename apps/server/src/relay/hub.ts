@@ -8,6 +8,7 @@ import type { AuditLog } from '../db/audit.js';
 import type { DeviceRow, DeviceStore } from '../db/devices.js';
 import type { DeviceAuthFailure } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
+import { rateLimitKey } from '../identity/network.js';
 import { devicePrefix, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { Channel, type DistinctFrameSink, type PatcherFactory } from './channel.js';
@@ -74,7 +75,11 @@ export class Hub implements DeviceSessionHost {
   readonly #channels = new Map<string, Channel>();
   readonly #sessions = new Set<DeviceSession>();
   readonly #viewers = new Set<Viewer>();
-  /** Device sessions not yet authenticated, and their count per client address. */
+  /**
+   * Device sessions not yet authenticated, and their count per client address keyed as the
+   * registration rate limit keys it (`rateLimitKey`: an IPv4 address, an IPv6 /64), so one
+   * IPv6 customer cannot take 2^64 times the cap.
+   */
   readonly #unauthenticated = new Set<DeviceSession>();
   readonly #unauthenticatedPerAddress = new Map<string, number>();
   /** Devices closed for a message budget: uuid → until when (Date.now() ms) their token is refused. */
@@ -142,7 +147,7 @@ export class Hub implements DeviceSessionHost {
    */
   deviceAdmission(address: string): 'unauthenticated-per-address' | 'unauthenticated-total' | null {
     if (this.#unauthenticated.size >= this.#o.maxUnauthenticated) return 'unauthenticated-total';
-    if ((this.#unauthenticatedPerAddress.get(address) ?? 0) >= this.#o.maxUnauthenticatedPerAddress) return 'unauthenticated-per-address';
+    if ((this.#unauthenticatedPerAddress.get(rateLimitKey(address)) ?? 0) >= this.#o.maxUnauthenticatedPerAddress) return 'unauthenticated-per-address';
     return null;
   }
 
@@ -151,16 +156,18 @@ export class Hub implements DeviceSessionHost {
     const session = new DeviceSession(ws, address, this, this.#o.device, raw);
     this.#sessions.add(session);
     this.#unauthenticated.add(session);
-    this.#unauthenticatedPerAddress.set(address, (this.#unauthenticatedPerAddress.get(address) ?? 0) + 1);
+    const key = rateLimitKey(address);
+    this.#unauthenticatedPerAddress.set(key, (this.#unauthenticatedPerAddress.get(key) ?? 0) + 1);
     this.#heartbeat.watch(ws);
     return session;
   }
 
   #authenticated(session: DeviceSession): void {
     if (!this.#unauthenticated.delete(session)) return;
-    const n = (this.#unauthenticatedPerAddress.get(session.address) ?? 1) - 1;
-    if (n > 0) this.#unauthenticatedPerAddress.set(session.address, n);
-    else this.#unauthenticatedPerAddress.delete(session.address);
+    const key = rateLimitKey(session.address);
+    const n = (this.#unauthenticatedPerAddress.get(key) ?? 1) - 1;
+    if (n > 0) this.#unauthenticatedPerAddress.set(key, n);
+    else this.#unauthenticatedPerAddress.delete(key);
   }
 
   authenticate(session: DeviceSession, token: string): ReturnType<DeviceSessionHost['authenticate']> {
