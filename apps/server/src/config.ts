@@ -77,7 +77,7 @@ export interface ServerConfig {
   readonly viewerMaxQueuedBytes: number;
   /** Bytes a device socket may send before it has authenticated; more: close 1009. [preAuthMaxBytes=4096] */
   readonly preAuthMaxBytes: number;
-  /** Device sockets not yet authenticated, per client address; more get 429 at the upgrade. [maxUnauthenticatedPerAddress=8] */
+  /** Device sockets not yet authenticated, per client address (IPv6: per /64); more get 429 at the upgrade. [maxUnauthenticatedPerAddress=8] */
   readonly maxUnauthenticatedPerAddress: number;
   /** Device sockets not yet authenticated, in total; more get 429 at the upgrade. [maxUnauthenticated=256] */
   readonly maxUnauthenticated: number;
