@@ -9,7 +9,7 @@ import type { DeviceRow, DeviceStore } from '../db/devices.js';
 import type { DeviceAuthFailure } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
 import { rateLimitKey } from '../identity/network.js';
-import { devicePrefix, type Logger } from '../logger.js';
+import { devicePrefix, logDeviceAuthRefused, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { Channel, type DistinctFrameSink, type PatcherFactory } from './channel.js';
 import { PatchEncoder } from './patch-encoder.js';
@@ -207,7 +207,7 @@ export class Hub implements DeviceSessionHost {
   #authFailure(session: DeviceSession, reason: DeviceAuthFailure, uuid: string | null): void {
     this.#o.metrics.authFailures.inc({ reason });
     const prefix = uuid ? devicePrefix(uuid) : null;
-    this.#o.logger.warn({ device: prefix, address: session.address, reason }, 'device auth refused');
+    logDeviceAuthRefused(this.#o.logger, { device: prefix, address: session.address, reason, route: 'android-ws' });
     if (this.#o.auditLimiter.take(session.address).ok) {
       this.#o.audit.record('auth_failure', prefix, session.address, reason);
     }
