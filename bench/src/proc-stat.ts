@@ -129,6 +129,11 @@ export class RssSampler {
     }
   }
 
+  /** The samples so far: ms since `start()`, and RSS in bytes. */
+  series(): { readonly timesMs: readonly number[]; readonly rssBytes: readonly number[] } {
+    return { timesMs: this.#times, rssBytes: this.#values };
+  }
+
   stop(): { start: number; end: number; peak: number; slopePerSec: number } {
     if (this.#timer) {
       this.sample();

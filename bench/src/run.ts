@@ -9,6 +9,7 @@
  *   tsx src/run.ts --mode steady-100 --profile server   adds --cpu-prof and a self-time summary
  *   tsx src/run.ts --mode static-10 --experiment eld-100,bufferutil   sizes a proposed server fix (what-if)
  *   tsx src/run.ts --source          relays from TypeScript through tsx instead of esbuild bundles
+ *   tsx src/run.ts --mode soak --soak-minutes 2   a shorter soak (default 10 min)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ModeContext } from './modes/context.js';
 import { bundleChildren } from './bundle-children.js';
-import { plan } from './plan.js';
+import { DEFAULT_SOAK_MINUTES, plan } from './plan.js';
 import { realPools, shapedPools, staticPools } from './pools.js';
 import { formatProfileSummary, summarizeProfile, type CpuProfile } from './profile-summary.js';
 import { killAllRelays, serverHasBufferutil, type RelayKind } from './relay-process.js';
@@ -38,13 +39,16 @@ const { values: args } = parseArgs({
     source: { type: 'boolean', default: false },
     experiment: { type: 'string' },
     render: { type: 'string' },
+    'soak-minutes': { type: 'string' },
   },
 });
 
 const smoke = args.smoke ?? false;
 const runs = Number(args.runs ?? (smoke ? 1 : 3));
 if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error(`--runs must be an integer from 1 to 20, got ${args.runs}`);
-const allModes = plan(smoke);
+const soakMinutes = Number(args['soak-minutes'] ?? DEFAULT_SOAK_MINUTES);
+if (!(soakMinutes > 0 && soakMinutes <= 120)) throw new Error(`--soak-minutes must be a number of minutes above 0 and at most 120, got ${args['soak-minutes']}`);
+const allModes = plan(smoke, { soakMinutes });
 if (args['list-modes']) {
   for (const m of allModes) console.log(`${m.name}\t${m.title}`);
   process.exit(0);
@@ -97,7 +101,9 @@ function machine(): MachineInfo {
 }
 
 // The bench stops by itself whatever happens: a hard ceiling on the whole run.
-const ceilingMs = (smoke ? 5 : 60) * 60_000 * (runs / (smoke ? 1 : 3)) * (modes.length / allModes.length) + 5 * 60_000;
+// Modes with a long window of their own (the soak) add it on top, once per run they take part in.
+const extraMs = modes.reduce((sum, m) => sum + (m.extraMs ?? 0) * (m.once ? 1 : runs), 0);
+const ceilingMs = (smoke ? 5 : 60) * 60_000 * (runs / (smoke ? 1 : 3)) * (modes.length / allModes.length) + 1.5 * extraMs + 5 * 60_000;
 const ceiling = setTimeout(() => {
   console.error(`bench: still running after ${Math.round(ceilingMs / 60000)} min; stopping`);
   killAllRelays();
@@ -168,11 +174,14 @@ const brief = (kind: string, f: Record<string, number>): string => {
   add('byte share', 'staticByteShare', 4);
   add('KB/conn', 'kbPerConnection', 1);
   add('rss peak MB', 'rssPeakMB', 1);
+  add('soak rss slope MB/min', 'soakSlopeMBPerMin', 3);
+  add('bench loop p99 ms', 'benchLoopP99Ms', 1);
   return `${kind}: ${parts.join(', ')}`;
 };
 
 for (let r = 1; r <= runs; r++) {
   for (const mode of modes) {
+    if (mode.once && r > 1) continue;
     const record = { run: r } as ModeRecord['records'][number];
     records.get(mode.name)!.records.push(record);
     // Alternate which relay goes first, so drift in the machine's load spreads over both.

@@ -64,13 +64,20 @@ export interface ServerConfig {
   readonly deviceRejectRate: number;
   /** Messages per second a viewer socket may send (bursts of twice that); over it, close 4008. [viewerMessageRate=1000] */
   readonly viewerMessageRate: number;
+  /**
+   * After a device is closed for its message or invalid-message budget (4008), its token is
+   * refused (4008 again, at auth) for this long, so a flooding device that reconnects at once
+   * costs a handshake, not a burst of parsed messages, each time. 0 = off. The app is never
+   * closed for these budgets (10 frames/s, no invalid messages). [deviceCoolDownMs=30000]
+   */
+  readonly deviceCoolDownMs: number;
   /** Unsent bytes a device socket may hold (replies); a device that does not read is cut (4012). [deviceMaxQueuedBytes=65536] */
   readonly deviceMaxQueuedBytes: number;
   /** Unsent bytes a viewer socket may hold (frames and events); a viewer that does not read is cut (4012). [viewerMaxQueuedBytes=8388608] */
   readonly viewerMaxQueuedBytes: number;
   /** Bytes a device socket may send before it has authenticated; more: close 1009. [preAuthMaxBytes=4096] */
   readonly preAuthMaxBytes: number;
-  /** Device sockets not yet authenticated, per client address; more get 429 at the upgrade. [maxUnauthenticatedPerAddress=8] */
+  /** Device sockets not yet authenticated, per client address (IPv6: per /64); more get 429 at the upgrade. [maxUnauthenticatedPerAddress=8] */
   readonly maxUnauthenticatedPerAddress: number;
   /** Device sockets not yet authenticated, in total; more get 429 at the upgrade. [maxUnauthenticated=256] */
   readonly maxUnauthenticated: number;
@@ -113,6 +120,7 @@ export const DEFAULTS: ServerConfig = Object.freeze({
   deviceMessageRate: 2000,
   deviceRejectRate: 20,
   viewerMessageRate: 1000,
+  deviceCoolDownMs: 30_000,
   deviceMaxQueuedBytes: 64 * 1024,
   viewerMaxQueuedBytes: 8 * 1024 * 1024,
   preAuthMaxBytes: 4096,
@@ -201,6 +209,7 @@ const FIELDS = {
   deviceMessageRate: { env: 'DEVICE_MESSAGE_RATE', read: whole, schema: integer(1, 1_000_000) },
   deviceRejectRate: { env: 'DEVICE_REJECT_RATE', read: whole, schema: integer(1, 1_000_000) },
   viewerMessageRate: { env: 'VIEWER_MESSAGE_RATE', read: whole, schema: integer(1, 1_000_000) },
+  deviceCoolDownMs: { env: 'DEVICE_COOL_DOWN_MS', read: whole, schema: integer(0, 86_400_000) },
   deviceMaxQueuedBytes: { env: 'DEVICE_MAX_QUEUED_BYTES', read: whole, schema: integer(1024, 1024 * 1024 * 1024) },
   viewerMaxQueuedBytes: { env: 'VIEWER_MAX_QUEUED_BYTES', read: whole, schema: integer(1024, 1024 * 1024 * 1024) },
   preAuthMaxBytes: { env: 'PREAUTH_MAX_BYTES', read: whole, schema: integer(256, 64 * 1024 * 1024) },

@@ -75,4 +75,4 @@ export class HttpError extends Error {
   }
 }
 
-export type DeviceAuthFailure = 'unknown' | 'replaced' | 'unconfirmed' | 'revoked' | 'pending' | 'timeout' | 'protocol';
+export type DeviceAuthFailure = 'unknown' | 'replaced' | 'unconfirmed' | 'revoked' | 'pending' | 'timeout' | 'protocol' | 'cooling-down';

@@ -112,6 +112,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     viewerMaxBufferedBytes: config.viewerMaxBufferedBytes,
     viewerMaxQueuedBytes: config.viewerMaxQueuedBytes,
     viewerMessageRate: config.viewerMessageRate,
+    deviceCoolDownMs: config.deviceCoolDownMs,
     maxUnauthenticatedPerAddress: config.maxUnauthenticatedPerAddress,
     maxUnauthenticated: config.maxUnauthenticated,
     maxViewersPerHost: config.maxViewersPerHost,

@@ -4,9 +4,9 @@
  * that never ack, the skipped-frames count, and a device that stops answering
  * pings. Each case also checks that the others keep being served.
  */
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { CloseCode, VIEWER_ACK_WINDOW, decodeViewerFrameHeader, encodeDeviceFrame } from '@booxstream/protocol';
+import { clientFrame } from '@booxstream/protocol/ws-frame';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,25 +18,6 @@ const server = serversPerTest();
 
 const seqOf = (m: Buffer): number => decodeViewerFrameHeader(m).seq;
 const rawSocketOf = (c: Client): Socket => (c.ws as unknown as { _socket: Socket })._socket;
-
-/** One client→server WebSocket frame, masked as RFC 6455 requires of clients. */
-function clientFrame(opcode: number, payload: Buffer, fin = true, declaredLength = payload.length): Buffer {
-  const mask = randomBytes(4);
-  const head = declaredLength < 126 ? 2 : declaredLength < 65536 ? 4 : 10;
-  const out = Buffer.alloc(head + 4 + payload.length);
-  out[0] = (fin ? 0x80 : 0) | opcode;
-  if (head === 2) out[1] = 0x80 | declaredLength;
-  else if (head === 4) {
-    out[1] = 0x80 | 126;
-    out.writeUInt16BE(declaredLength, 2);
-  } else {
-    out[1] = 0x80 | 127;
-    out.writeBigUInt64BE(BigInt(declaredLength), 2);
-  }
-  mask.copy(out, head);
-  for (let i = 0; i < payload.length; i++) out[head + 4 + i] = payload[i]! ^ mask[i % 4]!;
-  return out;
-}
 
 /** `n` copies of one frame in a single buffer (written at once, as a flood arrives). */
 function flood(frame: Buffer, n: number): Buffer {
@@ -105,6 +86,46 @@ describe('device budgets', () => {
     await others.stillServed();
   });
 
+  it('refuses a device closed for its invalid-message budget for DEVICE_COOL_DOWN_MS, without touching others, then takes it back', async () => {
+    const s = await server({ deviceCoolDownMs: 2000 });
+    const others = await bystander(s);
+    const dev = await approvedDevice(s);
+    const attacker = await streamingDevice(s, dev.token);
+    rawSocketOf(attacker).write(flood(clientFrame(0x1, Buffer.from('x')), 1000));
+    expect((await attacker.closed).code).toBe(CloseCode.TooManyMessages);
+    const rejected = await metric(s, 'booxstream_frames_rejected_total');
+    // Reconnecting at once, the flood right behind the auth message: refused at auth, and nothing after it is read.
+    const again = await connect(wsUrl(s, '/android-ws'));
+    rawSocketOf(again).write(Buffer.concat([clientFrame(0x1, Buffer.from(JSON.stringify({ type: 'auth', token: dev.token }))), flood(clientFrame(0x1, Buffer.from('x')), 1000)]));
+    await again.until(() => again.texts.length > 0, 'auth answer');
+    expect(again.texts[0]).toMatchObject({ type: 'error', message: expect.stringMatching(/too many messages; it may connect again in [12] s/) });
+    expect(await again.closed).toMatchObject({ code: CloseCode.TooManyMessages, reason: expect.stringMatching(/connect again/) });
+    expect(await metric(s, 'booxstream_frames_rejected_total')).toBe(rejected);
+    // Not read at all, rather than read, counted and cut at PREAUTH_MAX_BYTES.
+    expect(await metric(s, 'booxstream_sockets_cut_total', { kind: 'device', reason: 'preauth-bytes' })).toBe(0);
+    expect(await metric(s, 'booxstream_device_auth_failures_total', { reason: 'cooling-down' })).toBe(1);
+    expect(s.relayStats(dev.uuid)!.streaming).toBe(false);
+    // Another device, and the bystander, are not concerned.
+    const other = await approvedDevice(s);
+    expect((await streamingDevice(s, other.token)).texts[0]).toMatchObject({ type: 'authenticated' });
+    await others.stillServed();
+    // Once the cool-down is over, the same token streams again.
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await streamingDevice(s, dev.token)).texts[0]).toMatchObject({ type: 'authenticated' });
+  });
+
+  it('does not cool down a device cut for not reading (a stalled network): it may reconnect at once', async () => {
+    const s = await server({ deviceMessageRate: 1_000_000, deviceRejectRate: 1_000_000, deviceMaxQueuedBytes: 64 * 1024 });
+    const dev = await approvedDevice(s);
+    const stalled = await streamingDevice(s, dev.token);
+    rawSocketOf(stalled).pause();
+    rawSocketOf(stalled).write(flood(clientFrame(0x1, Buffer.from('x')), 100_000));
+    await until(() => metric(s, 'booxstream_sockets_cut_total', { kind: 'device', reason: 'not-reading' }), (n) => n === 1, 'the device cut off');
+    rawSocketOf(stalled).resume();
+    await stalled.closed;
+    expect((await streamingDevice(s, dev.token)).texts[0]).toMatchObject({ type: 'authenticated' });
+  });
+
   it('closes a device sending more messages per second than its budget, even valid ones', async () => {
     const s = await server({ deviceMessageRate: 100 });
     const others = await bystander(s);
@@ -138,11 +159,11 @@ describe('device budgets', () => {
     const others = await bystander(s);
     // Fragments of a text message that never finishes.
     const fragments = await connect(wsUrl(s, '/android-ws'));
-    rawSocketOf(fragments).write(clientFrame(0x1, Buffer.alloc(3000, 0x61), false));
-    rawSocketOf(fragments).write(clientFrame(0x0, Buffer.alloc(3000, 0x61), false));
+    rawSocketOf(fragments).write(clientFrame(0x1, Buffer.alloc(3000, 0x61), { fin: false }));
+    rawSocketOf(fragments).write(clientFrame(0x0, Buffer.alloc(3000, 0x61), { fin: false }));
     // One frame that announces 1 MiB and sends a part of it.
     const partial = await connect(wsUrl(s, '/android-ws'));
-    rawSocketOf(partial).write(clientFrame(0x1, Buffer.alloc(8000, 0x61), true, 1 << 20));
+    rawSocketOf(partial).write(clientFrame(0x1, Buffer.alloc(8000, 0x61), { declaredLength: 1 << 20 }));
     for (const c of [fragments, partial]) {
       const closed = await Promise.race([c.closed, new Promise((r) => setTimeout(() => r('still open'), 5000))]);
       expect(closed).toMatchObject({ code: CloseCode.MessageTooBig, reason: expect.stringMatching(/before authentication/) });
@@ -176,6 +197,22 @@ describe('device budgets', () => {
     expect(await metric(s, 'booxstream_upgrades_refused_total', { reason: 'unauthenticated-per-address' })).toBeGreaterThanOrEqual(1);
     expect(await metric(s, 'booxstream_upgrades_refused_total', { reason: 'unauthenticated-total' })).toBeGreaterThanOrEqual(1);
     for (const c of [a1, a3, b2]) c?.close();
+  });
+
+  it('keys the per-address cap on unauthenticated sockets by IPv6 /64 (as the registration limit), by address for IPv4', async () => {
+    const s = await server({ maxUnauthenticatedPerAddress: 2, maxUnauthenticated: 100 });
+    const from = (ip: string) => connect(wsUrl(s, '/android-ws'), { 'cf-connecting-ip': ip });
+    const held = [await from('2001:db8:1:2::1'), await from('2001:db8:1:2:ffff::2')];
+    // A third address of the same /64: refused, as one party.
+    expect(await from('2001:db8:1:2::3').catch((e: unknown) => e)).toMatchObject({ status: 429 });
+    // The next /64, and two IPv4 neighbours of one /24 (each its own key), are not.
+    held.push(await from('2001:db8:1:3::1'), await from('198.51.100.1'), await from('198.51.100.1'), await from('198.51.100.2'));
+    expect(await metric(s, 'booxstream_upgrades_refused_total', { reason: 'unauthenticated-per-address' })).toBe(1);
+    // Freed per /64 too: one of the two closes, another address of that /64 gets its place.
+    held[0]!.close();
+    await held[0]!.closed;
+    held.push((await until(() => from('2001:db8:1:2::4').catch(() => null), (c) => c !== null, 'a place in the /64 freed by a close'))!);
+    for (const c of held) c?.close();
   });
 
   it('terminates a device that stops answering pings, and tells its viewers it stopped streaming', async () => {

@@ -7,39 +7,19 @@
  *    authenticate and send a text message in fragments that never finish,
  *    growing each towards the relay's maximum message size; a refused or
  *    closed one is reopened.
- * Frames are built by hand (masked, as RFC 6455 requires of clients) and
- * written to the raw socket, so the attacker costs the bench little CPU.
+ * Frames are built by hand (@booxstream/protocol/ws-frame: masked, as RFC 6455
+ * requires of clients) and written to the raw socket, so the attacker costs the bench little CPU.
  */
-import { randomBytes } from 'node:crypto';
+import { clientFrame } from '@booxstream/protocol/ws-frame';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-
-/** One masked client frame. */
-export function clientFrame(opcode: number, payload: Buffer, fin = true): Buffer {
-  const mask = randomBytes(4);
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const out = Buffer.alloc(head + 4 + n);
-  out[0] = (fin ? 0x80 : 0) | opcode;
-  if (head === 2) out[1] = 0x80 | n;
-  else if (head === 4) {
-    out[1] = 0x80 | 126;
-    out.writeUInt16BE(n, 2);
-  } else {
-    out[1] = 0x80 | 127;
-    out.writeBigUInt64BE(BigInt(n), 2);
-  }
-  mask.copy(out, head);
-  for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i]! ^ mask[i % 4]!;
-  return out;
-}
 
 const rawOf = (ws: WebSocket): Socket => (ws as unknown as { _socket: Socket })._socket;
 
 export interface AttackCounts {
   /** Connections opened (upgrades that succeeded). */
   connections: number;
-  /** Upgrades the relay refused. */
+  /** Upgrades the relay refused, and (flooder) auths it refused after the upgrade. */
   refused: number;
   /** Connections the relay closed (or cut). */
   closed: number;
@@ -109,8 +89,10 @@ export class InvalidFlooder {
       const ws = connectOnce(url, this.counts, resolve);
       this.#ws = ws;
       ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', token })));
-      // After the `authenticated` reply: flood, refilling whenever the socket drains.
-      ws.once('message', () => {
+      // After the first reply, `authenticated` or a refusal (a device cooling down after a budget
+      // close): flood either way, refilling whenever the socket drains; the relay must bound both.
+      ws.once('message', (data) => {
+        if (!String(data).includes('"authenticated"')) this.counts.refused++;
         ws.on('message', () => undefined); // the error replies: read and dropped
         const raw = rawOf(ws);
         const pump = (): void => {
@@ -147,7 +129,7 @@ export class FragmentHolder {
    * @param stepBytes bytes of fragment added per socket every 100 ms
    */
   constructor(url: string, sockets: number, readonly maxBytes: number, readonly stepBytes = 64 * 1024) {
-    const step = clientFrame(0x0, Buffer.alloc(stepBytes, 0x61), false);
+    const step = clientFrame(0x0, Buffer.alloc(stepBytes, 0x61), { fin: false });
     const held = new Map<WebSocket, number>();
     this.#timer = setInterval(() => {
       for (const ws of this.#open) {
@@ -172,7 +154,7 @@ export class FragmentHolder {
         ws.once('open', () => {
           this.#open.add(ws);
           // The first fragment of a text message that never gets its FIN.
-          rawOf(ws).write(clientFrame(0x1, Buffer.alloc(2048, 0x61), false));
+          rawOf(ws).write(clientFrame(0x1, Buffer.alloc(2048, 0x61), { fin: false }));
           held.set(ws, 2048);
         });
       });

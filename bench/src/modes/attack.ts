@@ -117,6 +117,10 @@ export async function runAttack(ctx: ModeContext, kind: RelayKind, o: AttackOpti
     figures.socketsCut = (await metricSum(session.relay.url, 'booxstream_sockets_cut_total')) - cutBefore;
     figures.upgradesRefused = (await metricSum(session.relay.url, 'booxstream_upgrades_refused_total')) - refusedBefore;
     figures.invalidAnswered = (await metricSum(session.relay.url, 'booxstream_frames_rejected_total')) - rejectedBefore;
+    // What one attacker connection costs the relay: its CPU over the reference rate, per connection or refusal.
+    const attempts = report.flood.connections + report.flood.refused + report.fragments.connections + report.fragments.refused;
+    figures.attackCpuMsPerAttempt = ((figures.attackCpuMsPerSec - figures.refCpuMsPerSec) * (t1 - t0)) / 1000 / attempts;
+    figures.floodRefused = report.flood.refused;
     return figures;
   } finally {
     await attack?.stop().catch(() => undefined);

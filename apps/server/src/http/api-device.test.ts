@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { BANNABLE_DEVICE_AUTH_REASONS, RELAY_LOG_MESSAGES } from '@booxstream/gateway';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { serversPerTest, type TestServer } from '../../test/helpers.js';
@@ -20,13 +21,17 @@ async function errorOf(res: Response) {
   return ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
 }
 
-function row(s: TestServer, sql: string, ...args: unknown[]): Record<string, unknown> | undefined {
+function rows(s: TestServer, sql: string, ...args: unknown[]): Record<string, unknown>[] {
   const db = new Database(join(s.dataDir, 'booxstream.db'), { readonly: true });
   try {
-    return db.prepare(sql).get(...args) as Record<string, unknown> | undefined;
+    return db.prepare(sql).all(...args) as Record<string, unknown>[];
   } finally {
     db.close();
   }
+}
+
+function row(s: TestServer, sql: string, ...args: unknown[]): Record<string, unknown> | undefined {
+  return rows(s, sql, ...args)[0];
 }
 
 async function registered(s: TestServer, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
@@ -193,5 +198,43 @@ describe('POST /api/hosts/update-ip', () => {
     expect(revoked.status).toBe(403);
     expect(await errorOf(revoked)).toEqual({ code: 'DEVICE_ERR_REVOKED', message: 'This device was revoked by an administrator.' });
     expect(row(s, 'SELECT public_ip FROM devices WHERE uuid = ?', a.uuid)).toEqual({ public_ip: '1.1.1.1' });
+  });
+
+  it('audits a change of address (who, from, to), and not the same address reported again', async () => {
+    const s = await server();
+    const { uuid, body } = await registered(s, { public_ip: '1.1.1.1' });
+    const auth = { authorization: `Bearer ${body.token}`, 'cf-connecting-ip': '192.0.2.44' };
+    const audits = () => rows(s, "SELECT device_prefix, actor, detail FROM audit_log WHERE event = 'update_ip' ORDER BY id");
+    expect((await post(s, '/api/hosts/update-ip', '{"public_ip":"1.1.1.1"}', auth)).status).toBe(200);
+    expect(audits()).toEqual([]);
+    expect((await post(s, '/api/hosts/update-ip', '{"public_ip":"9.9.9.9"}', auth)).status).toBe(200);
+    expect((await post(s, '/api/hosts/update-ip', '{"public_ip":"9.9.9.9"}', auth)).status).toBe(200);
+    expect((await post(s, '/api/hosts/update-ip', '{"public_ip":null}', auth)).status).toBe(200);
+    expect(audits()).toEqual([
+      { device_prefix: uuid.slice(0, 8), actor: '192.0.2.44', detail: 'public_ip 1.1.1.1 -> 9.9.9.9' },
+      { device_prefix: uuid.slice(0, 8), actor: '192.0.2.44', detail: 'public_ip 9.9.9.9 -> none' },
+    ]);
+    expect(JSON.stringify(audits())).not.toContain(body.token);
+  });
+
+  it("logs each refused token as the streaming socket does, in the shape CrowdSec's relay scenario reads, never the token", async () => {
+    const s = await server();
+    const a = await registered(s, {}, { 'cf-connecting-ip': '192.0.2.1' });
+    const again = (await (await post(s, '/api/hosts/register', JSON.stringify({ uuid: a.uuid }), { 'cf-connecting-ip': '192.0.2.2' })).json()) as { token: string };
+    const unknown = `u${'v'.repeat(42)}`;
+    const from = { 'cf-connecting-ip': '203.0.113.9' };
+    expect((await post(s, '/api/hosts/update-ip', '{}', { ...from, authorization: `Bearer ${unknown}` })).status).toBe(401);
+    expect((await post(s, '/api/hosts/update-ip', '{}', { ...from, authorization: `Bearer ${a.body.token}` })).status).toBe(401);
+    expect((await post(s, '/api/hosts/update-ip', '{}', { ...from, authorization: 'Basic abc' })).status).toBe(401);
+    const refused = s.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === RELAY_LOG_MESSAGES.authRefused);
+    expect(refused.map(({ svc, device, address, reason, route }) => ({ svc, device, address, reason, route }))).toEqual([
+      { svc: 'booxstream-server', device: null, address: '203.0.113.9', reason: 'unknown', route: 'update-ip' },
+      { svc: 'booxstream-server', device: a.uuid.slice(0, 8), address: '203.0.113.9', reason: 'replaced', route: 'update-ip' },
+      { svc: 'booxstream-server', device: null, address: '203.0.113.9', reason: 'protocol', route: 'update-ip' },
+    ]);
+    // All three count towards a ban there.
+    for (const l of refused) expect(BANNABLE_DEVICE_AUTH_REASONS).toContain(l.reason);
+    const all = s.logs.join('\n');
+    for (const secret of [unknown, a.body.token, again.token]) expect(all).not.toContain(secret);
   });
 });

@@ -7,12 +7,12 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { ServerConfig } from '../config.js';
 import type { AuditLog } from '../db/audit.js';
 import type { DeviceStore } from '../db/devices.js';
-import { HttpError } from '../errors.js';
+import { HttpError, type DeviceAuthFailure } from '../errors.js';
 import { normalizeUuid } from '../device-access.js';
 import { carriesIdentityHeader } from '../identity/device-route-headers.js';
 import { networkOf, rateLimitKey } from '../identity/network.js';
 import type { TrustedProxies } from '../identity/trusted-proxy.js';
-import { devicePrefix, type Logger } from '../logger.js';
+import { devicePrefix, logDeviceAuthRefused, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { TokenBucketLimiter } from './rate-limit.js';
 
@@ -110,19 +110,30 @@ export function deviceApi(deps: DeviceApiDeps): Router {
   });
 
   router.post('/api/hosts/update-ip', countIdentityHeaders('update-ip'), rateLimit, text, (req, res) => {
+    const address = deps.proxies.clientAddress(req.socket.remoteAddress, req.headers);
+    // Logged as the streaming socket logs a refused auth, so CrowdSec's relay scenario sees token guessing here too.
+    const refused = (reason: DeviceAuthFailure, uuid: string | null, err: HttpError): HttpError => {
+      logDeviceAuthRefused(deps.logger, { device: uuid === null ? null : devicePrefix(uuid), address, reason, route: 'update-ip' });
+      return err;
+    };
     const auth = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S{1,512})$/i.exec(auth);
-    if (!m) throw new HttpError(401, 'DEVICE_ERR_TOKEN_MISSING', 'Send the device token as "Authorization: Bearer <token>".', 'authorization');
+    if (!m) throw refused('protocol', null, new HttpError(401, 'DEVICE_ERR_TOKEN_MISSING', 'Send the device token as "Authorization: Bearer <token>".', 'authorization'));
     const found = deps.devices.lookupToken(m[1]!);
-    if (found.kind === 'unknown') throw new HttpError(401, 'DEVICE_ERR_TOKEN_UNKNOWN', 'This token is not known to the server; register the device again.');
-    if (found.kind === 'replaced') throw new HttpError(401, 'DEVICE_ERR_TOKEN_REPLACED', 'This device registered again; the older token was replaced.');
+    if (found.kind === 'unknown') throw refused('unknown', null, new HttpError(401, 'DEVICE_ERR_TOKEN_UNKNOWN', 'This token is not known to the server; register the device again.'));
+    if (found.kind === 'replaced') throw refused('replaced', found.uuid, new HttpError(401, 'DEVICE_ERR_TOKEN_REPLACED', 'This device registered again; the older token was replaced.'));
     if (found.kind === 'unconfirmed') {
-      throw new HttpError(403, 'DEVICE_ERR_UNCONFIRMED', 'This device registered again from a new network; its owner must confirm it in BooxStream first.');
+      throw refused('unconfirmed', found.device.uuid, new HttpError(403, 'DEVICE_ERR_UNCONFIRMED', 'This device registered again from a new network; its owner must confirm it in BooxStream first.'));
     }
-    if (found.device.status === 'revoked') throw new HttpError(403, 'DEVICE_ERR_REVOKED', 'This device was revoked by an administrator.');
+    if (found.device.status === 'revoked') throw refused('revoked', found.device.uuid, new HttpError(403, 'DEVICE_ERR_REVOKED', 'This device was revoked by an administrator.'));
     const body = parseJsonBody(req.body);
     const publicIp = optionalText(body, 'public_ip', PUBLIC_IP_MAX_CHARS);
-    deps.devices.setPublicIp(found.device.uuid, publicIp);
+    const device = found.device;
+    // The app may report the same address again and again: only a change is stored and audited.
+    if (publicIp !== device.public_ip) {
+      deps.devices.setPublicIp(device.uuid, publicIp);
+      deps.audit.record('update_ip', devicePrefix(device.uuid), address, `public_ip ${device.public_ip ?? 'none'} -> ${publicIp ?? 'none'}`);
+    }
     res.json({ success: true });
   });
 

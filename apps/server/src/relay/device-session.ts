@@ -35,7 +35,10 @@ export interface RawInput {
 /** What the session needs from the hub (kept narrow so the session is testable on its own). */
 export interface DeviceSessionHost {
   /** Resolves a token; on success attaches the session to its channel (replacing an older connection). */
-  authenticate(session: DeviceSession, token: string): { ok: true; uuid: string; channel: Channel } | { ok: false; message: string; closeCode: number };
+  authenticate(
+    session: DeviceSession,
+    token: string,
+  ): { ok: true; uuid: string; channel: Channel } | { ok: false; message: string; closeCode: number; stopReading?: boolean };
   onAuthTimeout(session: DeviceSession): void;
   onRejectedMessage(session: DeviceSession, err: ProtocolError): void;
   /** ws refused the socket's input (oversize message 1009, bad framing 1002) and is closing it. */
@@ -123,6 +126,8 @@ export class DeviceSession implements DeviceLink {
   }
 
   readonly #onRawData = (chunk: Buffer): void => {
+    // Stopped while this chunk was being parsed (auth in it): the rest is not counted.
+    if (this.#raw === null) return;
     this.#preAuthBytes += chunk.length;
     if (this.#preAuthBytes <= this.#limits.preAuthMaxBytes) return;
     this.#stopCountingRaw();
@@ -195,7 +200,8 @@ export class DeviceSession implements DeviceLink {
     this.#clearAuthTimer();
     const result = this.#host.authenticate(this, token);
     if (!result.ok) {
-      this.close(result.closeCode, result.message);
+      if (result.stopReading) this.#refuseAndStopReading(result.closeCode, result.message);
+      else this.close(result.closeCode, result.message);
       return;
     }
     this.#stopCountingRaw();
@@ -204,6 +210,18 @@ export class DeviceSession implements DeviceLink {
     this.channel = result.channel;
     const reply: AuthenticatedReply = { type: 'authenticated', uuid: result.uuid, protocols: DEVICE_ENCODINGS };
     this.#send(JSON.stringify(reply));
+  }
+
+  /**
+   * A refusal whose peer is expected to go on sending (a device cooling down after a flood):
+   * the error and the close frame go out, but nothing more is read or parsed, and the socket
+   * is destroyed after the close grace, as for a cut, without counting one.
+   */
+  #refuseAndStopReading(code: number, message: string): void {
+    this.#stopCountingRaw();
+    this.state = 'closed';
+    this.sendError(message);
+    cutOff(this.ws, code, truncateReason(message));
   }
 
   #reject(err: unknown): void {

@@ -8,7 +8,8 @@ import type { AuditLog } from '../db/audit.js';
 import type { DeviceRow, DeviceStore } from '../db/devices.js';
 import type { DeviceAuthFailure } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
-import { devicePrefix, type Logger } from '../logger.js';
+import { rateLimitKey } from '../identity/network.js';
+import { devicePrefix, logDeviceAuthRefused, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { Channel, type DistinctFrameSink, type PatcherFactory } from './channel.js';
 import { PatchEncoder } from './patch-encoder.js';
@@ -27,6 +28,8 @@ export interface HubOptions {
   readonly viewerMaxBufferedBytes: number;
   readonly viewerMaxQueuedBytes: number;
   readonly viewerMessageRate: number;
+  /** How long a device closed for a message budget is refused at auth (0 = off). */
+  readonly deviceCoolDownMs: number;
   /** Device sockets not yet authenticated: per client address, and in total. */
   readonly maxUnauthenticatedPerAddress: number;
   readonly maxUnauthenticated: number;
@@ -72,9 +75,15 @@ export class Hub implements DeviceSessionHost {
   readonly #channels = new Map<string, Channel>();
   readonly #sessions = new Set<DeviceSession>();
   readonly #viewers = new Set<Viewer>();
-  /** Device sessions not yet authenticated, and their count per client address. */
+  /**
+   * Device sessions not yet authenticated, and their count per client address keyed as the
+   * registration rate limit keys it (`rateLimitKey`: an IPv4 address, an IPv6 /64), so one
+   * IPv6 customer cannot take 2^64 times the cap.
+   */
   readonly #unauthenticated = new Set<DeviceSession>();
   readonly #unauthenticatedPerAddress = new Map<string, number>();
+  /** Devices closed for a message budget: uuid → until when (Date.now() ms) their token is refused. */
+  readonly #coolDowns = new Map<string, number>();
   readonly #heartbeat: Heartbeat;
   readonly #statsTimer: NodeJS.Timeout;
 
@@ -138,7 +147,7 @@ export class Hub implements DeviceSessionHost {
    */
   deviceAdmission(address: string): 'unauthenticated-per-address' | 'unauthenticated-total' | null {
     if (this.#unauthenticated.size >= this.#o.maxUnauthenticated) return 'unauthenticated-total';
-    if ((this.#unauthenticatedPerAddress.get(address) ?? 0) >= this.#o.maxUnauthenticatedPerAddress) return 'unauthenticated-per-address';
+    if ((this.#unauthenticatedPerAddress.get(rateLimitKey(address)) ?? 0) >= this.#o.maxUnauthenticatedPerAddress) return 'unauthenticated-per-address';
     return null;
   }
 
@@ -147,16 +156,18 @@ export class Hub implements DeviceSessionHost {
     const session = new DeviceSession(ws, address, this, this.#o.device, raw);
     this.#sessions.add(session);
     this.#unauthenticated.add(session);
-    this.#unauthenticatedPerAddress.set(address, (this.#unauthenticatedPerAddress.get(address) ?? 0) + 1);
+    const key = rateLimitKey(address);
+    this.#unauthenticatedPerAddress.set(key, (this.#unauthenticatedPerAddress.get(key) ?? 0) + 1);
     this.#heartbeat.watch(ws);
     return session;
   }
 
   #authenticated(session: DeviceSession): void {
     if (!this.#unauthenticated.delete(session)) return;
-    const n = (this.#unauthenticatedPerAddress.get(session.address) ?? 1) - 1;
-    if (n > 0) this.#unauthenticatedPerAddress.set(session.address, n);
-    else this.#unauthenticatedPerAddress.delete(session.address);
+    const key = rateLimitKey(session.address);
+    const n = (this.#unauthenticatedPerAddress.get(key) ?? 1) - 1;
+    if (n > 0) this.#unauthenticatedPerAddress.set(key, n);
+    else this.#unauthenticatedPerAddress.delete(key);
   }
 
   authenticate(session: DeviceSession, token: string): ReturnType<DeviceSessionHost['authenticate']> {
@@ -167,6 +178,13 @@ export class Hub implements DeviceSessionHost {
     const device = found.device;
     if (device.status === 'revoked') return this.#refuse(session, 'revoked', device.uuid, CloseCode.Unauthorized);
     if (device.status === 'pending') return this.#refuse(session, 'pending', device.uuid, CloseCode.PendingApproval);
+    // Before anything changes: a refused reconnect must not take over the device's live connection.
+    const coolingFor = this.#coolingDownFor(device.uuid);
+    if (coolingFor > 0) {
+      this.#authFailure(session, 'cooling-down', device.uuid);
+      const message = `This device was closed for sending too many messages; it may connect again in ${Math.ceil(coolingFor / 1000)} s.`;
+      return { ok: false, message, closeCode: CloseCode.TooManyMessages, stopReading: true };
+    }
     const channel = this.#channelFor(device);
     const previous = channel.device;
     if (previous && previous !== session) {
@@ -181,7 +199,7 @@ export class Hub implements DeviceSessionHost {
     return { ok: true, uuid: device.uuid, channel };
   }
 
-  #refuse(session: DeviceSession, reason: Exclude<DeviceAuthFailure, 'timeout' | 'protocol'>, uuid: string | null, closeCode: number): { ok: false; message: string; closeCode: number } {
+  #refuse(session: DeviceSession, reason: Exclude<DeviceAuthFailure, 'timeout' | 'protocol' | 'cooling-down'>, uuid: string | null, closeCode: number): { ok: false; message: string; closeCode: number } {
     this.#authFailure(session, reason, uuid);
     return { ok: false, message: DEVICE_MESSAGES[reason], closeCode };
   }
@@ -189,7 +207,7 @@ export class Hub implements DeviceSessionHost {
   #authFailure(session: DeviceSession, reason: DeviceAuthFailure, uuid: string | null): void {
     this.#o.metrics.authFailures.inc({ reason });
     const prefix = uuid ? devicePrefix(uuid) : null;
-    this.#o.logger.warn({ device: prefix, address: session.address, reason }, 'device auth refused');
+    logDeviceAuthRefused(this.#o.logger, { device: prefix, address: session.address, reason, route: 'android-ws' });
     if (this.#o.auditLimiter.take(session.address).ok) {
       this.#o.audit.record('auth_failure', prefix, session.address, reason);
     }
@@ -219,8 +237,20 @@ export class Hub implements DeviceSessionHost {
 
   onCut(session: DeviceSession, reason: CutReason): void {
     this.#o.metrics.socketsCut.inc({ kind: 'device', reason });
+    // Only the message budgets: 'not-reading' can be a stalled network, and the app must reconnect at once then.
+    const coolDownMs = session.uuid !== null && (reason === 'message-rate' || reason === 'reject-rate') ? this.#o.deviceCoolDownMs : 0;
+    if (coolDownMs > 0) this.#coolDowns.set(session.uuid!, Date.now() + coolDownMs);
     // Once per socket, and sockets are capped: this cannot flood the log.
-    this.#o.logger.warn({ device: session.uuid ? devicePrefix(session.uuid) : null, address: session.address, reason }, 'device socket cut off');
+    this.#o.logger.warn({ device: session.uuid ? devicePrefix(session.uuid) : null, address: session.address, reason, coolDownMs }, 'device socket cut off');
+  }
+
+  /** ms left of a device's cool-down, 0 when none. */
+  #coolingDownFor(uuid: string, now = Date.now()): number {
+    const until = this.#coolDowns.get(uuid);
+    if (until === undefined) return 0;
+    if (until > now) return until - now;
+    this.#coolDowns.delete(uuid);
+    return 0;
   }
 
   onClose(session: DeviceSession): void {
@@ -342,6 +372,8 @@ export class Hub implements DeviceSessionHost {
 
   readonly #tick = (): void => {
     const now = Date.now();
+    // Bounded by the number of devices anyway; expired entries go here rather than wait for a reconnect.
+    for (const uuid of this.#coolDowns.keys()) this.#coolingDownFor(uuid, now);
     for (const c of this.#channels.values()) {
       const text = c.viewers.size > 0 ? c.statsEventIfChanged(now, STATS_REFRESH_TICKS * this.#o.statsIntervalMs) : null;
       if (text !== null) for (const v of c.viewers) v.sendText(text);
