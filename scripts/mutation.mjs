@@ -19,7 +19,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const areas = {
   relay: {
     pkg: 'apps/server',
-    mutate: ['src/relay/**/*.ts', '!src/**/*.test.ts', '!src/relay/test-socket.ts'],
+    mutate: ['src/relay/**/*.ts', '!src/**/*.test.ts', '!src/relay/test-socket.ts', '!src/relay/test-hub.ts'],
     tests: ['src/relay/**/*.test.ts'],
   },
   identity: {

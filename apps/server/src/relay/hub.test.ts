@@ -1,16 +1,10 @@
 import { CloseCode, VIEWER_HEADER_BYTES, decodeViewerFrameHeader } from '@booxstream/protocol';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuditLog } from '../db/audit.js';
-import { openDatabase, type Db } from '../db/database.js';
-import { DeviceStore, type DeviceRow } from '../db/devices.js';
-import { createLogger } from '../logger.js';
-import { createMetrics, type Metrics } from '../metrics.js';
-import { DEVICE_MESSAGES, Hub, type HubOptions } from './hub.js';
+import type { DeviceRow } from '../db/devices.js';
+import { DEVICE_MESSAGES, type HubOptions } from './hub.js';
 import { truncateReason } from './device-session.js';
+import { hubFixture, metricValue, type HubFixture } from './test-hub.js';
 import { TestSocket } from './test-socket.js';
 
 const UUID = '0f8fad5b-d9cb-469f-a165-70867728950e';
@@ -22,8 +16,7 @@ const JPEG = (n: number): Buffer => Buffer.from([0xff, 0xd8, 0xff, 0xe0, n & 0xf
 const appFrame = (n: number): string => `{"type":"frame","data":"${JPEG(n).toString('base64')}","timestamp":1700000000000}`;
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-const dirs: string[] = [];
-const open: { hub: Hub; db: Db }[] = [];
+const fixtures: HubFixture[] = [];
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
@@ -31,46 +24,15 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const { hub, db } of open.splice(0)) {
-    hub.close();
-    if (db.open) db.close();
-  }
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const f of fixtures.splice(0)) f.dispose();
   vi.useRealTimers();
 });
 
-/** A hub over a real SQLite store and audit log in a temp dir, real metrics and a real logger writing to `logs`. */
+/** A hub over real parts (test-hub.ts), and helpers to play devices and viewers on fake sockets. */
 function setup(over: Partial<HubOptions> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'bxs-hub-'));
-  dirs.push(dir);
-  const db = openDatabase(dir);
-  const devices = new DeviceStore(db);
-  const audit = new AuditLog(db);
-  const logs: Record<string, unknown>[] = [];
-  const logger = createLogger({ logLevel: 'info', logSink: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) });
-  let hub: Hub | undefined;
-  const metrics = createMetrics({
-    hostCounts: () => devices.countsByStatus(), streamingHosts: () => hub!.streamingCount, viewers: () => hub!.viewerCount, devices: () => hub!.deviceSocketCount,
-  });
-  const audited: string[] = [];
-  const limiter = { allow: true, take: (key: string) => (audited.push(key), { ok: limiter.allow }) };
-  hub = new Hub({
-    devices, audit, metrics, logger,
-    device: { authTimeoutMs: 10_000, messageRate: 1000, rejectRate: 3, maxQueuedBytes: 65536, preAuthMaxBytes: 4096 },
-    viewerMaxBufferedBytes: 1 << 20,
-    viewerMaxQueuedBytes: 8 << 20,
-    viewerMessageRate: 1000,
-    maxUnauthenticatedPerAddress: 2,
-    maxUnauthenticated: 3,
-    maxViewersPerHost: 2,
-    pingIntervalMs: 3_600_000,
-    statsIntervalMs: 1000,
-    auditLimiter: limiter,
-    patches: false,
-    ...over,
-  });
-  open.push({ hub, db });
-
+  const f = hubFixture(over);
+  fixtures.push(f);
+  const { hub, devices } = f;
   /** A device socket that connected from `address` and sent `token` (if given). */
   const device = (token?: string, address = '203.0.113.9') => {
     const ws = new TestSocket();
@@ -78,20 +40,15 @@ function setup(over: Partial<HubOptions> = {}) {
     if (token !== undefined) ws.receive(JSON.stringify({ type: 'auth', token }));
     return { ws, session };
   };
-  const viewer = (row: DeviceRow, identity: typeof ALICE | typeof BOB = ALICE, patches?: boolean) => {
-    const ws = new TestSocket();
+  const viewer = (row: DeviceRow, identity: typeof ALICE | typeof BOB = ALICE, patches?: boolean, ws = new TestSocket()) => {
     const v = hub.addViewer(ws.socket, row, identity, patches === undefined ? undefined : { patches });
     return { ws, viewer: v };
   };
   const register = (uuid = UUID, status: 'pending' | 'approved' = 'approved') => devices.register(uuid, 'Note', null, status);
-  return { hub, db, devices, audit, metrics, logs, audited, limiter, device, viewer, register };
+  return { ...f, audited: f.limiter.asked, device, viewer, register };
 }
 
-async function metric(m: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const base = name.replace(/_count$/, '');
-  const got = await m.registry.getSingleMetric(base)!.get();
-  return got.values.filter((v) => (base === name || (v as { metricName?: string }).metricName === name) && Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((n, v) => n + v.value, 0);
-}
+const metric = metricValue;
 
 function logged(logs: Record<string, unknown>[], msg: string): Record<string, unknown>[] {
   return logs.filter((l) => l.msg === msg).map(({ level, device, address, reason, replaced, user, err, code }) => ({ level, device, address, reason, replaced, user, err, code }));
