@@ -1,4 +1,5 @@
-import { CloseCode, VIEWER_HEADER_BYTES, decodeViewerFrameHeader } from '@booxstream/protocol';
+import { CloseCode, VIEWER_HEADER_BYTES, ViewerFrameKind, decodeViewerFrameHeader, encodeViewerAck } from '@booxstream/protocol';
+import sharp from 'sharp';
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeviceRow } from '../db/devices.js';
@@ -269,7 +270,7 @@ describe('Hub: device messages and sockets', () => {
     const { token } = register();
     const d = device(token);
     d.ws.receive(appFrame(1));
-    expect(d.ws.closedWith?.code).toBe(1011);
+    expect(d.ws.closedWith).toEqual({ code: 1011, reason: 'The server failed to handle this message.' });
     expect(logged(logs, 'device message failed')).toEqual([{ level: 50, device: PREFIX, err: 'disk full' }]);
   });
 
@@ -529,6 +530,65 @@ describe('Hub: stats tick and last_seen', () => {
   });
 });
 
+
+describe('Hub: what is never dropped for congestion', () => {
+  it('a joining viewer behind a full buffer still gets the status event, but not the stats', () => {
+    const { register, viewer } = setup();
+    const { device: row } = register();
+    const ws = new TestSocket();
+    ws.bufferedAmount = 2 << 20;
+    viewer(row, ALICE, undefined, ws);
+    expect(ws.texts()).toEqual([{ type: 'status', uuid: UUID, status: 'approved', streaming: false }]);
+  });
+
+  it('a deleted host\'s error event reaches a congested viewer', () => {
+    const { hub, register, viewer } = setup();
+    const { device: row } = register();
+    const v = viewer(row);
+    v.ws.bufferedAmount = 2 << 20;
+    hub.onDeleted(UUID);
+    expect(v.ws.texts().at(-1)).toEqual({ type: 'error', code: 'HOST_ERR_NOT_FOUND', message: 'This device was removed.' });
+  });
+});
+
+describe('Hub: last_seen on stop', () => {
+  it('a device closing writes its last frame time even within 5 s of the last write', () => {
+    const { register, device, devices } = setup();
+    const { token } = register();
+    const d = device(token);
+    d.ws.receive(appFrame(1));
+    vi.advanceTimersByTime(1000);
+    expect(devices.get(UUID)!.last_seen).toBe(T0);
+    d.ws.receive(appFrame(2));
+    d.ws.finishClose();
+    expect(devices.get(UUID)!.last_seen).toBe(T0 + 1000);
+  });
+
+  it('close() writes the last frame time even within 5 s of the last write', () => {
+    const { hub, register, device, devices } = setup();
+    const { token } = register();
+    const d = device(token);
+    d.ws.receive(appFrame(1));
+    vi.advanceTimersByTime(1000);
+    d.ws.receive(appFrame(2));
+    hub.close();
+    expect(devices.get(UUID)!.last_seen).toBe(T0 + 1000);
+  });
+
+  it('a tick writes last_seen exactly 5 s after the stored one', () => {
+    const { register, device, devices } = setup({ statsIntervalMs: 100 });
+    const { token } = register();
+    const d = device(token);
+    d.ws.receive(appFrame(1));
+    vi.advanceTimersByTime(100);
+    expect(devices.get(UUID)!.last_seen).toBe(T0);
+    vi.setSystemTime(T0 + 5000);
+    d.ws.receive(appFrame(2));
+    vi.advanceTimersByTime(100);
+    expect(devices.get(UUID)!.last_seen).toBe(T0 + 5000);
+  });
+});
+
 describe('Hub: shutdown', () => {
   it('close() writes last_seen, closes every socket with 1001 and stops the timers', () => {
     const { hub, register, device, viewer, devices } = setup();
@@ -550,5 +610,81 @@ describe('Hub: shutdown', () => {
     expect(v.ws.texts().length).toBe(statsBefore);
     for (const s of [d, anon, v]) s.ws.finishClose();
     expect(hub.openSockets()).toEqual([]);
+  });
+});
+
+describe('Hub: patch viewers (the real encoder, real JPEGs)', () => {
+  /** A grey 64×64 JPEG; `dark` paints its top-left 16×16 black. */
+  const screen = (dark: boolean): Promise<Buffer> => {
+    const raw = Buffer.alloc(64 * 64 * 3, 200);
+    if (dark) for (let y = 0; y < 16; y++) raw.fill(0, y * 64 * 3, y * 64 * 3 + 16 * 3);
+    return sharp(raw, { raw: { width: 64, height: 64, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  };
+  const frameMessage = (jpeg: Buffer): string => `{"type":"frame","data":"${jpeg.toString('base64')}","timestamp":1700000000000}`;
+  const kinds = (ws: TestSocket) => ws.binaries().map((b) => { const h = decodeViewerFrameHeader(b); return [h.kind, h.seq]; });
+
+  it('gives patch viewers a whole first frame then patches, whole-frame viewers every frame at once, and counts them', async () => {
+    vi.useRealTimers();
+    const { register, device, viewer, metrics, hub } = setup({ patches: undefined });
+    const [a, b] = [await screen(false), await screen(true)];
+    const { token, device: row } = register();
+    const d = device(token);
+    const whole = viewer(row, ALICE);
+    const patched = viewer(row, BOB, true);
+    d.ws.receive(frameMessage(a));
+    expect(kinds(whole.ws)).toEqual([[ViewerFrameKind.Jpeg, 1]]);
+    expect(kinds(patched.ws)).toEqual([]);
+    await vi.waitFor(() => expect(kinds(patched.ws)).toEqual([[ViewerFrameKind.Jpeg, 1]]));
+    patched.ws.receive(encodeViewerAck(1));
+    whole.ws.flush();
+    patched.ws.flush();
+    d.ws.receive(frameMessage(b));
+    await vi.waitFor(() => expect(kinds(patched.ws)).toEqual([[ViewerFrameKind.Jpeg, 1], [ViewerFrameKind.Patch, 2]]));
+    expect(kinds(whole.ws)).toEqual([[ViewerFrameKind.Jpeg, 1], [ViewerFrameKind.Jpeg, 2]]);
+    const bytes = [...whole.ws.binaries(), ...patched.ws.binaries()].reduce((n, x) => n + x.length, 0);
+    expect(await metric(metrics, 'booxstream_frames_out_total')).toBe(4);
+    expect(await metric(metrics, 'booxstream_bytes_out_total')).toBe(bytes);
+    expect(await metric(metrics, 'booxstream_relay_latency_seconds_count')).toBe(4);
+    expect(await metric(metrics, 'booxstream_patch_encode_seconds_count', { result: 'full' })).toBe(1);
+    expect(await metric(metrics, 'booxstream_patch_encode_seconds_count', { result: 'patch' })).toBe(1);
+    const sum = (await metrics.registry.getSingleMetric('booxstream_patch_encode_seconds')!.get()).values.filter((v) => (v as { metricName?: string }).metricName === 'booxstream_patch_encode_seconds_sum').reduce((n, v) => n + v.value, 0);
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThan(10);
+    expect(hub.relayStats(UUID)!.framesOut).toBe(4);
+    expect(hub.relayStats(UUID)!.viewers.map((v) => v.patchesSent)).toEqual([0, 1]);
+  });
+
+  it('a patch viewer joining mid-stream gets the latest frame at once and a patch against it next', async () => {
+    vi.useRealTimers();
+    const { register, device, viewer } = setup({ patches: undefined });
+    const [a, b] = [await screen(false), await screen(true)];
+    const { token, device: row } = register();
+    const d = device(token);
+    d.ws.receive(frameMessage(a));
+    const patched = viewer(row, BOB, true);
+    expect(kinds(patched.ws)).toEqual([[ViewerFrameKind.Jpeg, 1]]);
+    patched.ws.receive(encodeViewerAck(1));
+    patched.ws.flush();
+    // Give the encoder the time to decode the joined-on frame.
+    await new Promise((r) => setTimeout(r, 200));
+    d.ws.receive(frameMessage(b));
+    await vi.waitFor(() => expect(kinds(patched.ws)).toEqual([[ViewerFrameKind.Jpeg, 1], [ViewerFrameKind.Patch, 2]]));
+  });
+
+  it('counts frames the encoder cannot decode and logs that at most once a minute per host', async () => {
+    vi.useRealTimers();
+    const { register, device, viewer, metrics, logs } = setup({ patches: undefined });
+    const { token, device: row } = register();
+    const d = device(token);
+    const patched = viewer(row, BOB, true);
+    d.ws.receive(appFrame(1));
+    await vi.waitFor(() => expect(patched.ws.binaries()).toHaveLength(1));
+    patched.ws.receive(encodeViewerAck(1));
+    patched.ws.flush();
+    d.ws.receive(appFrame(2));
+    await vi.waitFor(() => expect(patched.ws.binaries()).toHaveLength(2));
+    expect(await metric(metrics, 'booxstream_patch_decode_failures_total')).toBe(2);
+    const warned = logs.filter((l) => l.msg === 'frame could not be decoded for patches; patch viewers get it whole');
+    expect(warned.map((l) => [l.level, l.device, typeof l.err])).toEqual([[40, PREFIX, 'string']]);
   });
 });
