@@ -119,4 +119,42 @@ describe('Channel', () => {
     expect(channel.streaming).toBe(true);
     expect(JSON.parse(channel.statusEvent())).toMatchObject({ streaming: true });
   });
+
+  it('records relay latency in seconds, and none for a catch-up send or a frame nobody was sent', async () => {
+    const { channel, metrics: m } = channelWithViewers(0);
+    const before = performance.now();
+    channel.ingestBase64(b64(jpeg(1)), undefined, 10);
+    expect(await counter(m, 'booxstream_relay_latency_seconds')).toBe(0);
+    channel.onViewerSent(2, 100, null);
+    channel.onViewerSent(1, 100, 250);
+    const latency = (await m.registry.getSingleMetric('booxstream_relay_latency_seconds')!.get()).values;
+    const of = (name: string) => latency.filter((v) => (v as { metricName?: string }).metricName === name).reduce((n, v) => n + v.value, 0);
+    expect([of('booxstream_relay_latency_seconds_count'), of('booxstream_relay_latency_seconds_sum')]).toEqual([1, 0.25]);
+    expect(channel.stats()).toMatchObject({ framesOut: 3 });
+    expect(await counter(m, 'booxstream_bytes_out_total')).toBe(300);
+    // A relayed frame's latency is from its ingest to its send: well under the test's own run time.
+    const one = channelWithViewers(1);
+    one.channel.ingestBase64(b64(jpeg(1)), undefined, 10);
+    const elapsed = performance.now() - before;
+    const sum = (await one.metrics.registry.getSingleMetric('booxstream_relay_latency_seconds')!.get()).values
+      .filter((v) => (v as { metricName?: string }).metricName === 'booxstream_relay_latency_seconds_sum').reduce((n, v) => n + v.value, 0);
+    expect(sum * 1000).toBeLessThanOrEqual(elapsed);
+  });
+
+  it('counts a skipped frame', async () => {
+    const { channel, metrics: m } = channelWithViewers(0);
+    channel.onViewerSkipped();
+    channel.onViewerSkipped();
+    expect(channel.stats().framesSkipped).toBe(2);
+    expect(await counter(m, 'booxstream_frames_skipped_total')).toBe(2);
+  });
+
+  it('refreshes unchanged-audience stats exactly every refreshMs, and only when they changed', () => {
+    const { channel } = channelWithViewers(1);
+    expect(channel.statsEventIfChanged(1000, 5000)).not.toBeNull();
+    channel.ingestUnchanged(10);
+    expect(channel.statsEventIfChanged(5999, 5000)).toBeNull();
+    expect(JSON.parse(channel.statsEventIfChanged(6000, 5000)!)).toMatchObject({ framesIn: 1, framesDeduplicated: 1 });
+    expect(channel.statsEventIfChanged(11_000, 5000)).toBeNull();
+  });
 });

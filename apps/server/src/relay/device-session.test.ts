@@ -206,6 +206,64 @@ describe('DeviceSession budgets', () => {
     raw.emit('data', Buffer.alloc(200));
     expect(host.calls).toEqual(['authenticate refused', 'cut preauth-bytes']);
   });
+
+  it('says why in each close reason it writes itself', () => {
+    vi.useFakeTimers();
+    const late = setup(1000);
+    vi.advanceTimersByTime(1000);
+    expect(late.ws.closedWith?.reason).toBe(truncateReason('No auth message arrived in time; the app must send {"type":"auth","token":"…"} right after connecting.'));
+
+    const first = setup();
+    first.ws.receive(appFrame(JPEG));
+    expect(first.host.rejected.map((e) => [e.code, e.message, e.field])).toEqual([['PROTO_ERR_INVALID_FIELD', 'authenticate first', 'type']]);
+
+    const bad = setup();
+    bad.ws.receive('{"type":"auth","token":""}');
+    expect(bad.ws.closedWith?.reason).toBe(truncateReason(`Invalid auth message: ${bad.host.rejected[0]!.message}`));
+
+    const flood = setup(10_000, { rejectRate: 1 });
+    flood.ws.receive('{"type":"auth","token":"good"}');
+    for (let i = 0; i < 3; i++) flood.ws.receive('{nope');
+    expect(flood.ws.closedWith).toEqual({ code: CloseCode.TooManyMessages, reason: 'Too many invalid messages: more than 1 per second.' });
+
+    const deaf = setup();
+    deaf.ws.bufferedAmount = 1 << 20;
+    deaf.ws.receive('{"type":"auth","token":"good"}');
+    expect(deaf.ws.closedWith).toEqual({ code: CloseCode.NotReading, reason: 'The device does not read what the server sends.' });
+
+    const raw = new EventEmitter();
+    const big = setup(10_000, {}, raw);
+    raw.emit('data', Buffer.alloc(4097));
+    expect(big.ws.closedWith).toEqual({ code: CloseCode.MessageTooBig, reason: 'More than 4096 bytes arrived before authentication.' });
+  });
+
+  it('lets raw bytes reach exactly the pre-auth limit, and replies that exactly fill the queue cap', () => {
+    const raw = new EventEmitter();
+    const { ws } = setup(10_000, {}, raw);
+    raw.emit('data', Buffer.alloc(4096));
+    expect(ws.closedWith).toBeNull();
+    const reply = JSON.stringify({ type: 'authenticated', uuid: UUID, protocols: ['json-base64/1', 'binary/1'] });
+    const full = setup();
+    full.ws.bufferedAmount = LIMITS.maxQueuedBytes - reply.length;
+    full.ws.receive('{"type":"auth","token":"good"}');
+    expect(full.ws.closedWith).toBeNull();
+    expect(full.ws.texts()).toEqual([JSON.parse(reply)]);
+  });
+
+  it('clears its auth timer once authenticated', () => {
+    vi.useFakeTimers();
+    const { ws } = setup();
+    expect(vi.getTimerCount()).toBe(1);
+    ws.receive('{"type":"auth","token":"good"}');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a refused socket spends no message budget on what it still sends', () => {
+    const { ws, host } = setup(10_000, { messageRate: 1 });
+    ws.receive('{"type":"auth","token":"refused"}');
+    for (let i = 0; i < 5; i++) ws.receive(appFrame(JPEG));
+    expect(host.calls).toEqual(['authenticate refused']);
+  });
 });
 
 describe('truncateReason', () => {
@@ -215,5 +273,8 @@ describe('truncateReason', () => {
     const cut = truncateReason(long);
     expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(123);
     expect(cut.endsWith('é...')).toBe(true);
+    // Exactly 123 bytes is kept whole; a character straddling byte 120 is left out whole.
+    expect(truncateReason('a'.repeat(123))).toBe('a'.repeat(123));
+    expect(truncateReason(`${'a'.repeat(119)}é${'b'.repeat(10)}`)).toBe(`${'a'.repeat(119)}...`);
   });
 });

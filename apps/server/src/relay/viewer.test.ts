@@ -43,6 +43,35 @@ function setup(maxBufferedBytes = 1 << 20, limits: { maxQueuedBytes?: number; me
 }
 
 describe('Viewer', () => {
+  it('takes whole frames unless it asked for patches', () => {
+    expect(setup().viewer.patches).toBe(false);
+  });
+
+  it('sends stats at exactly its buffered-bytes limit, and a frame that exactly fills its queue cap', () => {
+    const { ws, host, viewer, cuts } = setup(1000, { maxQueuedBytes: 1000 + frame(1).length });
+    ws.bufferedAmount = 1000;
+    viewer.sendText('{"type":"stats"}');
+    expect(ws.texts()).toEqual([{ type: 'stats' }]);
+    ws.flush();
+    expect(ws.bufferedAmount).toBe(1000);
+    expect(host.publish(viewer, frame(1))).toBe(true);
+    expect(cuts).toEqual([]);
+    ws.flush();
+    ws.bufferedAmount = 2000;
+    viewer.sendText('{"type":"status"}', true);
+    expect(cuts).toEqual(['not-reading']);
+    expect(ws.closedWith).toEqual({ code: CloseCode.NotReading, reason: 'The viewer does not read what the server sends.' });
+  });
+
+  it('reads acks only from text messages', () => {
+    const { ws, host, viewer } = setup();
+    host.publish(viewer, frame(1));
+    ws.receive(Buffer.from(encodeViewerAck(1)), true);
+    expect(viewer.snapshot()).toMatchObject({ acking: false, unacked: 1 });
+    ws.receive(encodeViewerAck(1));
+    expect(viewer.snapshot()).toMatchObject({ acking: true, unacked: 0 });
+  });
+
   it('sends a frame as binary, uncompressed, and never the same buffer twice', () => {
     const { ws, host, viewer, seqs } = setup();
     expect(host.publish(viewer, frame(1))).toBe(true);
