@@ -38,6 +38,8 @@ export const TEST_HUB_OPTIONS = {
   pingIntervalMs: 3_600_000,
   statsIntervalMs: 1000,
   patches: false,
+  // Off: the cool-down after a budget cut has its own real-socket tests (test/limits.test.ts).
+  deviceCoolDownMs: 0,
 } as const;
 
 export function hubFixture(over: Partial<HubOptions> = {}): HubFixture {
