@@ -1,7 +1,8 @@
 // Bundles src/main.ts into dist/main.js for the Docker image, which runs
 // `node dist/main.js` with production dependencies only. Native and
 // optional modules stay external and are resolved from node_modules.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const { external } = JSON.parse(readFileSync(new URL('./bundle-externals.json', import.meta.url), 'utf8'));
@@ -22,3 +23,9 @@ const common = {
 await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.js' });
 // `pnpm backup` / `pnpm restore` in the image: `node dist/ops.js backup`.
 await build({ ...common, entryPoints: ['src/ops/cli.ts'], outfile: 'dist/ops.js' });
+
+// The jpeg-delta addon is loaded from beside the bundle (dist/jpeg_delta.node); without it
+// the relay's patches fall back to sharp. The Docker build makes it with --required first.
+const addon = createRequire(import.meta.url).resolve('@booxstream/jpeg-delta/addon');
+if (existsSync(addon)) copyFileSync(addon, 'dist/jpeg_delta.node');
+else console.warn(`build: ${addon} is not built; dist/ has no jpeg-delta (patches use sharp)`);

@@ -8,12 +8,14 @@
  *
  * Native and worker-spawning modules stay external, as in the server's own
  * build; they are linked into `<outDir>/node_modules` from where apps/server
- * resolves them, so the bundle loads exactly the server's copies.
+ * resolves them, so the bundle loads exactly the server's copies. The
+ * jpeg-delta addon is copied beside the bundles, where it looks first.
  */
-import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ADDON_BUILD_PATH, ADDON_FILE } from '@booxstream/jpeg-delta';
 import { build } from 'esbuild';
 import type { RelayKind } from './relay-process.js';
 
@@ -62,5 +64,7 @@ export async function bundleChildren(outDir: string): Promise<ChildEntries> {
     const from = serverPackageDir(name);
     if (from) symlinkSync(from, join(dir, 'node_modules', name), 'dir');
   }
+  // The bundled jpeg-delta looks for its addon beside the bundle, as in the server's dist/.
+  if (existsSync(ADDON_BUILD_PATH)) copyFileSync(ADDON_BUILD_PATH, join(dir, ADDON_FILE));
   return { server: join(dir, 'server-child.mjs'), floor: join(dir, 'floor-child.mjs') };
 }

@@ -72,9 +72,9 @@ const profile = new Set<RelayKind>(
 );
 for (const p of profile) if (p !== 'server' && p !== 'floor') throw new Error(`--profile takes server, floor or both, got ${args.profile}`);
 
-const KNOWN_EXPERIMENTS = /^(eld-\d+|stats-\d+|bufferutil)$/;
+const KNOWN_EXPERIMENTS = /^(eld-\d+|stats-\d+|bufferutil|history-off)$/;
 const experiments = new Set(args.experiment ? args.experiment.split(',').map((s) => s.trim()) : []);
-for (const e of experiments) if (!KNOWN_EXPERIMENTS.test(e)) throw new Error(`unknown --experiment ${e}; known: eld-<ms>, stats-<ms>, bufferutil`);
+for (const e of experiments) if (!KNOWN_EXPERIMENTS.test(e)) throw new Error(`unknown --experiment ${e}; known: eld-<ms>, stats-<ms>, bufferutil, history-off`);
 
 const outDir = args.out ?? join(BENCH_ROOT, 'out');
 mkdirSync(outDir, { recursive: true });

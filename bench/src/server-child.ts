@@ -8,7 +8,9 @@
  *  - `eld-<ms>`: the event-loop-delay monitor prom-client's default metrics
  *    start samples every <ms> ms (its default is 10 ms, the server's 1000 ms);
  *  - `stats-<ms>`: the relay's stats/last_seen tick runs every <ms> ms (the
- *    server's default is 1000 ms).
+ *    server's default is 1000 ms);
+ *  - `history-off`: no frame history (HISTORY_MAX_BYTES_PER_HOST=0), to tell
+ *    what the history writes cost in CPU and memory.
  */
 import perfHooks from 'node:perf_hooks';
 import { startServer, type ServerConfig } from '@booxstream/server';
@@ -19,6 +21,7 @@ const stats = [...experiments].map((e) => /^stats-(\d+)$/.exec(e)).find((m) => m
 const overrides = {
   ...(JSON.parse(process.env.BENCH_SERVER_CONFIG ?? '{}') as Partial<ServerConfig>),
   ...(stats ? { statsIntervalMs: Number(stats[1]) } : {}),
+  ...(experiments.has('history-off') ? { historyMaxBytesPerHost: 0 } : {}),
 };
 
 const eld = [...experiments].map((e) => /^eld-(\d+)$/.exec(e)).find((m) => m !== null);

@@ -88,6 +88,25 @@ describe('apps/server/Dockerfile', () => {
     expect(readFileSync(`${REPO}apps/server/build.mjs`, 'utf8')).toContain("outfile: 'dist/main.js'");
   });
 
+  it('installs every workspace package the server depends on', () => {
+    const runs = all(stageNamed('build'), 'RUN').map((r) => r.args).join('\n');
+    const deps = Object.entries((JSON.parse(readFileSync(`${REPO}apps/server/package.json`, 'utf8')) as { dependencies: Record<string, string> }).dependencies)
+      .filter(([, version]) => version.startsWith('workspace:'))
+      .map(([name]) => name);
+    expect(deps).toContain('@booxstream/jpeg-delta');
+    for (const name of deps) expect(runs).toContain(`--filter ${name}`);
+  });
+
+  it('builds the jpeg-delta addon or fails, and ships it with libjpeg beside the bundle', () => {
+    const runs = all(stageNamed('build'), 'RUN').map((r) => r.args).join('\n');
+    expect(runs).toMatch(/apt-get install [^\n]*libjpeg62-turbo-dev/);
+    expect(runs).toContain('pnpm --filter @booxstream/jpeg-delta build');
+    expect(JSON.parse(readFileSync(`${REPO}packages/jpeg-delta/package.json`, 'utf8')).scripts.build).toContain('--required');
+    expect(runs).toMatch(/cp -L \/usr\/lib\/\*-linux-gnu\/libjpeg\.so\.62 apps\/server\/dist\//);
+    expect(runs).toContain('test -f apps/server/dist/jpeg_delta.node');
+    // The addon finds that copy through its RUNPATH (packages/jpeg-delta's tests read it from the ELF).
+  });
+
   it('ships production dependencies only: node_modules from `pnpm deploy --prod`, no install in the runtime stage', () => {
     const deploy = all(stageNamed('deps'), 'RUN').map((r) => r.args).join('\n');
     expect(deploy).toMatch(/pnpm --filter @booxstream\/server deploy --prod .*\/out/);

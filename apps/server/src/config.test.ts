@@ -132,6 +132,14 @@ describe('parseConfig', () => {
   });
 });
 
+describe('patch method', () => {
+  it('defaults to auto, reads sharp, and refuses anything else naming PATCH_METHOD', () => {
+    expect(parseConfig({}).patchMethod).toBe('auto');
+    expect(parseConfig({ PATCH_METHOD: 'sharp' }).patchMethod).toBe('sharp');
+    expect(() => parseConfig({ PATCH_METHOD: 'png' })).toThrow(/PATCH_METHOD.*must be one of "auto", "sharp"/);
+  });
+});
+
 describe('re-registration, pending expiry and the public URL', () => {
   it('defaults to same-network, 72 h and no public URL, and reads each', () => {
     expect(parseConfig({})).toMatchObject({ reregistration: 'same-network', pendingDeviceTtlMs: 72 * 3_600_000, publicUrl: null });

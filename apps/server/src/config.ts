@@ -13,6 +13,8 @@ import { normalizeOrigin } from './http/same-origin.js';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type DeviceApproval = 'manual' | 'auto';
 export type Reregistration = 'same-network' | 'any';
+export const PATCH_METHODS = ['auto', 'sharp'] as const;
+export type PatchMethod = (typeof PATCH_METHODS)[number];
 
 export interface ServerConfig {
   /** HTTP port: API, viewer WebSocket, `/android-ws`, web app. `0` = ephemeral. [port=3001] */
@@ -87,6 +89,8 @@ export interface ServerConfig {
   readonly pendingDeviceTtlMs: number;
   /** The URL browsers use (`https://booxstream.example.dev`); its origin is the only one state-changing requests and viewer sockets may come from. null = taken from each request. [publicUrl=null] */
   readonly publicUrl: string | null;
+  /** How the relay finds a frame's changes for patch viewers: `auto` = jpeg-delta where it is built, else sharp; `sharp` = always decode (README: Patches). [patchMethod='auto'] */
+  readonly patchMethod: PatchMethod;
   /** pino level. [logLevel='info'] */
   readonly logLevel: LogLevel;
   /** Where log lines go (one JSON line per call); `null` = stdout. Not settable from the environment. [logSink=null] */
@@ -129,6 +133,7 @@ export const DEFAULTS: ServerConfig = Object.freeze({
   reregistration: 'same-network',
   pendingDeviceTtlMs: 72 * 3_600_000,
   publicUrl: null,
+  patchMethod: 'auto',
   logLevel: 'info',
   logSink: null,
 } satisfies ServerConfig);
@@ -218,6 +223,7 @@ const FIELDS = {
   reregistration: { env: 'REREGISTRATION', read: text, schema: z.enum(['same-network', 'any']) },
   pendingDeviceTtlMs: { env: 'PENDING_DEVICE_TTL_MS', read: whole, schema: integer(1000, 365 * 86_400_000) },
   publicUrl: { env: 'PUBLIC_URL', read: text, schema: publicUrl },
+  patchMethod: { env: 'PATCH_METHOD', read: text, schema: z.enum(PATCH_METHODS) },
   logLevel: { env: 'LOG_LEVEL', read: text, schema: z.enum(LOG_LEVELS) },
   logSink: { schema: z.custom<(line: string) => void>((v) => typeof v === 'function', { error: 'expected a function' }).nullable() },
 } as const satisfies { [K in keyof ServerConfig]: FieldSpec<ServerConfig[K]> };

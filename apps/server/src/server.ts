@@ -21,6 +21,7 @@ import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { PendingExpiry } from './pending-expiry.js';
 import { Hub, type HostRelayStats } from './relay/hub.js';
+import { patchMethod } from './relay/patch-encoder.js';
 import { RelayUpgrades } from './relay/upgrades.js';
 import { HistoryStore } from './history/history-store.js';
 import { sharePages, shareStreamGate } from './shares/share-gate.js';
@@ -118,6 +119,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     maxViewersPerHost: config.maxViewersPerHost,
     pingIntervalMs: config.pingIntervalMs,
     statsIntervalMs: config.statsIntervalMs,
+    patchMethod: config.patchMethod,
     auditLimiter: new TokenBucketLimiter(30, 10),
     onDistinctFrame: history.enabled ? (uuid, jpeg, at) => history.record(uuid, jpeg, at) : undefined,
   });
@@ -206,7 +208,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const port = (server.address() as { port: number }).port;
   const devicePort = deviceServer ? (deviceServer.address() as { port: number }).port : null;
   const url = `http://${urlHost(config.host)}:${port}`;
-  logger.info({ port, devicePort, host: config.host, approval: config.deviceApproval, dev: config.devUser !== null }, 'server listening');
+  const patches = patchMethod(config.patchMethod);
+  logger.info({ port, devicePort, host: config.host, approval: config.deviceApproval, dev: config.devUser !== null, patches: `${patches.method} (${patches.reason})` }, 'server listening');
 
   return {
     url,

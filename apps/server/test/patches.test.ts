@@ -4,15 +4,16 @@
  * full frame when it joins, after a skip, when most of the screen changed
  * (a page turn) and every PATCH_KEYFRAME_EVERY patches; a frame the decoder
  * refuses reaches it whole; nothing is decoded while nobody asks for patches.
+ * Each case runs with both ways of finding changes (PATCH_METHOD): jpeg-delta
+ * (JPEG rectangles cut from the device's frame) and sharp (PNG rectangles).
  */
-import { PATCH_KEYFRAME_EVERY, ViewerFrameKind, decodePatch, decodeViewerFrameHeader } from '@booxstream/protocol';
+import { PATCH_KEYFRAME_EVERY, PatchFormat, ViewerFrameKind, decodePatch, decodeViewerFrameHeader } from '@booxstream/protocol';
 import { renderEinkFrame } from '@booxstream/host-client';
 import type { Socket } from 'node:net';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { PATCH_METHODS } from '../src/config.js';
 import { ADMIN, appFrame, approvedDevice, connect, eventually, jpegVariant, streamingDevice, wsUrl, serversPerTest, type Client } from './helpers.js';
-
-const server = serversPerTest();
 
 /** What a patch viewer shows: full frames decoded, patches drawn onto them, in order. */
 class Screen {
@@ -67,7 +68,10 @@ async function metric(s: { url: string }, name: string): Promise<number> {
   return text.split('\n').filter((l) => l.startsWith(name)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
 }
 
-describe('patch viewers', () => {
+describe.each(PATCH_METHODS)('patch viewers (PATCH_METHOD=%s)', (method) => {
+  const server = serversPerTest({ patchMethod: method });
+  const format = method === 'auto' ? PatchFormat.Jpeg : PatchFormat.Png;
+
   it('end on exactly the full-frame viewer\'s screen, for a fraction of the bytes, with a full frame at a page turn', async () => {
     const s = await server();
     const dev = await approvedDevice(s);
@@ -102,6 +106,8 @@ describe('patch viewers', () => {
     const strokesFull = full.binaries.slice(1, 12).reduce((n, m) => n + m.length, 0);
     const strokesPatch = patched.binaries.slice(1, 12).reduce((n, m) => n + m.length, 0);
     expect(strokesPatch).toBeLessThan(strokesFull * 0.1);
+    const formats = new Set(patched.binaries.slice(1).filter((m) => decodeViewerFrameHeader(m).kind === ViewerFrameKind.Patch).flatMap((m) => decodePatch(m).rects.map((r) => r.format)));
+    expect([...formats]).toEqual([format]);
     // 15 frames, and the joining viewer's screen decoded once so the first frame can be a patch.
     expect(await metric(s, 'booxstream_patch_encode_seconds_count')).toBe(16);
     full.close();

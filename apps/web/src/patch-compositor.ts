@@ -9,7 +9,7 @@
  * lost) is dropped and the screen stays as it is until the next whole frame,
  * which the relay sends on a skip, a reconnect and at its keyframe interval.
  */
-import { decodePatch, PatchFormat, type Patch } from '@booxstream/protocol/patch';
+import { decodePatch, patchFormatMime, type Patch } from '@booxstream/protocol/patch';
 import { decodeWithImageBitmap, type DecodedImage, type FrameMeta, type JpegBytes } from './decoder.js';
 
 export interface CompositorTarget {
@@ -79,7 +79,7 @@ export class PatchCompositor {
             const images = await Promise.all(item.patch.rects.map(async (r) => ({
               x: r.x,
               y: r.y,
-              image: await createImageBitmap(new Blob([r.image as Uint8Array<ArrayBuffer>], { type: r.format === PatchFormat.Png ? 'image/png' : 'application/octet-stream' })),
+              image: await createImageBitmap(new Blob([r.image as Uint8Array<ArrayBuffer>], { type: patchFormatMime(r.format) ?? 'application/octet-stream' })),
             })));
             if (!this.#stopped) this.#target.drawPatch(images, item.meta, performance.now() - started);
             for (const i of images) i.image.close();

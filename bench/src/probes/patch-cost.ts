@@ -2,7 +2,7 @@
  * What data saver (patches, issue #17) gives and costs, in one run against the
  * server bundled and run on plain node in its own process:
  *
- *   pnpm --filter @booxstream/bench probe:patches [--seconds 20] [--rounds 2]
+ *   pnpm --filter @booxstream/bench probe:patches [--seconds 20] [--rounds 2] [--methods auto,sharp]
  *
  * A device sends the demo tablet's writing sequence at 10 fps, 936x702: a pen
  * stroke grows every frame, and every 12th frame is a page turn. Phases, each
@@ -10,6 +10,8 @@
  *   base     1 full-frame viewer                  CPU per distinct frame
  *   patch-1  1 full-frame viewer + 1 patch viewer  the same, bytes and latency of both
  *   patch-10 1 full-frame viewer + 10 patch viewers
+ * With several `--methods` (the server's PATCH_METHOD: auto = jpeg-delta, sharp)
+ * the patch phases run once per method, in the same rounds.
  * Added CPU per distinct frame = phase − base (the encoder runs once per frame,
  * whatever the number of patch viewers). Bytes: per frame, what the patch viewer
  * received over what the full-frame viewer received, during strokes (frames the
@@ -25,13 +27,16 @@ import { parseArgs } from 'node:util';
 import { renderEinkFrame } from '@booxstream/host-client';
 import { ViewerAcker, ViewerFrameKind, decodeViewerFrameHeader } from '@booxstream/protocol';
 import WebSocket from 'ws';
+import { PATCH_METHODS, type PatchMethod } from '@booxstream/server';
 import { bundleChildren } from '../bundle-children.js';
 import { killAllRelays, startRelayProcess, type RelayProcess } from '../relay-process.js';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, rounds: { type: 'string', default: '2' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, rounds: { type: 'string', default: '2' }, methods: { type: 'string', default: 'auto' } } });
 const seconds = Number(args.seconds);
 const rounds = Number(args.rounds);
 if (!(seconds >= 1 && seconds <= 600) || !Number.isInteger(rounds) || rounds < 1 || rounds > 10) throw new Error('--seconds 1..600, --rounds 1..10');
+const methods = args.methods.split(',') as PatchMethod[];
+if (methods.length === 0 || methods.some((m) => !PATCH_METHODS.includes(m))) throw new Error(`--methods: a comma-separated list of ${PATCH_METHODS.join(', ')}, got ${args.methods}`);
 
 const outDir = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'out', 'patch-probe');
 mkdirSync(outDir, { recursive: true });
@@ -64,15 +69,18 @@ class ProbeViewer {
   }
 }
 
-type Phase = 'base' | 'patch-1' | 'patch-10';
-const PATCH_VIEWERS: Record<Phase, number> = { base: 0, 'patch-1': 1, 'patch-10': 10 };
+/** `base` (no patch viewer), or a method with 1 or 10 patch viewers. */
+type Phase = 'base' | `${PatchMethod}-${1 | 10}`;
+const phaseOf = (method: PatchMethod, viewers: 1 | 10): Phase => `${method}-${viewers}`;
+const patchViewersIn = (phase: Phase): number => (phase === 'base' ? 0 : Number(phase.split('-').at(-1)));
+const methodOf = (phase: Phase): PatchMethod => (phase === 'base' ? 'auto' : (phase.split('-')[0] as PatchMethod));
 
 interface PhaseResult { cpuPerFrameMs: number; full?: Received[]; patch?: Received[] }
 
 async function runPhase(phase: Phase): Promise<PhaseResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'booxstream-patch-probe-'));
   const relay: RelayProcess = await startRelayProcess('server', {
-    serverConfig: { host: '127.0.0.1', port: 0, devicePort: null, dataDir, logLevel: 'warn', historyMaxBytesPerHost: 0 },
+    serverConfig: { host: '127.0.0.1', port: 0, devicePort: null, dataDir, logLevel: 'warn', historyMaxBytesPerHost: 0, patchMethod: methodOf(phase) },
     logFile: join(outDir, `${phase}.log`),
     bundle: bundles.server,
   });
@@ -90,7 +98,7 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
     send();
     const streamUrl = `${relay.url}/api/hosts/${uuid}/stream`;
     const full = new ProbeViewer(streamUrl, false);
-    const patchViewers = Array.from({ length: PATCH_VIEWERS[phase] }, () => new ProbeViewer(streamUrl, true));
+    const patchViewers = Array.from({ length: patchViewersIn(phase) }, () => new ProbeViewer(streamUrl, true));
     await Promise.all([full.opened, ...patchViewers.map((v) => v.opened)]);
     const tick = (ms: number) => new Promise<void>((resolve) => {
       const timer = setInterval(send, 100);
@@ -125,36 +133,38 @@ const pct = (xs: number[], p: number): number => {
 };
 const med = (xs: number[]) => pct(xs, 0.5);
 
-const cpu: Record<Phase, number[]> = { base: [], 'patch-1': [], 'patch-10': [] };
-const added1: number[] = [];
-const added10: number[] = [];
-const strokeRatios: number[] = [];
-const wholeRatios: number[] = [];
-const latFull: number[] = [];
-const latPatch: number[] = [];
+const phases: Phase[] = ['base', ...methods.flatMap((m) => [phaseOf(m, 1), phaseOf(m, 10)])];
+const cpu = new Map<Phase, number[]>(phases.map((p) => [p, []]));
+interface MethodFigures { added1: number[]; added10: number[]; strokeRatios: number[]; wholeRatios: number[]; latFull: number[]; latPatch: number[] }
+const figures = new Map<PatchMethod, MethodFigures>(methods.map((m) => [m, { added1: [], added10: [], strokeRatios: [], wholeRatios: [], latFull: [], latPatch: [] }]));
 try {
   for (let r = 1; r <= rounds; r++) {
-    const order: Phase[] = r % 2 ? ['base', 'patch-1', 'patch-10'] : ['patch-10', 'patch-1', 'base'];
-    const got: Partial<Record<Phase, PhaseResult>> = {};
+    const order = r % 2 ? phases : [...phases].reverse();
+    const got = new Map<Phase, PhaseResult>();
     for (const phase of order) {
-      got[phase] = await runPhase(phase);
-      cpu[phase].push(got[phase]!.cpuPerFrameMs);
-      console.log(`round ${r} ${phase}: ${got[phase]!.cpuPerFrameMs.toFixed(3)} ms CPU per distinct frame`);
+      const result = await runPhase(phase);
+      got.set(phase, result);
+      cpu.get(phase)!.push(result.cpuPerFrameMs);
+      console.log(`round ${r} ${phase}: ${result.cpuPerFrameMs.toFixed(3)} ms CPU per distinct frame`);
     }
-    added1.push(got['patch-1']!.cpuPerFrameMs - got.base!.cpuPerFrameMs);
-    added10.push(got['patch-10']!.cpuPerFrameMs - got.base!.cpuPerFrameMs);
-    const p1 = got['patch-1']!;
-    const fullBySeq = new Map(p1.full!.map((g) => [g.seq, g]));
-    for (const g of p1.patch!) {
-      const f = fullBySeq.get(g.seq);
-      if (!f) continue;
-      (g.whole ? wholeRatios : strokeRatios).push(g.bytes / f.bytes);
+    for (const m of methods) {
+      const f = figures.get(m)!;
+      const base = got.get('base')!.cpuPerFrameMs;
+      f.added1.push(got.get(phaseOf(m, 1))!.cpuPerFrameMs - base);
+      f.added10.push(got.get(phaseOf(m, 10))!.cpuPerFrameMs - base);
+      const p1 = got.get(phaseOf(m, 1))!;
+      const fullBySeq = new Map(p1.full!.map((g) => [g.seq, g]));
+      for (const g of p1.patch!) {
+        const full = fullBySeq.get(g.seq);
+        if (!full) continue;
+        (g.whole ? f.wholeRatios : f.strokeRatios).push(g.bytes / full.bytes);
+      }
+      f.latFull.push(...p1.full!.map((g) => g.latencyMs));
+      f.latPatch.push(...p1.patch!.map((g) => g.latencyMs));
+      const bytesFull = p1.full!.reduce((n, g) => n + g.bytes, 0);
+      const bytesPatch = p1.patch!.reduce((n, g) => n + g.bytes, 0);
+      console.log(`round ${r} ${m} bytes: full-frame viewer ${(bytesFull / 1e6).toFixed(2)} MB, patch viewer ${(bytesPatch / 1e6).toFixed(2)} MB (${((100 * bytesPatch) / bytesFull).toFixed(1)}% overall, page turns included)`);
     }
-    latFull.push(...p1.full!.map((g) => g.latencyMs));
-    latPatch.push(...p1.patch!.map((g) => g.latencyMs));
-    const bytesFull = p1.full!.reduce((n, g) => n + g.bytes, 0);
-    const bytesPatch = p1.patch!.reduce((n, g) => n + g.bytes, 0);
-    console.log(`round ${r} bytes: full-frame viewer ${(bytesFull / 1e6).toFixed(2)} MB, patch viewer ${(bytesPatch / 1e6).toFixed(2)} MB (${((100 * bytesPatch) / bytesFull).toFixed(1)}% overall, page turns included)`);
   }
 } finally {
   killAllRelays();
@@ -162,12 +172,13 @@ try {
 
 const range = (xs: number[], d = 3) => `${med(xs).toFixed(d)} [${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}]`;
 console.log('');
-console.log(`| figure (${rounds} rounds x ${seconds} s, 936x702, 10 fps) | median [min–max] | target |`);
-console.log('|---|---|---|');
-console.log(`| CPU per distinct frame, 1 full viewer (ms) | ${range(cpu.base)} | |`);
-console.log(`| added CPU per distinct frame, 1 patch viewer (ms) | ${range(added1)} | ≤ 3 |`);
-console.log(`| added CPU per distinct frame, 10 patch viewers (ms) | ${range(added10)} | ≤ 3, same as 1 |`);
-console.log(`| patch bytes / full-frame bytes, per stroke frame | ${(100 * med(strokeRatios)).toFixed(1)}% (p90 ${(100 * pct(strokeRatios, 0.9)).toFixed(1)}%, ${strokeRatios.length} frames) | ≤ 10% |`);
-console.log(`| frames the patch viewer got whole (page turns, keyframes, first) | ${wholeRatios.length} of ${wholeRatios.length + strokeRatios.length} | |`);
-console.log(`| latency ingest→viewer, full-frame viewer p50 / p99 (ms) | ${med(latFull).toFixed(1)} / ${pct(latFull, 0.99).toFixed(1)} | |`);
-console.log(`| latency ingest→viewer, patch viewer p50 / p99 (ms) | ${med(latPatch).toFixed(1)} / ${pct(latPatch, 0.99).toFixed(1)} | |`);
+console.log(`| figure (${rounds} rounds x ${seconds} s, 936x702, 10 fps) | ${methods.map((m) => `${m}: median [min–max]`).join(' | ')} | target |`);
+console.log(`|---|${methods.map(() => '---|').join('')}---|`);
+const row = (label: string, cell: (f: MethodFigures) => string, target = '') => console.log(`| ${label} | ${methods.map((m) => cell(figures.get(m)!)).join(' | ')} | ${target} |`);
+console.log(`| CPU per distinct frame, 1 full viewer, no patch viewer (ms) | ${methods.map(() => range(cpu.get('base')!)).join(' | ')} | |`);
+row('added CPU per distinct frame, 1 patch viewer (ms)', (f) => range(f.added1), '≤ 3');
+row('added CPU per distinct frame, 10 patch viewers (ms)', (f) => range(f.added10), '≤ 3, same as 1');
+row('patch bytes / full-frame bytes, per stroke frame', (f) => `${(100 * med(f.strokeRatios)).toFixed(1)}% (p90 ${(100 * pct(f.strokeRatios, 0.9)).toFixed(1)}%, ${f.strokeRatios.length} frames)`, '≤ 10%');
+row('frames the patch viewer got whole (page turns, keyframes, first)', (f) => `${f.wholeRatios.length} of ${f.wholeRatios.length + f.strokeRatios.length}`);
+row('latency ingest→viewer, full-frame viewer p50 / p99 (ms)', (f) => `${med(f.latFull).toFixed(1)} / ${pct(f.latFull, 0.99).toFixed(1)}`);
+row('latency ingest→viewer, patch viewer p50 / p99 (ms)', (f) => `${med(f.latPatch).toFixed(1)} / ${pct(f.latPatch, 0.99).toFixed(1)}`);

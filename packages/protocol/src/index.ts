@@ -46,5 +46,5 @@ export type { ViewerFrameHeader, ViewerEvent, ViewerClientMessage, StreamStats }
 export { ProtocolError } from './errors.js';
 export type { ProtocolErrorCode } from './errors.js';
 export { CloseCode } from './close-codes.js';
-export { encodePatchMessage, decodePatch, PatchFormat, PATCH_KEYFRAME_EVERY, PATCH_FIXED_BYTES, PATCH_RECT_BYTES } from './patch.js';
+export { encodePatchMessage, decodePatch, PatchFormat, patchFormatMime, PATCH_KEYFRAME_EVERY, PATCH_FIXED_BYTES, PATCH_RECT_BYTES } from './patch.js';
 export type { Patch, PatchRect } from './patch.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePatch, encodePatchMessage, PatchFormat } from './patch.js';
+import { decodePatch, encodePatchMessage, PatchFormat, patchFormatMime } from './patch.js';
 import { decodeViewerFrameHeader, ViewerFrameKind } from './viewer.js';
 
 const rect = (x: number, y: number, w: number, h: number, bytes: number[]) => ({ x, y, w, h, format: PatchFormat.Png, image: Uint8Array.from(bytes) });
@@ -27,5 +27,12 @@ describe('patch messages', () => {
     expect(() => decodePatch(cut.subarray(0, cut.length - 1))).toThrow(/past the message end/);
     expect(() => decodePatch(cut.subarray(0, 30))).toThrow(/shorter than its fixed part/);
     expect(() => decodePatch(cut.subarray(0, 40))).toThrow(/cut off/);
+  });
+
+  it('names the MIME type of each format it defines, and none for an unknown one', () => {
+    expect(patchFormatMime(PatchFormat.Png)).toBe('image/png');
+    expect(patchFormatMime(PatchFormat.Jpeg)).toBe('image/jpeg');
+    expect(patchFormatMime(0)).toBeNull();
+    expect(patchFormatMime(3)).toBeNull();
   });
 });

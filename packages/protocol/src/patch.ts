@@ -18,7 +18,7 @@
  *   10     u16   reserved  0
  *   12     ...   count × rectangle:
  *                  u16 x, u16 y, u16 w, u16 h   where it goes (pixels)
- *                  u8  format                   1 = PNG
+ *                  u8  format                   1 = PNG, 2 = JPEG
  *                  u8  reserved                 0
  *                  u32 length                   image bytes that follow
  *                  ...                          a w×h image
@@ -31,7 +31,18 @@
 import { ProtocolError } from './errors.js';
 import { VIEWER_HEADER_BYTES, VIEWER_PROTOCOL_VERSION, ViewerFrameKind } from './viewer.js';
 
-export const PatchFormat = { Png: 1 } as const;
+/**
+ * How a rectangle's image is coded. `Jpeg`: a region cut from the device's own
+ * JPEG without re-encoding pixels (its 8×8 blocks are the full frame's, so it
+ * decodes to the same pixels); `Png`: lossless pixels, where the relay had to
+ * decode the frame.
+ */
+export const PatchFormat = { Png: 1, Jpeg: 2 } as const;
+
+/** The MIME type a browser needs to decode a rectangle of `format`, or null for a format this version does not know. */
+export function patchFormatMime(format: number): string | null {
+  return format === PatchFormat.Png ? 'image/png' : format === PatchFormat.Jpeg ? 'image/jpeg' : null;
+}
 export const PATCH_FIXED_BYTES = 12;
 export const PATCH_RECT_BYTES = 14;
 /** After this many patches in a row a viewer gets a full frame, so any drift cannot last. */

@@ -12,7 +12,8 @@ import { rateLimitKey } from '../identity/network.js';
 import { devicePrefix, logDeviceAuthRefused, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { Channel, type DistinctFrameSink, type PatcherFactory } from './channel.js';
-import { PatchEncoder } from './patch-encoder.js';
+import { PATCH_DEFAULTS, PatchEncoder } from './patch-encoder.js';
+import type { PatchMethod } from '../config.js';
 import { DeviceSession, type CutReason, type DeviceSessionHost, type DeviceSessionLimits, type RawInput } from './device-session.js';
 import { Heartbeat } from './heartbeat.js';
 import type { RelaySocket } from './relay-socket.js';
@@ -42,6 +43,8 @@ export interface HubOptions {
   readonly onDistinctFrame?: DistinctFrameSink;
   /** Whether viewers may ask for patches (`?patches=1`); on unless false. */
   readonly patches?: boolean;
+  /** How patches are found and coded (config `PATCH_METHOD`). [patchMethod='auto'] */
+  readonly patchMethod?: PatchMethod;
 }
 
 /** `last_seen` is written at most this often per host. */
@@ -135,7 +138,7 @@ export class Hub implements DeviceSessionHost {
         loggedAt = Date.now();
         logger.warn({ device: devicePrefix(uuid), err: err.message }, 'frame could not be decoded for patches; patch viewers get it whole');
       },
-    });
+    }, { ...PATCH_DEFAULTS, method: this.#o.patchMethod ?? PATCH_DEFAULTS.method });
   }
 
   // ---- devices -----------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffTiles, MAX_RECTS, mergeTiles } from './tile-diff.js';
+import { diffBlocks, diffTiles, MAX_RECTS, mergeTiles } from './tile-diff.js';
 
 function screen(width: number, height: number, fill = 255): Buffer {
   return Buffer.alloc(width * height * 3, fill);
@@ -79,5 +79,58 @@ describe('diffTiles', () => {
 
   it('refuses buffers too small for the screen', () => {
     expect(() => diffTiles(Buffer.alloc(10), Buffer.alloc(10), 10, 10, 3, 4)).toThrow(RangeError);
+  });
+});
+
+describe('diffBlocks', () => {
+  // 936×702 at 4:2:0: 59×44 iMCUs of 16×16 pixels, the last column 8 pixels wide, the last row 14 tall.
+  const cols = 59;
+  const rows = 44;
+  function map(...blocks: Array<[number, number]>): Uint8Array {
+    const m = new Uint8Array(cols * rows);
+    for (const [bx, by] of blocks) m[by * cols + bx] = 1;
+    return m;
+  }
+
+  it('finds nothing in an empty map', () => {
+    expect(diffBlocks(map(), cols, rows, 16, 16, 32, 936, 702)).toEqual({ rects: [], area: 0 });
+  });
+
+  it('gives the tile holding a changed block, and merges blocks of one tile and runs of tiles', () => {
+    expect(diffBlocks(map([6, 12]), cols, rows, 16, 16, 32, 936, 702).rects).toEqual([{ x: 96, y: 192, w: 32, h: 32 }]);
+    // Blocks (6,12) and (7,13) are one 32-pixel tile; (8,12) starts the next one: a run of two.
+    expect(diffBlocks(map([6, 12], [7, 13], [8, 12]), cols, rows, 16, 16, 32, 936, 702).rects).toEqual([{ x: 96, y: 192, w: 64, h: 32 }]);
+  });
+
+  it('clips the last tile to the image, whose size is not a multiple of the block', () => {
+    expect(diffBlocks(map([58, 43]), cols, rows, 16, 16, 32, 936, 702)).toEqual({ rects: [{ x: 928, y: 672, w: 8, h: 30 }], area: 240 });
+    expect(diffBlocks(map([58, 43]), cols, rows, 16, 16, 16, 936, 702).rects).toEqual([{ x: 928, y: 688, w: 8, h: 14 }]);
+  });
+
+  it('works with blocks that are not square (4:2:2: 16×8)', () => {
+    const m = new Uint8Array(4 * 8);
+    m[3 * 4 + 1] = 1;
+    expect(diffBlocks(m, 4, 8, 16, 8, 16, 64, 64).rects).toEqual([{ x: 16, y: 16, w: 16, h: 16 }]);
+  });
+
+  it('puts every rectangle on the tile grid, covering every changed block', () => {
+    let seed = 11;
+    for (let round = 0; round < 20; round++) {
+      const blocks: Array<[number, number]> = [];
+      for (let i = 0; i < 12; i++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        blocks.push([seed % cols, (seed >>> 8) % rows]);
+      }
+      const { rects } = diffBlocks(map(...blocks), cols, rows, 16, 16, 32, 936, 702);
+      for (const [bx, by] of blocks) {
+        expect(rects.some((r) => bx * 16 >= r.x && bx * 16 < r.x + r.w && by * 16 >= r.y && by * 16 < r.y + r.h), `${bx},${by}`).toBe(true);
+      }
+      for (const r of rects) expect(r.x % 32 === 0 && r.y % 32 === 0 && r.x + r.w <= 936 && r.y + r.h <= 702).toBe(true);
+    }
+  });
+
+  it('refuses a short map and a tile that is not a multiple of the block', () => {
+    expect(() => diffBlocks(new Uint8Array(10), cols, rows, 16, 16, 32, 936, 702)).toThrow(/smaller than cols/);
+    expect(() => diffBlocks(map(), cols, rows, 16, 16, 24, 936, 702)).toThrow(/not a multiple/);
   });
 });

@@ -47,6 +47,27 @@ export function diffTiles(prev: Buffer, next: Buffer, width: number, height: num
   return withArea(mergeTiles(changed, tilesX, tilesY, tile, width, height));
 }
 
+/**
+ * A per-block change map (one byte per `cols`×`rows` block, as jpeg-delta's
+ * scan gives per iMCU) → the same map per tile of `perX`×`perY` blocks, and
+ * then rectangles as {@link diffTiles} makes them.
+ */
+export function diffBlocks(changed: Uint8Array, cols: number, rows: number, blockW: number, blockH: number, tile: number, width: number, height: number): TileDiff {
+  if (changed.length < cols * rows) throw new RangeError('diffBlocks: map is smaller than cols × rows');
+  if (tile % blockW !== 0 || tile % blockH !== 0) throw new RangeError(`diffBlocks: tile ${tile} is not a multiple of the ${blockW}×${blockH} block`);
+  const perX = tile / blockW;
+  const perY = tile / blockH;
+  const tilesX = Math.ceil(cols / perX);
+  const tilesY = Math.ceil(rows / perY);
+  const tiles = new Uint8Array(tilesX * tilesY);
+  for (let by = 0; by < rows; by++) {
+    const row = by * cols;
+    const tileRow = Math.floor(by / perY) * tilesX;
+    for (let bx = 0; bx < cols; bx++) if (changed[row + bx]) tiles[tileRow + Math.floor(bx / perX)] = 1;
+  }
+  return withArea(mergeTiles(tiles, tilesX, tilesY, tile, width, height));
+}
+
 function withArea(rects: Rect[]): TileDiff {
   let area = 0;
   for (const r of rects) area += r.w * r.h;
