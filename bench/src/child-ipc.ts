@@ -26,9 +26,10 @@ export interface ChildRelay {
 /**
  * `cpuUsage` answers the child's own `process.cpuUsage()` (getrusage: the same
  * kernel counters as /proc/<pid>/stat's utime+stime, all threads, in µs instead
- * of 10 ms ticks).
+ * of 10 ms ticks). `memoryUsage` answers `process.memoryUsage()`: the soak
+ * splits RSS growth into the V8 heap, Buffers (external) and the rest.
  */
-export type ChildMethod = 'approve' | 'counters' | 'cpuUsage';
+export type ChildMethod = 'approve' | 'counters' | 'cpuUsage' | 'memoryUsage';
 
 export type ParentMessage =
   | { readonly type: 'call'; readonly id: number; readonly method: ChildMethod; readonly args: readonly string[] }
@@ -68,7 +69,10 @@ export async function serveChild(start: () => Promise<ChildRelay>): Promise<void
     try {
       const [a = '', b = ''] = msg.args;
       const value =
-        msg.method === 'approve' ? (relay.approve(a, b), null) : msg.method === 'cpuUsage' ? process.cpuUsage() : relay.counters(a);
+        msg.method === 'approve' ? (relay.approve(a, b), null)
+          : msg.method === 'cpuUsage' ? process.cpuUsage()
+            : msg.method === 'memoryUsage' ? process.memoryUsage()
+              : relay.counters(a);
       send({ type: 'result', id: msg.id, value });
     } catch (err) {
       send({ type: 'failed', id: msg.id, message: (err as Error).message });

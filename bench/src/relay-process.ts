@@ -39,6 +39,8 @@ export interface RelayProcess {
   counters(uuid: string): Promise<RelayCounters | null>;
   /** CPU the relay has used so far, from inside (getrusage): µs resolution, where /proc/<pid>/stat has 10 ms. */
   cpuUsage(): Promise<CpuSplit>;
+  /** The relay's own process.memoryUsage(). */
+  memoryUsage(): Promise<NodeJS.MemoryUsage>;
   /** Graceful stop (the profile gets written), SIGKILL after a grace period. */
   stop(): Promise<void>;
 }
@@ -156,6 +158,9 @@ export async function startRelayProcess(kind: RelayKind, options: RelayProcessOp
     async cpuUsage() {
       const { user, system } = (await call('cpuUsage', [])) as NodeJS.CpuUsage;
       return { userMs: user / 1000, sysMs: system / 1000 };
+    },
+    async memoryUsage() {
+      return (await call('memoryUsage', [])) as NodeJS.MemoryUsage;
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

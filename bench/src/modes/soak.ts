@@ -29,6 +29,8 @@ export interface SoakOptions {
 }
 
 const MB = 1024 * 1024;
+/** process.memoryUsage() of the relay, over IPC, this often. */
+const HEAP_SAMPLE_MS = 5000;
 
 export async function runSoak(ctx: ModeContext, kind: RelayKind, o: SoakOptions): Promise<Figures> {
   if (kind === 'floor') return {};
@@ -43,11 +45,21 @@ export async function runSoak(ctx: ModeContext, kind: RelayKind, o: SoakOptions)
     session.rss.start(o.sampleMs ?? 1000);
     loop.enable();
     const t0 = performance.now();
+    // Where RSS growth would sit: the V8 heap (a JS leak) or Buffers (external, arrayBuffers).
+    const heap: { timesMs: number[]; heapUsed: number[]; external: number[] } = { timesMs: [], heapUsed: [], external: [] };
+    const sampleHeap = async () => {
+      const m = await session.relay.memoryUsage();
+      heap.timesMs.push(performance.now() - t0);
+      heap.heapUsed.push(m.heapUsed);
+      heap.external.push(m.external);
+    };
+    const heapTimer = setInterval(() => void sampleHeap().catch(() => undefined), HEAP_SAMPLE_MS);
     const count = Math.round((o.durationMs / 1000) * o.fps);
     // Every frame gets a new id stamped into its JPEG (payloads.ts): distinct bytes, never deduplicated.
     await session.paced(o.fps, count);
     await session.drained(2000);
     const t1 = performance.now();
+    clearInterval(heapTimer);
     loop.disable();
     const benchCpu = process.cpuUsage(benchCpu0);
     const cpu = cpuDelta(cpu0, await session.cpuSnapshot());
@@ -70,6 +82,10 @@ export async function runSoak(ctx: ModeContext, kind: RelayKind, o: SoakOptions)
     const trend = soakTrend(timesMs, rssBytes, warmupMs);
     figures.soakSlopeMBPerMin = trend.slopeMBPerMin;
     figures.soakSlopeSamples = trend.samples;
+    // Second half only: growth that is settling shows a smaller slope here than over the whole window.
+    figures.soakLateSlopeMBPerMin = soakTrend(timesMs, rssBytes, (t1 - t0) / 2).slopeMBPerMin;
+    figures.soakHeapSlopeMBPerMin = soakTrend(heap.timesMs, heap.heapUsed, warmupMs).slopeMBPerMin;
+    figures.soakExternalSlopeMBPerMin = soakTrend(heap.timesMs, heap.external, warmupMs).slopeMBPerMin;
     figures.soakWarmupS = warmupMs / 1000;
     figures.soakMinutes = (t1 - t0) / 60_000;
     figures.rssEndMB = rss.end / MB;
