@@ -74,7 +74,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registrations: new Counter({ name: 'booxstream_registrations_total', help: 'Device registrations (new or re-registration)', labelNames: ['kind'], registers: r }),
     patchEncodeSeconds: new Histogram({
       name: 'booxstream_patch_encode_seconds',
-      help: 'Decode, tile diff and PNG encode of one distinct frame for patch viewers, by what came out (patch or full)',
+      help: 'Finding and coding the changes of one distinct frame for patch viewers (PATCH_METHOD), by what came out (patch or full)',
       labelNames: ['result'],
       buckets: [0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: r,
