@@ -26,6 +26,16 @@ await build({ ...common, entryPoints: ['src/ops/cli.ts'], outfile: 'dist/ops.js'
 
 // The jpeg-delta addon is loaded from beside the bundle (dist/jpeg_delta.node); without it
 // the relay's patches fall back to sharp. The Docker build makes it with --required first.
-const addon = createRequire(import.meta.url).resolve('@booxstream/jpeg-delta/addon');
-if (existsSync(addon)) copyFileSync(addon, 'dist/jpeg_delta.node');
-else console.warn(`build: ${addon} is not built; dist/ has no jpeg-delta (patches use sharp)`);
+const addon = builtAddon();
+if (addon) copyFileSync(addon, 'dist/jpeg_delta.node');
+else console.warn('build: @booxstream/jpeg-delta is not built; dist/ has no jpeg-delta (patches use sharp)');
+
+function builtAddon() {
+  try {
+    // resolve() throws when the file is not there (not built: no compiler at install).
+    const path = createRequire(import.meta.url).resolve('@booxstream/jpeg-delta/addon');
+    return existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
