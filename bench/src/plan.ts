@@ -10,6 +10,7 @@ import type { ModeContext } from './modes/context.js';
 import { runAttack } from './modes/attack.js';
 import { runBurst } from './modes/burst.js';
 import { runIdle } from './modes/idle.js';
+import { runPatches } from './modes/patches.js';
 import { runSoak } from './modes/soak.js';
 import { runStall } from './modes/stall.js';
 import { runSteady } from './modes/steady.js';
@@ -125,6 +126,15 @@ export function plan(smoke: boolean, options: PlanOptions = {}): ModeSpec[] {
       once: true,
       extraMs: soakMs,
       run: (ctx, kind) => runSoak(ctx, kind, { hosts: 5, viewersPerHost: soakViewers, fps: 10, warmupFrames, warmupMs, durationMs: soakMs }),
+    },
+    {
+      name: 'patches',
+      title: 'data saver: patch viewers vs full-frame viewers, jpeg-delta and sharp',
+      shape:
+        `1 host sending the demo tablet's writing sequence (936x702, a growing pen stroke, a page turn every 12th frame) at 10 fps to a fresh ` +
+        `relay per phase: 1 full-frame viewer plus 1 or 10 more, full-frame (baseline) or patch viewers (PATCH_METHOD auto = jpeg-delta, then sharp); ` +
+        `${s(3, 1)} s warm-up and ${s(15, 1)} s measured per phase; server only (the floor has no patches)`,
+      run: (ctx, kind) => runPatches(ctx, kind, { warmupMs: s(3000, 1000), windowMs: s(15_000, 1000), methods: ['auto', 'sharp'] }),
     },
     {
       name: `idle-${idleN}`,

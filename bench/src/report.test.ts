@@ -67,4 +67,19 @@ describe('report', () => {
     expect(md).toContain('### steady-10');
     expect(md).toContain('| CPU ms / delivered frame | 0.1400 [0.1200–0.2600] | 0.1000 [0.1000–0.2000] | 1.30 [1.20–1.40] |');
   });
+
+  it('fails a patches run where a patch viewer got no patch, and judges its bytes and CPU', () => {
+    const patches = (jpegDelta: number, sharp: number) => ({
+      name: 'patches',
+      title: 't',
+      shape: 's',
+      records: [{ run: 1, server: { patchFramesPatched: jpegDelta, sharpPatchFramesPatched: sharp, patchStrokeBytesPct: 2.8, patchAddedCpu1Ms: 2.5, patchAddedCpu10Ms: 3.5 } }],
+    });
+    expect(correctnessFailures(results([patches(140, 139)]))).toEqual([]);
+    expect(correctnessFailures(results([patches(0, 139)]))).toEqual(['patches run 1 server: a patch viewer received no patch (jpeg-delta 0, sharp 139)']);
+    expect(correctnessFailures(results([patches(140, 0)]))[0]).toMatch(/sharp 0/);
+    const md = renderResults(results([patches(140, 139)]), targets({ n100: 'steady-100', idle: 'idle-1000' }), 'note');
+    expect(md).toMatch(/\| Patches: bytes to a patch viewer per stroke frame[^|]*\| 2\.8% \| ≤ 10\.0%[^|]*\| \*\*pass\*\*/);
+    expect(md).toMatch(/\| Patches: added relay CPU per distinct frame, 10 patch viewers \(jpeg-delta\) \| 3\.50 ms \| ≤ 3\.00 ms \| \*\*MISS\*\*/);
+  });
 });

@@ -140,6 +140,9 @@ export function targets(modes: { n100: string; idle: string }): Judge[] {
     (r) => judge("Attack: healthy viewers' p99 vs the same load without attack", spread(values(r, 'attack-10', 'server', 'attackP99Change').map((x) => x * 100)), 20, '%', { digits: 1, limitText: '≤ +20%' }),
     (r) => judge('Attack: server RSS growth over the attack (peak − before)', spread(values(r, 'attack-10', 'server', 'attackRssPeakDeltaMB')), 20, ' MB', { digits: 1 }),
     (r) => judge('Soak: server RSS slope after the warm-up (least squares), 5 hosts x 100 viewers', spread(values(r, 'soak', 'server', 'soakSlopeMBPerMin')), 0.2, ' MB/min', { digits: 3 }),
+    (r) => judge('Patches: bytes to a patch viewer per stroke frame, vs a full-frame viewer (median frame)', spread(values(r, 'patches', 'server', 'patchStrokeBytesPct')), 10, '%', { digits: 1 }),
+    (r) => judge('Patches: added relay CPU per distinct frame, 1 patch viewer (jpeg-delta)', spread(values(r, 'patches', 'server', 'patchAddedCpu1Ms')), 3, ' ms', { digits: 2 }),
+    (r) => judge('Patches: added relay CPU per distinct frame, 10 patch viewers (jpeg-delta)', spread(values(r, 'patches', 'server', 'patchAddedCpu10Ms')), 3, ' ms', { digits: 2 }),
     (r) => judge('Idle: server memory per viewer connection', spread(values(r, idle, 'server', 'kbPerConnection')), 50, ' KB', { digits: 1, floor: fl(r, idle, 'kbPerConnection') }),
   ];
 }
@@ -158,6 +161,9 @@ export function correctnessFailures(results: BenchResults): string[] {
         if ((f.unmarked ?? 0) > 0) out.push(`${m.name} run ${rec.run} ${kind}: ${f.unmarked} frame(s) without the bench marker`);
         if (m.name.startsWith('static') && kind === 'server' && (f.staticByteShare ?? 0) > 0.05) {
           out.push(`${m.name} run ${rec.run} server: ${(f.staticByteShare! * 100).toFixed(1)}% of static frame bytes were sent to viewers (dedup not working)`);
+        }
+        if (m.name === 'patches' && kind === 'server' && ((f.patchFramesPatched ?? 0) === 0 || (f.sharpPatchFramesPatched ?? 0) === 0)) {
+          out.push(`${m.name} run ${rec.run} server: a patch viewer received no patch (jpeg-delta ${f.patchFramesPatched ?? 0}, sharp ${f.sharpPatchFramesPatched ?? 0})`);
         }
         if (m.name.startsWith('idle') && f.openAfterIdle !== f.connections) {
           out.push(`${m.name} run ${rec.run} ${kind}: only ${f.openAfterIdle} of ${f.connections} idle connections stayed open`);
@@ -222,6 +228,27 @@ const ROWS: readonly [key: string, label: string, digits?: number][] = [
   ['soakWarmupS', 'warm-up left out of the slope s', 0],
   ['soakSlopeSamples', 'RSS samples in the slope (1 per s)', 0],
   ['soakSlopeMBPerMin', 'RSS slope after the warm-up, least squares MB/min', 3],
+  ['patchBaseCpu1Ms', 'CPU ms per distinct frame, 1 + 1 full-frame viewers (baseline)', 3],
+  ['patchBaseCpu10Ms', 'CPU ms per distinct frame, 1 + 10 full-frame viewers (baseline)', 3],
+  ['patchAddedCpu1Ms', 'jpeg-delta: added CPU ms per distinct frame, 1 patch viewer instead of 1 full', 3],
+  ['patchAddedCpu10Ms', 'jpeg-delta: added CPU ms per distinct frame, 10 patch viewers instead of 10 full', 3],
+  ['patchEncode1Ms', "jpeg-delta: relay's encode ms per distinct frame (1 patch viewer)", 3],
+  ['patchEncode10Ms', "jpeg-delta: relay's encode ms per distinct frame (10 patch viewers)", 3],
+  ['patchStrokeBytesPct', 'jpeg-delta: patch bytes / full-frame bytes per stroke frame, median %', 1],
+  ['patchStrokeBytesP90Pct', 'jpeg-delta: the same, p90 %', 1],
+  ['patchBytesOverallPct', 'jpeg-delta: patch viewer bytes / full-frame viewer bytes overall (page turns included) %', 1],
+  ['patchFramesPatched', 'jpeg-delta: frames the patch viewer got as patches', 0],
+  ['patchFramesWhole', 'jpeg-delta: frames it got whole (page turns, keyframes)', 0],
+  ['patchLatencyP50Ms', 'jpeg-delta: latency ingest→patch viewer p50 ms', 1],
+  ['patchLatencyP99Ms', 'jpeg-delta: latency ingest→patch viewer p99 ms', 1],
+  ['patchFullLatencyP50Ms', 'jpeg-delta phase: latency ingest→full-frame viewer p50 ms', 1],
+  ['patchFullLatencyP99Ms', 'jpeg-delta phase: latency ingest→full-frame viewer p99 ms', 1],
+  ['sharpPatchAddedCpu1Ms', 'sharp: added CPU ms per distinct frame, 1 patch viewer instead of 1 full', 3],
+  ['sharpPatchAddedCpu10Ms', 'sharp: added CPU ms per distinct frame, 10 patch viewers instead of 10 full', 3],
+  ['sharpPatchEncode1Ms', "sharp: relay's encode ms per distinct frame (1 patch viewer)", 3],
+  ['sharpPatchStrokeBytesPct', 'sharp: patch bytes / full-frame bytes per stroke frame, median %', 1],
+  ['sharpPatchLatencyP50Ms', 'sharp: latency ingest→patch viewer p50 ms', 1],
+  ['sharpPatchLatencyP99Ms', 'sharp: latency ingest→patch viewer p99 ms', 1],
   ['soakLateSlopeMBPerMin', 'RSS slope over the second half only MB/min (settling: below the whole)', 3],
   ['soakHeapSlopeMBPerMin', 'V8 heapUsed slope after the warm-up MB/min (a JS leak; sampled every 5 s)', 3],
   ['soakExternalSlopeMBPerMin', 'external (Buffers) slope after the warm-up MB/min', 3],
