@@ -9,7 +9,7 @@
  *   tsx src/run.ts --mode steady-100 --profile server   adds --cpu-prof and a self-time summary
  *   tsx src/run.ts --mode static-10 --experiment eld-100,bufferutil   sizes a proposed server fix (what-if)
  *   tsx src/run.ts --source          relays from TypeScript through tsx instead of esbuild bundles
- *   tsx src/run.ts --mode soak --soak-minutes 2   a shorter soak (default 10 min)
+ *   tsx src/run.ts --mode soak --soak-minutes 2   a shorter soak (default 20 min)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

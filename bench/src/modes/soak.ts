@@ -1,6 +1,6 @@
 /**
  * Soak (issue #12): 5 devices × 100 viewers at 10 fps with distinct frames for
- * 10 minutes (`--soak-minutes`), the relay's RSS sampled every second. Judged:
+ * 20 minutes (`--soak-minutes`), the relay's RSS sampled every second. Judged:
  * the least-squares slope of RSS after a warm-up (soak-trend.ts), which a leak
  * per frame, per viewer or per second would tilt; shown beside it RSS at the
  * start, end and peak, frames delivered, latency and skipped frames, and
