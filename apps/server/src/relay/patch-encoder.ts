@@ -6,10 +6,10 @@
  * - jpeg-delta (@booxstream/jpeg-delta, the system's libjpeg-turbo): compare
  *   the JPEG's quantised DCT blocks with the previous frame's and cut the
  *   changed tiles out of the device's JPEG as small JPEGs, no pixel decoded or
- *   re-encoded. About 1 ms per 936×702 frame; a viewer that applies them gets
- *   the same pixels as decoding the whole frame.
+ *   re-encoded. About 1.3 ms per 936×702 frame; a viewer that applies them
+ *   gets the pixels of the whole frame's decode (exactly for grey content).
  * - sharp (libvips): decode to RGB, compare in tiles, encode the changed
- *   rectangles as PNG, lossless. About 9 ms per frame.
+ *   rectangles as PNG, lossless. About 9–11 ms per frame.
  *
  * Work happens off the hot path and at most one frame at a time: a frame that
  * arrives while one is being encoded waits as the only pending one (a newer
