@@ -45,7 +45,7 @@ export async function runSoak(ctx: ModeContext, kind: RelayKind, o: SoakOptions)
     session.rss.start(o.sampleMs ?? 1000);
     loop.enable();
     const t0 = performance.now();
-    // Where RSS growth would sit: the V8 heap (a JS leak) or Buffers (external, arrayBuffers).
+    // Where RSS growth would sit: the V8 heap (a JS leak) or Buffers (external).
     const heap: { timesMs: number[]; heapUsed: number[]; external: number[] } = { timesMs: [], heapUsed: [], external: [] };
     const sampleHeap = async () => {
       const m = await session.relay.memoryUsage();
