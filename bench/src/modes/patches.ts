@@ -152,11 +152,7 @@ export async function runPatches(ctx: ModeContext, kind: RelayKind, o: PatchesOp
   const figures: Figures = {};
   for (const extra of [1, 10] as const) {
     const base = await runPhase(ctx, 'full', extra, o);
-    if (extra === 1) {
-      figures.patchBaseCpu1Ms = base.cpuPerFrameMs;
-    } else {
-      figures.patchBaseCpu10Ms = base.cpuPerFrameMs;
-    }
+    figures[`patchBaseCpu${extra}Ms`] = base.cpuPerFrameMs;
     for (const [index, method] of o.methods.entries()) {
       const key = (k: string) => patchFigureKey(method, index === 0, k);
       const got = await runPhase(ctx, method, extra, o);

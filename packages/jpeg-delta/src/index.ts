@@ -2,8 +2,8 @@
  * Which parts of a JPEG changed since the previous one, found in the DCT
  * domain, and the changed region re-packed as a small JPEG (see
  * jpeg_delta.c for why this is exact and cheap). The addon is optional: a
- * machine without a C compiler or libjpeg-turbo's headers gets `null` from
- * {@link loadJpegDelta} with the reason, and callers use another path.
+ * machine without a C compiler or libjpeg-turbo's headers gets `{ ok: false }`
+ * from {@link loadJpegDelta} with the reason, and callers use another path.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
